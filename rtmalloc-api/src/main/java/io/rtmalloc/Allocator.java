@@ -1,0 +1,129 @@
+package io.rtmalloc;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+
+/**
+ * An allocator of native memory: hands out raw addresses like {@code malloc} and
+ * {@link MemorySegment}s like an {@link Arena}. Every method is thread-safe.
+ *
+ * <p>Blocks are aligned to at least 8 bytes (the natural alignment of every Java
+ * primitive). Addresses are plain {@code long}s: reading and writing them is the
+ * caller's business, for example through
+ * {@code MemorySegment.ofAddress(a).reinterpret(n)}; the segment methods
+ * ({@link #allocate(long, long)}, {@link #newArena()}) give bounds-checked access
+ * instead.
+ *
+ * <p>Bad input is an exception that leaves the allocator working: a negative size
+ * or a size whose product overflows is an {@link IllegalArgumentException}, so is
+ * an alignment that is not a power of two, and so is freeing an address this
+ * allocator never returned, wherever its page map can tell (always for addresses
+ * outside its spans). A refusal of memory by the system is an
+ * {@link OutOfMemoryError}.
+ */
+public interface Allocator extends SegmentAllocator {
+
+    /**
+     * A block of at least {@code size} bytes, aligned to at least 8.
+     *
+     * @param size bytes wanted, {@code >= 0}; 0 still gives a distinct block
+     * @return the block's address, never 0
+     * @throws IllegalArgumentException if {@code size < 0}
+     * @throws OutOfMemoryError if the system refuses memory
+     */
+    long malloc(long size);
+
+    /**
+     * A zeroed block of {@code count * size} bytes.
+     *
+     * @throws IllegalArgumentException if either is negative or the product overflows
+     */
+    long calloc(long count, long size);
+
+    /**
+     * C's {@code realloc}: a block of at least {@code newSize} bytes holding the
+     * contents of the old one up to the smaller of the two sizes. An address of 0
+     * is {@code malloc(newSize)}. The result may be the same address when the
+     * block's size class still fits; otherwise the old block is freed.
+     */
+    long realloc(long address, long newSize);
+
+    /**
+     * A block of at least {@code size} bytes whose address is a multiple of
+     * {@code alignment}.
+     *
+     * @throws IllegalArgumentException if {@code alignment} is not a power of two
+     *         or {@code size < 0}
+     */
+    long alignedAlloc(long alignment, long size);
+
+    /**
+     * Frees a block. 0 is a no-op.
+     *
+     * @throws IllegalArgumentException if this allocator never returned the
+     *         address (always detected outside its spans, at a misaligned
+     *         position inside one, or for a whole-page block already freed)
+     */
+    void free(long address);
+
+    /**
+     * Frees a block whose requested size the caller knows, which spares the
+     * page-map lookup of its size class. {@code size} must be a size the block
+     * was allocated with (any size between the requested one and its
+     * {@link #usableSize}).
+     */
+    void free(long address, long size);
+
+    /** The bytes usable in the block at {@code address}: the size of its class. */
+    long usableSize(long address);
+
+    /**
+     * A segment of exactly {@code byteSize} bytes, aligned to
+     * {@code byteAlignment}, whose lifetime is unbounded: it lives until
+     * {@link #free(MemorySegment)}.
+     */
+    @Override
+    MemorySegment allocate(long byteSize, long byteAlignment);
+
+    /** Frees a segment returned by {@link #allocate(long, long)}. */
+    void free(MemorySegment segment);
+
+    /**
+     * A confined arena whose segments come from this allocator and are all freed
+     * when it closes; any access after that throws, as with any JDK arena.
+     */
+    Arena newArena();
+
+    /** A snapshot of where this allocator's memory is, computed on demand. */
+    AllocatorStats stats();
+
+    /**
+     * Returns free pages to the operating system.
+     *
+     * @return the bytes released by this call
+     */
+    long releaseFreeMemory();
+
+    /**
+     * Returns what the calling thread's cache of this allocator holds to the
+     * central tier. A no-op for front ends without per-thread caches.
+     */
+    default void flushThreadCache() {
+    }
+
+    /**
+     * A view of this allocator bound to the calling thread, as
+     * {@link Arena#ofConfined()} binds an arena: its {@code malloc} and
+     * {@code free} reach that thread's cache with no thread-local lookup, and a
+     * call from any other thread is a {@link WrongThreadException}. Blocks are
+     * interchangeable with this allocator's.
+     */
+    Allocator threadBound();
+
+    /** The name of this allocator's front end: "global", "threadcache", "percpu". */
+    String frontEnd();
+
+    /** The configuration this allocator was built with. */
+    Config config();
+}

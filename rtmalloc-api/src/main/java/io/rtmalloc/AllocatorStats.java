@@ -1,0 +1,76 @@
+package io.rtmalloc;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Where an allocator's memory is, at one moment. The byte figures add up:
+ * {@code mappedBytes = bytesInUse + frontEndCacheBytes + transferCacheBytes +
+ * centralFreeBytes + pageHeapFreeBytes + releasedBytes} when no thread is
+ * allocating while the snapshot is taken.
+ *
+ * @param frontEnd           the front end's name
+ * @param bytesInUse         bytes of blocks held by the application (size-class
+ *                           bytes for small blocks, whole pages for large ones)
+ * @param frontEndCacheBytes bytes of free blocks in front-end caches
+ * @param transferCacheBytes bytes of free blocks in the transfer caches
+ * @param centralFreeBytes   bytes of small spans not handed out: free blocks,
+ *                           blocks not yet carved and the unusable tail of spans
+ * @param pageHeapFreeBytes  bytes of free spans still backed by memory
+ * @param releasedBytes      bytes of free spans returned to the OS
+ * @param mappedBytes        address space mapped from the OS
+ * @param largeBytesInUse    the part of {@code bytesInUse} in whole-span blocks
+ * @param metadataBytes      an estimate of the Java heap used for page map and spans
+ * @param sizeClasses        per size class figures, in class order
+ */
+public record AllocatorStats(String frontEnd, long bytesInUse, long frontEndCacheBytes,
+                             long transferCacheBytes, long centralFreeBytes, long pageHeapFreeBytes,
+                             long releasedBytes, long mappedBytes, long largeBytesInUse,
+                             long metadataBytes, List<SizeClassStats> sizeClasses) {
+
+    public AllocatorStats {
+        sizeClasses = List.copyOf(sizeClasses);
+    }
+
+    /** Bytes backed by memory: mapped minus released. */
+    public long residentBytes() {
+        return mappedBytes - releasedBytes;
+    }
+
+    /** A report in the manner of tcmalloc's {@code MallocExtension::GetStats}. */
+    @Override
+    public String toString() {
+        StringBuilder out = new StringBuilder(4096);
+        String rule = "------------------------------------------------\n";
+        out.append(rule);
+        line(out, " ", bytesInUse, "Bytes in use by application");
+        line(out, "+", frontEndCacheBytes, "Bytes in front-end caches (" + frontEnd + ")");
+        line(out, "+", transferCacheBytes, "Bytes in transfer caches");
+        line(out, "+", centralFreeBytes, "Bytes in central free lists (free blocks, uncarved, span tails)");
+        line(out, "+", pageHeapFreeBytes, "Bytes in page heap free lists");
+        line(out, "+", releasedBytes, "Bytes released to the OS (madvise)");
+        out.append("MALLOC:   ------------\n");
+        line(out, "=", mappedBytes, "Bytes mapped (virtual address space used)");
+        out.append("MALLOC:\n");
+        line(out, " ", largeBytesInUse, "Bytes in use in whole-page blocks (part of in use)");
+        line(out, " ", metadataBytes, "Java heap used by page map and spans (estimate)");
+        out.append(rule);
+        out.append("Size classes (counts are blocks):\n");
+        out.append(String.format(Locale.ROOT, "%5s %8s %7s %10s %10s %10s %10s %10s%n",
+                "class", "size", "spans", "in use", "front end", "transfer", "central", "MiB used"));
+        for (SizeClassStats c : sizeClasses) {
+            if (c.spans() == 0 && c.inUse() == 0) {
+                continue;
+            }
+            out.append(String.format(Locale.ROOT, "%5d %8d %7d %10d %10d %10d %10d %10.1f%n",
+                    c.sizeClass(), c.size(), c.spans(), c.inUse(), c.inFrontEnd(), c.inTransfer(),
+                    c.freeInSpans(), c.inUse() * (double) c.size() / (1 << 20)));
+        }
+        out.append(rule);
+        return out.toString();
+    }
+
+    private static void line(StringBuilder out, String op, long bytes, String what) {
+        out.append(String.format(Locale.ROOT, "MALLOC: %s %14d (%8.1f MiB) %s%n", op, bytes, bytes / 1048576.0, what));
+    }
+}

@@ -1,0 +1,496 @@
+package io.rtmalloc;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The configuration of one allocator: its tuning knobs and its size classes.
+ *
+ * <p>A {@code Config} is always valid: the constructor checks every rule below and
+ * throws a {@link ConfigException} naming the broken one, whether the values come
+ * from a TOML file ({@link #load}, {@link #parse}), from the shipped defaults
+ * ({@link #defaults()}) or from code ({@link #builder()} or the constructor). Its
+ * classes are always fully resolved: {@code pages} and {@code batchSize} are > 0.
+ *
+ * <h2>TOML format</h2>
+ * <pre>{@code
+ * [config]                        # every key optional; defaults shown
+ * page_size = 8192                # DEFAULT_PAGE_SIZE
+ * thread_cache_size = 33554432    # 32 MiB
+ * min_per_thread_cache = 524288   # 512 KiB
+ * steal_amount = 65536            # 64 KiB
+ * max_free_list_length = 8192
+ * max_overages = 3
+ * max_transfer_slots = 64
+ * max_pages = 128
+ *
+ * [[class]]                       # one table per class, in ascending size
+ * size = 8                        # required
+ * pages = 1                       # optional: autoPages(size, page_size)
+ * batch_size = 32                 # optional: autoBatchSize(size, page_size)
+ * }</pre>
+ * or, instead of the {@code [[class]]} tables, the shorthand {@code classes = [8, 16, 32]}
+ * (pages and batch sizes by the auto rules). A file must give its classes in
+ * exactly one of the two forms.
+ *
+ * <h2>Rules</h2>
+ * <ul>
+ *   <li>{@code page_size} is a power of two {@code >= 4096} ({@link #MIN_PAGE_SIZE});</li>
+ *   <li>1 to 63 classes ({@link #MAX_CLASSES}); every size {@code > 0}, a multiple
+ *       of 8, at most {@link #MAX_CLASS_SIZE} (16 MiB), and strictly ascending;</li>
+ *   <li>{@code pages > 0} and {@code batch_size > 0}; a span of {@code pages}
+ *       pages holds at least one object ({@code pages * page_size >= size}) and at
+ *       most {@link #MAX_SPAN_BYTES} (1 GiB) bytes;</li>
+ *   <li>every budget and count is {@code > 0}, and
+ *       {@code thread_cache_size >= min_per_thread_cache};</li>
+ *   <li>in a file: no unknown key anywhere, integers only (no float, string or
+ *       negative number), a value fits its field ({@code int} fields take at most
+ *       {@link Integer#MAX_VALUE}), and no TOML syntax error.</li>
+ * </ul>
+ *
+ * <h2>Keys in errors</h2>
+ * {@link ConfigException#key()} names a knob as {@code config.page_size}, a field
+ * of a class as {@code class[i].size} / {@code class[i].pages} /
+ * {@code class[i].batch_size} (or {@code classes[i]} for the shorthand form), a
+ * whole class as {@code class[i]}, and the class list as {@code classes};
+ * {@code i} counts from 0, as an index into the TOML array.
+ *
+ * @param pageSize           bytes of one page: the unit of spans and of the page map
+ * @param threadCacheSize    bytes all per-thread caches together may hold
+ * @param minPerThreadCache  the smallest byte budget one thread cache is given
+ * @param stealAmount        bytes a thread cache's budget grows by when it needs more
+ * @param maxFreeListLength  the most objects one free list of a front-end cache may hold
+ * @param maxOverages        how many times a free list may overflow its length before it shrinks
+ * @param maxTransferSlots   batches the transfer cache holds per size class
+ * @param maxPages           spans up to this many pages have exact-size free lists in the page heap
+ * @param classes            the size classes, ascending, fully resolved
+ * @param source             where the configuration came from: a file path,
+ *                           {@code "<string>"}, {@code "classpath:rtmalloc.toml"} or
+ *                           {@code "<code>"} (null means {@code "<code>"})
+ */
+public record Config(
+        int pageSize,
+        long threadCacheSize,
+        long minPerThreadCache,
+        long stealAmount,
+        int maxFreeListLength,
+        int maxOverages,
+        int maxTransferSlots,
+        int maxPages,
+        List<SizeClass> classes,
+        String source) {
+
+    /** Default of {@code page_size}: 8 KiB. */
+    public static final int DEFAULT_PAGE_SIZE = 8192;
+    /** Default of {@code thread_cache_size}: 32 MiB. */
+    public static final long DEFAULT_THREAD_CACHE_SIZE = 32L << 20;
+    /** Default of {@code min_per_thread_cache}: 512 KiB. */
+    public static final long DEFAULT_MIN_PER_THREAD_CACHE = 512L << 10;
+    /** Default of {@code steal_amount}: 64 KiB. */
+    public static final long DEFAULT_STEAL_AMOUNT = 64L << 10;
+    /** Default of {@code max_free_list_length}. */
+    public static final int DEFAULT_MAX_FREE_LIST_LENGTH = 8192;
+    /** Default of {@code max_overages}. */
+    public static final int DEFAULT_MAX_OVERAGES = 3;
+    /** Default of {@code max_transfer_slots}. */
+    public static final int DEFAULT_MAX_TRANSFER_SLOTS = 64;
+    /** Default of {@code max_pages}. */
+    public static final int DEFAULT_MAX_PAGES = 128;
+
+    /** The smallest page size allowed: 4 KiB. */
+    public static final int MIN_PAGE_SIZE = 4096;
+    /** The most size classes allowed (class indices 1..63 fit a byte table). */
+    public static final int MAX_CLASSES = 63;
+    /**
+     * The largest class size allowed: 16 MiB. It bounds the size-to-class lookup
+     * tables of {@link SizeClasses} (at most 2 MiB for a pathological table);
+     * bigger blocks are served as whole pages anyway.
+     */
+    public static final int MAX_CLASS_SIZE = 16 << 20;
+    /** The largest span of one class allowed ({@code pages * page_size}): 1 GiB, so it fits an {@code int}. */
+    public static final int MAX_SPAN_BYTES = 1 << 30;
+
+    /** System property naming a configuration file; wins over {@link #CONFIG_ENV}. */
+    public static final String CONFIG_PROPERTY = "rtmalloc.config";
+    /** Environment variable naming a configuration file. */
+    public static final String CONFIG_ENV = "RTMALLOC_CLASSES";
+    /** Source name of the shipped default file. */
+    public static final String DEFAULT_SOURCE = "classpath:rtmalloc.toml";
+    /** Source name of a configuration built in code. */
+    public static final String CODE_SOURCE = "<code>";
+    /** Source name of a configuration parsed from a string with no name. */
+    public static final String STRING_SOURCE = "<string>";
+
+    /** Absolute resource name of the shipped default file, at the root of the jar. */
+    private static final String DEFAULT_RESOURCE = "/rtmalloc.toml";
+
+    /**
+     * Checks every rule and copies {@code classes}.
+     *
+     * @throws ConfigException naming the first broken rule (its line is 0: a
+     *         record built in code has no line)
+     */
+    public Config {
+        if (source == null) {
+            source = CODE_SOURCE;
+        }
+        ConfigValidator.check(pageSize, threadCacheSize, minPerThreadCache, stealAmount,
+                maxFreeListLength, maxOverages, maxTransferSlots, maxPages, classes, source);
+        classes = List.copyOf(classes);
+    }
+
+    // ---------------------------------------------------------------- factories
+
+    /**
+     * The shipped default configuration ({@code rtmalloc.toml} in this jar): the
+     * default knobs and 45 classes from 8 bytes to 256 KiB. Parsed once.
+     */
+    public static Config defaults() {
+        return Defaults.INSTANCE;
+    }
+
+    /**
+     * Parses a TOML text; its source is {@code "<string>"}.
+     *
+     * @throws ConfigException if the text breaks a rule
+     */
+    public static Config parse(String toml) {
+        return parse(toml, STRING_SOURCE);
+    }
+
+    /**
+     * Parses a TOML text.
+     *
+     * @param source the name errors give the text (such as a file name)
+     * @throws ConfigException if the text breaks a rule
+     */
+    public static Config parse(String toml, String source) {
+        return ConfigParser.parse(toml, source);
+    }
+
+    /**
+     * Reads a TOML file (UTF-8); its source is the path.
+     *
+     * @throws ConfigException if the file cannot be read (with the
+     *         {@link IOException} as cause) or breaks a rule
+     */
+    public static Config load(Path file) {
+        return load(file, null);
+    }
+
+    /**
+     * The configuration chosen at start-up: the file named by the system property
+     * {@value #CONFIG_PROPERTY} if set, else the file named by the environment
+     * variable {@value #CONFIG_ENV} if set, else {@link #defaults()}.
+     *
+     * @throws ConfigException if the chosen file cannot be read or breaks a rule
+     */
+    public static Config fromEnvironment() {
+        return fromEnvironment(System.getProperty(CONFIG_PROPERTY), System.getenv(CONFIG_ENV));
+    }
+
+    /**
+     * {@link #fromEnvironment()} with the values passed in, so tests can drive it
+     * without changing the process: a null or blank value counts as unset.
+     */
+    static Config fromEnvironment(String propertyValue, String envValue) {
+        if (propertyValue != null && !propertyValue.isBlank()) {
+            return load(propertyValue.strip(), "named by system property " + CONFIG_PROPERTY);
+        }
+        if (envValue != null && !envValue.isBlank()) {
+            return load(envValue.strip(), "named by environment variable " + CONFIG_ENV);
+        }
+        return defaults();
+    }
+
+    private static Config load(String path, String origin) {
+        Path file;
+        try {
+            file = Path.of(path);
+        } catch (InvalidPathException e) {
+            throw new ConfigException(path, null, 0, "not a valid path (" + origin + "): " + e.getMessage(), e);
+        }
+        return load(file, origin);
+    }
+
+    private static Config load(Path file, String origin) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException(file.toString(), null, 0, "cannot read the file"
+                    + (origin == null ? "" : " (" + origin + ")") + ": " + e, e);
+        }
+        return parse(text, file.toString());
+    }
+
+    /** Lazily parsed shipped defaults (the holder idiom: parsed on first use, once). */
+    private static final class Defaults {
+        static final Config INSTANCE = read();
+
+        private static Config read() {
+            try (InputStream in = Config.class.getResourceAsStream(DEFAULT_RESOURCE)) {
+                if (in == null) {
+                    throw new ConfigException(DEFAULT_SOURCE, null, 0, "missing from the rtmalloc-api jar");
+                }
+                return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), DEFAULT_SOURCE);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + DEFAULT_SOURCE, e);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- derived
+
+    /**
+     * The size-class lookup tables of this configuration. Computed on each call
+     * (cheap): call it once and keep the result.
+     */
+    public SizeClasses sizeClasses() {
+        return SizeClasses.of(this);
+    }
+
+    /**
+     * This configuration as a TOML text that {@link #parse} reads back into an
+     * equal configuration (apart from its source): every knob and, for every
+     * class, its size, pages and batch size.
+     */
+    public String toToml() {
+        StringBuilder b = new StringBuilder(64 * (classes.size() + 12));
+        b.append("# rtmalloc configuration, written from ").append(source).append('\n');
+        b.append("[config]\n");
+        b.append("page_size = ").append(pageSize).append('\n');
+        b.append("thread_cache_size = ").append(threadCacheSize).append('\n');
+        b.append("min_per_thread_cache = ").append(minPerThreadCache).append('\n');
+        b.append("steal_amount = ").append(stealAmount).append('\n');
+        b.append("max_free_list_length = ").append(maxFreeListLength).append('\n');
+        b.append("max_overages = ").append(maxOverages).append('\n');
+        b.append("max_transfer_slots = ").append(maxTransferSlots).append('\n');
+        b.append("max_pages = ").append(maxPages).append('\n');
+        for (SizeClass c : classes) {
+            b.append("\n[[class]]\n");
+            b.append("size = ").append(c.size()).append('\n');
+            b.append("pages = ").append(c.pages()).append('\n');
+            b.append("batch_size = ").append(c.batchSize()).append('\n');
+        }
+        return b.toString();
+    }
+
+    // ---------------------------------------------------------------- auto rules
+
+    /**
+     * Pages of a span of the class of {@code size} when the configuration does not
+     * say: 1 if {@code size <= pageSize}; {@code ceil(size * 8 / pageSize)} if
+     * {@code size <= 4 * pageSize}; else {@code ceil(size * 2 / pageSize)}.
+     *
+     * @param size     the class size, {@code 0 <= size <= Integer.MAX_VALUE}
+     * @param pageSize a valid page size (a power of two {@code >= 4096})
+     * @throws ConfigException if {@code pageSize} is not a valid page size
+     */
+    public static int autoPages(int size, int pageSize) {
+        ConfigValidator.checkPageSize(pageSize);
+        long s = size;
+        if (s <= pageSize) {
+            return 1;
+        }
+        long bytes = s <= 4L * pageSize ? s * 8 : s * 2;
+        return (int) ((bytes + pageSize - 1) / pageSize);
+    }
+
+    /**
+     * Objects moved at once between a front-end cache and the transfer cache when
+     * the configuration does not say: 32 if {@code size <= 1024};
+     * {@code max(65536 / size, 2)} if {@code size <= 4096}; else
+     * {@code max(pageSize / size, 2)} (integer division).
+     *
+     * @param size     the class size, {@code > 0}
+     * @param pageSize a valid page size (a power of two {@code >= 4096})
+     * @throws ConfigException if {@code pageSize} is not a valid page size
+     */
+    public static int autoBatchSize(int size, int pageSize) {
+        ConfigValidator.checkPageSize(pageSize);
+        if (size <= 1024) {
+            return 32;
+        }
+        if (size <= 4096) {
+            return Math.max(65536 / size, 2);
+        }
+        return Math.max(pageSize / size, 2);
+    }
+
+    // ---------------------------------------------------------------- builder
+
+    /** A builder with every knob at its default, no classes, and source {@code "<code>"}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this configuration's knobs, classes (resolved) and source. */
+    public Builder toBuilder() {
+        Builder b = new Builder()
+                .pageSize(pageSize)
+                .threadCacheSize(threadCacheSize)
+                .minPerThreadCache(minPerThreadCache)
+                .stealAmount(stealAmount)
+                .maxFreeListLength(maxFreeListLength)
+                .maxOverages(maxOverages)
+                .maxTransferSlots(maxTransferSlots)
+                .maxPages(maxPages)
+                .source(source);
+        for (SizeClass c : classes) {
+            b.addClass(c.size(), c.pages(), c.batchSize());
+        }
+        return b;
+    }
+
+    /**
+     * Builds a {@link Config} in code. Classes added without pages or batch size
+     * get them from the auto rules with the page size in force at
+     * {@link #build()}. Not thread-safe.
+     */
+    public static final class Builder {
+        private int pageSize = DEFAULT_PAGE_SIZE;
+        private long threadCacheSize = DEFAULT_THREAD_CACHE_SIZE;
+        private long minPerThreadCache = DEFAULT_MIN_PER_THREAD_CACHE;
+        private long stealAmount = DEFAULT_STEAL_AMOUNT;
+        private int maxFreeListLength = DEFAULT_MAX_FREE_LIST_LENGTH;
+        private int maxOverages = DEFAULT_MAX_OVERAGES;
+        private int maxTransferSlots = DEFAULT_MAX_TRANSFER_SLOTS;
+        private int maxPages = DEFAULT_MAX_PAGES;
+        private final List<ClassSpec> classes = new ArrayList<>();
+        private String source = CODE_SOURCE;
+
+        /** A class as given: null pages or batch size means "by the auto rules". */
+        private record ClassSpec(int size, Integer pages, Integer batchSize) {
+        }
+
+        private Builder() {
+        }
+
+        /** Sets {@code page_size}. */
+        public Builder pageSize(int v) {
+            pageSize = v;
+            return this;
+        }
+
+        /** Sets {@code thread_cache_size}. */
+        public Builder threadCacheSize(long v) {
+            threadCacheSize = v;
+            return this;
+        }
+
+        /** Sets {@code min_per_thread_cache}. */
+        public Builder minPerThreadCache(long v) {
+            minPerThreadCache = v;
+            return this;
+        }
+
+        /** Sets {@code steal_amount}. */
+        public Builder stealAmount(long v) {
+            stealAmount = v;
+            return this;
+        }
+
+        /** Sets {@code max_free_list_length}. */
+        public Builder maxFreeListLength(int v) {
+            maxFreeListLength = v;
+            return this;
+        }
+
+        /** Sets {@code max_overages}. */
+        public Builder maxOverages(int v) {
+            maxOverages = v;
+            return this;
+        }
+
+        /** Sets {@code max_transfer_slots}. */
+        public Builder maxTransferSlots(int v) {
+            maxTransferSlots = v;
+            return this;
+        }
+
+        /** Sets {@code max_pages}. */
+        public Builder maxPages(int v) {
+            maxPages = v;
+            return this;
+        }
+
+        /** Sets the source name errors and {@link Config#source()} give; null means {@code "<code>"}. */
+        public Builder source(String v) {
+            source = v;
+            return this;
+        }
+
+        /** Adds a class whose pages and batch size follow the auto rules. */
+        public Builder addClass(int size) {
+            return addSpec(size, null, null);
+        }
+
+        /** Adds a fully specified class. */
+        public Builder addClass(int size, int pages, int batchSize) {
+            return addSpec(size, pages, batchSize);
+        }
+
+        /** Adds a class; a null {@code pages} or {@code batchSize} follows the auto rules. */
+        Builder addSpec(int size, Integer pages, Integer batchSize) {
+            classes.add(new ClassSpec(size, pages, batchSize));
+            return this;
+        }
+
+        /** Adds classes of the given sizes, each by the auto rules. */
+        public Builder addClasses(int... sizes) {
+            for (int s : sizes) {
+                addClass(s);
+            }
+            return this;
+        }
+
+        /** Replaces the classes with resolved ones (each kept exactly as given). */
+        public Builder classes(List<SizeClass> resolved) {
+            classes.clear();
+            for (SizeClass c : resolved) {
+                addClass(c.size(), c.pages(), c.batchSize());
+            }
+            return this;
+        }
+
+        /** Removes every class. */
+        public Builder clearClasses() {
+            classes.clear();
+            return this;
+        }
+
+        /**
+         * Resolves the auto rules and builds the configuration.
+         *
+         * @throws ConfigException if it breaks a rule (line 0)
+         */
+        public Config build() {
+            String src = source == null ? CODE_SOURCE : source;
+            boolean needsAuto = classes.stream().anyMatch(c -> c.pages() == null || c.batchSize() == null);
+            if (needsAuto) {
+                // The auto rules divide by the page size: check it before using it.
+                try {
+                    ConfigValidator.checkPageSize(pageSize);
+                } catch (ConfigException e) {
+                    throw new ConfigException(src, e.key(), 0, e.problem());
+                }
+            }
+            List<SizeClass> resolved = new ArrayList<>(classes.size());
+            for (ClassSpec c : classes) {
+                int pages = c.pages() != null ? c.pages() : autoPages(c.size(), pageSize);
+                int batch = c.batchSize() != null ? c.batchSize() : autoBatchSize(c.size(), pageSize);
+                resolved.add(new SizeClass(c.size(), pages, batch));
+            }
+            return new Config(pageSize, threadCacheSize, minPerThreadCache, stealAmount,
+                    maxFreeListLength, maxOverages, maxTransferSlots, maxPages, resolved, src);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.rtmalloc;
+
+import java.util.List;
+
+/**
+ * The value rules of a {@link Config}, checked by its constructor whatever the
+ * values came from. Errors carry the canonical key ({@code config.page_size},
+ * {@code class[i].size}, {@code classes}) and line 0; the TOML reader places them
+ * in the file afterwards ({@link ConfigException#at}).
+ *
+ * <p>Order: knobs first, in file order, then the classes in order, so the first
+ * error reported is the first in a file written in the usual order.
+ */
+final class ConfigValidator {
+
+    private ConfigValidator() {
+    }
+
+    /** Checks every rule; throws a {@link ConfigException} (line 0) for the first broken one. */
+    static void check(int pageSize, long threadCacheSize, long minPerThreadCache, long stealAmount,
+                      int maxFreeListLength, int maxOverages, int maxTransferSlots, int maxPages,
+                      List<SizeClass> classes, String source) {
+        try {
+            checkPageSize(pageSize);
+        } catch (ConfigException e) {
+            throw fail(source, e.key(), e.problem());
+        }
+        positive(source, "config.thread_cache_size", threadCacheSize);
+        positive(source, "config.min_per_thread_cache", minPerThreadCache);
+        positive(source, "config.steal_amount", stealAmount);
+        positive(source, "config.max_free_list_length", maxFreeListLength);
+        positive(source, "config.max_overages", maxOverages);
+        positive(source, "config.max_transfer_slots", maxTransferSlots);
+        positive(source, "config.max_pages", maxPages);
+        if (threadCacheSize < minPerThreadCache) {
+            throw fail(source, "config.thread_cache_size", threadCacheSize
+                    + " is smaller than min_per_thread_cache (" + minPerThreadCache + ")");
+        }
+        checkClasses(pageSize, classes, source);
+    }
+
+    /**
+     * Checks the page size alone (the auto rules need a valid one). The exception
+     * has no source: callers that know it add it.
+     */
+    static void checkPageSize(int pageSize) {
+        if (pageSize < Config.MIN_PAGE_SIZE || Integer.bitCount(pageSize) != 1) {
+            throw new ConfigException(null, "config.page_size", 0,
+                    pageSize + " is not a power of two >= " + Config.MIN_PAGE_SIZE);
+        }
+    }
+
+    private static void checkClasses(int pageSize, List<SizeClass> classes, String source) {
+        if (classes == null || classes.isEmpty()) {
+            throw fail(source, "classes", "no size classes: at least 1 is needed");
+        }
+        if (classes.size() > Config.MAX_CLASSES) {
+            throw fail(source, "class[" + Config.MAX_CLASSES + "]", "too many size classes: "
+                    + classes.size() + " given, at most " + Config.MAX_CLASSES + " allowed");
+        }
+        int previous = 0;
+        for (int i = 0; i < classes.size(); i++) {
+            SizeClass c = classes.get(i);
+            String key = "class[" + i + "]";
+            if (c == null) {
+                throw fail(source, key, "is null");
+            }
+            int size = c.size();
+            if (size <= 0) {
+                throw fail(source, key + ".size", "must be > 0, got " + size);
+            }
+            if (size % 8 != 0) {
+                throw fail(source, key + ".size", size + " is not a multiple of 8");
+            }
+            if (size > Config.MAX_CLASS_SIZE) {
+                throw fail(source, key + ".size", size + " is larger than the largest class size allowed ("
+                        + Config.MAX_CLASS_SIZE + " = 16 MiB; larger blocks are served as whole pages)");
+            }
+            if (size <= previous) {
+                throw fail(source, key + ".size", size + " is not larger than the previous class size "
+                        + previous + " (sizes must be strictly ascending)");
+            }
+            if (c.pages() <= 0) {
+                throw fail(source, key + ".pages", "must be > 0, got " + c.pages());
+            }
+            if (c.batchSize() <= 0) {
+                throw fail(source, key + ".batch_size", "must be > 0, got " + c.batchSize());
+            }
+            long span = (long) c.pages() * pageSize;
+            if (span < size) {
+                throw fail(source, key + ".pages", c.pages() + (c.pages() == 1 ? " page" : " pages")
+                        + " of " + pageSize + " bytes cannot hold one object of " + size + " bytes");
+            }
+            if (span > Config.MAX_SPAN_BYTES) {
+                throw fail(source, key + ".pages", c.pages() + " pages of " + pageSize + " bytes make a span of "
+                        + span + " bytes, larger than the largest span allowed ("
+                        + Config.MAX_SPAN_BYTES + " = 1 GiB)");
+            }
+            previous = size;
+        }
+    }
+
+    private static void positive(String source, String key, long value) {
+        if (value <= 0) {
+            throw fail(source, key, "must be > 0, got " + value);
+        }
+    }
+
+    private static ConfigException fail(String source, String key, String problem) {
+        return new ConfigException(source, key, 0, problem);
+    }
+}

@@ -1,0 +1,155 @@
+package io.rtmalloc;
+
+import io.rtmalloc.spi.CentralCache;
+import io.rtmalloc.spi.CentralCacheProvider;
+import io.rtmalloc.spi.FrontEndProvider;
+import io.rtmalloc.spi.PageHeap;
+import io.rtmalloc.spi.PageHeapProvider;
+import io.rtmalloc.spi.Providers;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/**
+ * Builds and finds allocators.
+ *
+ * <p>A stack is a front end over a central cache over a page heap, each found
+ * through {@link java.util.ServiceLoader} (the modules {@code io.rtmalloc.global},
+ * {@code io.rtmalloc.threadcache} or {@code io.rtmalloc.percpu} over
+ * {@code io.rtmalloc.central} and {@code io.rtmalloc.pageheap}), or handed in
+ * as providers (for example from an OSGi service registry):
+ *
+ * <pre>{@code
+ * Allocator a = RtMalloc.builder().frontEnd("global").build();
+ * long p = a.malloc(64);
+ * a.free(p);
+ * }</pre>
+ *
+ * <p>Every {@link #builder()} build makes an independent allocator with its own
+ * page heap; {@link #global()} is the one process-wide instance.
+ */
+public final class RtMalloc {
+
+    /** The system property naming the front end of {@link #global()}. */
+    public static final String FRONTEND_PROPERTY = "rtmalloc.frontend";
+
+    /** Front ends in order of preference when none is named. */
+    private static final List<String> PREFERENCE = List.of("threadcache", "percpu", "global");
+
+    private RtMalloc() {
+    }
+
+    /**
+     * The process-wide allocator: configured by {@link Config#fromEnvironment()},
+     * with the front end named by {@code -Drtmalloc.frontend}, else the first of
+     * threadcache, percpu, global that is present.
+     */
+    public static Allocator global() {
+        return GlobalHolder.INSTANCE;
+    }
+
+    private static final class GlobalHolder {
+        static final Allocator INSTANCE = builder()
+                .frontEnd(System.getProperty(FRONTEND_PROPERTY, defaultFrontEnd()))
+                .config(Config.fromEnvironment())
+                .build();
+    }
+
+    private static String defaultFrontEnd() {
+        SortedSet<String> names = frontEnds();
+        for (String name : PREFERENCE) {
+            if (names.contains(name)) {
+                return name;
+            }
+        }
+        return names.isEmpty() ? "global" : names.first();
+    }
+
+    /** The names of the front ends {@link java.util.ServiceLoader} finds. */
+    public static SortedSet<String> frontEnds() {
+        SortedSet<String> names = new TreeSet<>();
+        for (FrontEndProvider p : Providers.frontEnds()) {
+            names.add(p.name());
+        }
+        return names;
+    }
+
+    /** A builder of a new, independent allocator. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Assembles one stack. Not thread-safe; {@link #build()} may be called more than once. */
+    public static final class Builder {
+        private String frontEndName;
+        private FrontEndProvider frontEnd;
+        private CentralCacheProvider centralCache;
+        private PageHeapProvider pageHeap;
+        private Config config;
+
+        private Builder() {
+        }
+
+        /** The front end by name ("global", "threadcache", "percpu"), found by ServiceLoader. */
+        public Builder frontEnd(String name) {
+            this.frontEndName = Objects.requireNonNull(name, "name");
+            this.frontEnd = null;
+            return this;
+        }
+
+        /** The front end as a provider (for example one found in an OSGi registry). */
+        public Builder frontEnd(FrontEndProvider provider) {
+            this.frontEnd = Objects.requireNonNull(provider, "provider");
+            this.frontEndName = provider.name();
+            return this;
+        }
+
+        /** The central cache as a provider, instead of the one ServiceLoader finds. */
+        public Builder centralCache(CentralCacheProvider provider) {
+            this.centralCache = Objects.requireNonNull(provider, "provider");
+            return this;
+        }
+
+        /** The page heap as a provider, instead of the one ServiceLoader finds. */
+        public Builder pageHeap(PageHeapProvider provider) {
+            this.pageHeap = Objects.requireNonNull(provider, "provider");
+            return this;
+        }
+
+        /** The configuration as a value. */
+        public Builder config(Config config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /** The configuration from a TOML file. */
+        public Builder config(Path file) {
+            return config(Config.load(file));
+        }
+
+        /** The configuration from TOML text. */
+        public Builder config(String toml) {
+            return config(Config.parse(toml));
+        }
+
+        /**
+         * A new allocator.
+         *
+         * @throws IllegalArgumentException if no front end of the given name is found
+         * @throws IllegalStateException if no page heap or central cache module is present
+         */
+        public Allocator build() {
+            Config c = config != null ? config : Config.defaults();
+            FrontEndProvider fe = frontEnd != null ? frontEnd
+                    : Providers.frontEnd(frontEndName != null ? frontEndName : defaultFrontEnd());
+            PageHeapProvider ph = pageHeap != null ? pageHeap : Providers.pageHeap();
+            CentralCacheProvider cc = centralCache != null ? centralCache : Providers.centralCache();
+            PageHeap heap = ph.create(c);
+            CentralCache central = cc.create(c, heap);
+            return fe.create(c, central);
+        }
+    }
+}

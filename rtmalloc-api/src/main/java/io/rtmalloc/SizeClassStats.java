@@ -1,0 +1,16 @@
+package io.rtmalloc;
+
+/**
+ * One size class in an {@link AllocatorStats} snapshot; counts are blocks.
+ *
+ * @param sizeClass    the class index (1-based)
+ * @param size         bytes per block
+ * @param spans        spans carved into this class
+ * @param inUse        blocks held by the application
+ * @param inFrontEnd   blocks in front-end caches
+ * @param inTransfer   blocks in the transfer cache
+ * @param freeInSpans  blocks free in the central lists' spans (carved or not)
+ */
+public record SizeClassStats(int sizeClass, int size, long spans, long inUse, long inFrontEnd,
+                             long inTransfer, long freeInSpans) {
+}

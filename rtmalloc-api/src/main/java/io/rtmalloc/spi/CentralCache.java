@@ -1,0 +1,60 @@
+package io.rtmalloc.spi;
+
+import io.rtmalloc.SizeClasses;
+
+/**
+ * The middle tier: for each size class a transfer cache of blocks in front of
+ * a central free list of spans. Front ends take and give back blocks here, one
+ * at a time (the global front end) or in batches (the caching ones).
+ *
+ * <p>A batch is a chain of blocks linked through their first 8-byte word (an
+ * intrusive singly linked list, as in tcmalloc).
+ *
+ * <p>Implementations are thread-safe with one lock per size class; nothing here
+ * is global across classes except the page heap below.
+ */
+public interface CentralCache {
+
+    /** The size classes served. */
+    SizeClasses sizeClasses();
+
+    /** The page heap below. */
+    PageHeap pageHeap();
+
+    /**
+     * One block of class {@code sizeClass}.
+     *
+     * @throws OutOfMemoryError if the page heap cannot grow
+     */
+    long allocate(int sizeClass);
+
+    /** Takes back one block of class {@code sizeClass}. */
+    void free(int sizeClass, long address);
+
+    /**
+     * Removes {@code count} blocks ({@code 1 <= count}) and returns them as a
+     * chain: each block's first word holds the next block's address, the last
+     * one's holds 0.
+     *
+     * @throws OutOfMemoryError if the page heap cannot grow; then nothing was removed
+     */
+    long removeRange(int sizeClass, int count);
+
+    /**
+     * Takes back {@code count} blocks chained from {@code head} through their
+     * first words; the word of the {@code count}-th block is not read.
+     */
+    void insertRange(int sizeClass, long head, int count);
+
+    /**
+     * Blocks of each class held here, counted at one moment per class.
+     * Index 0 is unused; index {@code c} describes class {@code c}.
+     */
+    CentralClassStats[] classStats();
+
+    /** Empties the transfer caches into the central free lists (returning empty spans to the page heap). */
+    void drainTransferCaches();
+
+    /** Checks every invariant of every class, throwing {@link IllegalStateException} on the first broken one. */
+    void checkInvariants();
+}

@@ -1,0 +1,10 @@
+package io.rtmalloc.spi;
+
+import io.rtmalloc.Config;
+
+/** Makes central caches; found by {@link java.util.ServiceLoader}. */
+public interface CentralCacheProvider {
+
+    /** A new central cache for this configuration over {@code pageHeap}. */
+    CentralCache create(Config config, PageHeap pageHeap);
+}

@@ -1,0 +1,312 @@
+package io.rtmalloc.spi;
+
+import io.rtmalloc.Allocator;
+import io.rtmalloc.AllocatorStats;
+import io.rtmalloc.Config;
+import io.rtmalloc.SizeClassStats;
+import io.rtmalloc.SizeClasses;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What every front end shares: argument checks, blocks above the largest class
+ * (whole spans from the page heap), {@code calloc}, {@code realloc},
+ * {@code alignedAlloc}, segments and arenas, the validation of freed addresses
+ * and the assembly of {@link AllocatorStats}.
+ *
+ * <p>A front end implements the small-block paths ({@link #malloc},
+ * {@link #free(long)}, {@link #free(long, long)}) and says what its caches hold
+ * ({@link #frontEndCachedBlocks()}).
+ */
+public abstract class FrontEndSupport implements Allocator {
+
+    /**
+     * Checked mode ({@code -Drtmalloc.checked=true}): every sized free is
+     * validated as fully as an unsized one. Read once, so the JIT folds it.
+     */
+    protected static final boolean CHECKED = Boolean.getBoolean("rtmalloc.checked");
+
+    protected final Config config;
+    protected final CentralCache central;
+    protected final PageHeap heap;
+    protected final SizeClasses classes;
+    /** The largest size served by a size class; above it, whole spans. */
+    protected final long maxSmall;
+    protected final int pageShift;
+    private final String name;
+
+    protected FrontEndSupport(String name, Config config, CentralCache central) {
+        this.name = name;
+        this.config = config;
+        this.central = central;
+        this.heap = central.pageHeap();
+        this.classes = central.sizeClasses();
+        this.maxSmall = classes.maxSize();
+        this.pageShift = heap.pageShift();
+    }
+
+    /**
+     * Blocks held in this front end's caches, per class (index 0 unused), counted
+     * at the moment of the call as well as the front end can without stopping
+     * its threads.
+     */
+    protected abstract long[] frontEndCachedBlocks();
+
+    // ---------------------------------------------------------------- checks
+
+    /** The exception for a negative size. */
+    protected static IllegalArgumentException negativeSize(long size) {
+        return new IllegalArgumentException("size must be >= 0: " + size);
+    }
+
+    /** The exception for an address this allocator did not hand out. */
+    protected static IllegalArgumentException notAllocated(long address, String why) {
+        return new IllegalArgumentException(
+                "0x" + Long.toHexString(address) + " was not allocated by this allocator (" + why + ")");
+    }
+
+    /**
+     * The size class of the live block at {@code address}, or 0 for a live
+     * whole-span block; throws {@link IllegalArgumentException} for any address
+     * the page map can tell was not handed out: outside every span, inside a
+     * free span, at a position that is no block boundary, or not the start of
+     * a large block.
+     */
+    protected final int blockClass(long address) {
+        Span span = heap.spanOf(address);
+        if (span == null || !span.contains(address, pageShift)) {
+            throw notAllocated(address, "no span of this allocator holds it");
+        }
+        int state = span.state;
+        if (state == Span.SMALL) {
+            int cl = span.sizeClass;
+            if ((address - span.start) % classes.size(cl) != 0) {
+                throw notAllocated(address, "not at a block boundary of class " + cl);
+            }
+            return cl;
+        }
+        if (state == Span.LARGE) {
+            if (address != span.start) {
+                throw notAllocated(address, "inside a large block that starts at 0x" + Long.toHexString(span.start));
+            }
+            return 0;
+        }
+        throw notAllocated(address, "its pages are free");
+    }
+
+    /**
+     * The class a sized free of {@code address} goes to. Always checks, with one
+     * page-map read, that the block's page belongs to that class (so no address
+     * outside this allocator's small spans ever enters a free list); in checked
+     * mode validates the block fully. A size that names another class than the
+     * block's is an {@link IllegalArgumentException}.
+     */
+    protected final int sizedFreeClass(long address, long size) {
+        int cl = classes.classOf(size);
+        if (CHECKED) {
+            int actual = blockClass(address);
+            if (actual != cl) {
+                throw new IllegalArgumentException("sized free of 0x" + Long.toHexString(address) + " with size "
+                        + size + " (class " + cl + "), but the block is of class " + actual);
+            }
+        } else if (heap.sizeClassOf(address) != cl) {
+            int actual = blockClass(address); // throws for a foreign address
+            throw new IllegalArgumentException("sized free of 0x" + Long.toHexString(address) + " with size "
+                    + size + " (class " + cl + "), but the block is of class " + actual);
+        }
+        return cl;
+    }
+
+    // ---------------------------------------------------------------- large blocks
+
+    /** A whole-span block for a size above the largest class (or any size, when called). */
+    protected final long mallocLarge(long size) {
+        long pages = pagesFor(size);
+        return heap.allocate(pages, 0).start;
+    }
+
+    /** Frees a whole-span block, validating it. */
+    protected final void freeLarge(long address) {
+        Span span = heap.spanOf(address);
+        if (span == null || span.state != Span.LARGE || span.start != address) {
+            blockClass(address); // throws with the precise reason
+            throw notAllocated(address, "not a large block");
+        }
+        heap.free(span);
+    }
+
+    private long pagesFor(long size) {
+        long pageMask = (1L << pageShift) - 1;
+        if (size > Long.MAX_VALUE - pageMask) {
+            throw new OutOfMemoryError("cannot allocate " + size + " bytes");
+        }
+        return Math.max(1, (size + pageMask) >>> pageShift);
+    }
+
+    // ---------------------------------------------------------------- derived calls
+
+    @Override
+    public long calloc(long count, long size) {
+        if (count < 0 || size < 0) {
+            throw new IllegalArgumentException("count and size must be >= 0: " + count + " * " + size);
+        }
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(count, size);
+        } catch (ArithmeticException overflow) {
+            throw new IllegalArgumentException("count * size overflows: " + count + " * " + size);
+        }
+        long address = malloc(bytes);
+        NativeMemory.fill(address, bytes, (byte) 0);
+        return address;
+    }
+
+    @Override
+    public long realloc(long address, long newSize) {
+        if (newSize < 0) {
+            throw negativeSize(newSize);
+        }
+        if (address == 0) {
+            return malloc(newSize);
+        }
+        long usable = usableSize(address);
+        // Keep the block when the new size still fits and does not waste more than half of it.
+        if (newSize <= usable && newSize >= (usable >>> 1)) {
+            return address;
+        }
+        long fresh = malloc(newSize);
+        NativeMemory.copy(address, fresh, Math.min(usable, newSize));
+        free(address);
+        return fresh;
+    }
+
+    @Override
+    public long alignedAlloc(long alignment, long size) {
+        if (alignment <= 0 || Long.bitCount(alignment) != 1) {
+            throw new IllegalArgumentException("alignment must be a power of two: " + alignment);
+        }
+        if (size < 0) {
+            throw negativeSize(size);
+        }
+        if (alignment <= 8) {
+            return malloc(size);
+        }
+        long pageSize = 1L << pageShift;
+        if (size <= maxSmall && alignment <= pageSize) {
+            // Spans start on page boundaries, so every block of a class whose size is a
+            // multiple of the alignment is aligned.
+            for (int cl = classes.classOf(size); cl != 0 && cl <= classes.count(); cl++) {
+                if (classes.size(cl) % alignment == 0) {
+                    return malloc(classes.size(cl));
+                }
+            }
+        }
+        long pages = pagesFor(Math.max(size, 1));
+        if (alignment <= pageSize) {
+            return heap.allocate(pages, 0).start;
+        }
+        return heap.allocateAligned(pages, alignment).start;
+    }
+
+    @Override
+    public long usableSize(long address) {
+        int cl = blockClass(address);
+        return cl != 0 ? classes.size(cl) : heap.spanOf(address).bytes(pageShift);
+    }
+
+    // ---------------------------------------------------------------- segments
+
+    @Override
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        checkSegmentArguments(byteSize, byteAlignment);
+        return NativeMemory.segment(alignedAlloc(byteAlignment, byteSize), byteSize);
+    }
+
+    static void checkSegmentArguments(long byteSize, long byteAlignment) {
+        if (byteSize < 0) {
+            throw new IllegalArgumentException("byteSize must be >= 0: " + byteSize);
+        }
+        if (byteAlignment <= 0 || Long.bitCount(byteAlignment) != 1) {
+            throw new IllegalArgumentException("byteAlignment must be a power of two: " + byteAlignment);
+        }
+    }
+
+    @Override
+    public void free(MemorySegment segment) {
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("not a native segment: " + segment);
+        }
+        if (!NativeMemory.isUnboundedScope(segment)) {
+            throw new IllegalArgumentException(
+                    "the segment belongs to an arena, which frees it when it closes: " + segment);
+        }
+        free(segment.address());
+    }
+
+    @Override
+    public Arena newArena() {
+        return new AllocatorArena(this);
+    }
+
+    @Override
+    public Allocator threadBound() {
+        return new ThreadBoundView(this);
+    }
+
+    // ---------------------------------------------------------------- the rest
+
+    @Override
+    public long releaseFreeMemory() {
+        return heap.releaseFreeMemory();
+    }
+
+    @Override
+    public String frontEnd() {
+        return name;
+    }
+
+    @Override
+    public Config config() {
+        return config;
+    }
+
+    @Override
+    public AllocatorStats stats() {
+        long[] cached = frontEndCachedBlocks();
+        CentralClassStats[] centralStats = central.classStats();
+        PageHeapStats heapStats = heap.stats();
+        List<SizeClassStats> perClass = new ArrayList<>(classes.count());
+        long inUse = heapStats.largeBytes();
+        long frontEnd = 0;
+        long transfer = 0;
+        long handedOut = 0;
+        for (int cl = 1; cl <= classes.count(); cl++) {
+            CentralClassStats c = centralStats[cl];
+            long size = classes.size(cl);
+            long fe = cl < cached.length ? cached[cl] : 0;
+            long used = c.handedOut() - c.inTransfer() - fe;
+            inUse += used * size;
+            frontEnd += fe * size;
+            transfer += c.inTransfer() * size;
+            handedOut += c.handedOut() * size;
+            perClass.add(new SizeClassStats(cl, (int) size, c.spans(), used, fe, c.inTransfer(), c.freeInSpans()));
+        }
+        return new AllocatorStats(name, inUse, frontEnd, transfer, heapStats.smallBytes() - handedOut,
+                heapStats.freeBytes(), heapStats.releasedBytes(), heapStats.mappedBytes(),
+                heapStats.largeBytes(), heapStats.metadataBytes(), perClass);
+    }
+
+    /** Checks the invariants of the tiers below (page heap, central cache). */
+    public void checkInvariants() {
+        central.checkInvariants();
+        heap.checkInvariants();
+    }
+
+    @Override
+    public String toString() {
+        return "rtmalloc[" + name + "]";
+    }
+}

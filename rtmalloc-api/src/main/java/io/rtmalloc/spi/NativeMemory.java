@@ -1,0 +1,68 @@
+package io.rtmalloc.spi;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Reads and writes of native memory by address, for the tiers' intrusive free
+ * lists and for copying and zeroing blocks.
+ *
+ * <p>All access goes through one "whole memory" segment held in a
+ * {@code static final} field, so that C2 folds it to a constant and an access
+ * compiles to a plain load or store. Its callers must only touch addresses the
+ * allocator handed out or owns (see each tier's invariants): the segment itself
+ * checks nothing but the sign of the address.
+ */
+public final class NativeMemory {
+
+    /** Every address of the process. Creating it is a restricted operation. */
+    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG;
+
+    private NativeMemory() {
+    }
+
+    /** The 8-byte word at an 8-byte aligned address. */
+    public static long getLong(long address) {
+        return ALL.get(WORD, address);
+    }
+
+    /** Stores the 8-byte word at an 8-byte aligned address. */
+    public static void putLong(long address, long value) {
+        ALL.set(WORD, address, value);
+    }
+
+    /** The byte at {@code address}. */
+    public static byte getByte(long address) {
+        return ALL.get(ValueLayout.JAVA_BYTE, address);
+    }
+
+    /** Stores a byte at {@code address}. */
+    public static void putByte(long address, byte value) {
+        ALL.set(ValueLayout.JAVA_BYTE, address, value);
+    }
+
+    /** Copies {@code bytes} bytes; the ranges may overlap. */
+    public static void copy(long from, long to, long bytes) {
+        MemorySegment.copy(ALL, from, ALL, to, bytes);
+    }
+
+    /** Sets {@code bytes} bytes at {@code address} to {@code value}. */
+    public static void fill(long address, long bytes, byte value) {
+        ALL.asSlice(address, bytes).fill(value);
+    }
+
+    /**
+     * Whether {@code segment} has the unbounded (global) lifetime of the segments
+     * made by {@link #segment}, rather than an arena's.
+     */
+    public static boolean isUnboundedScope(MemorySegment segment) {
+        return segment.scope().equals(ALL.scope());
+    }
+
+    /** A segment of {@code bytes} bytes at {@code address}, of global scope. */
+    public static MemorySegment segment(long address, long bytes) {
+        return ALL.asSlice(address, bytes);
+    }
+}

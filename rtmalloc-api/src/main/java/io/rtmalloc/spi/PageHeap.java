@@ -1,0 +1,60 @@
+package io.rtmalloc.spi;
+
+/**
+ * The back end: spans of pages carved from memory mapped from the operating
+ * system, and the page map from address to span.
+ *
+ * <p>Implementations are thread-safe. Lookups ({@link #spanOf}) take no lock.
+ */
+public interface PageHeap {
+
+    /** Bytes per page, a power of two {@code >= 4096}. */
+    int pageSize();
+
+    /** log2 of {@link #pageSize()}. */
+    int pageShift();
+
+    /**
+     * A span of exactly {@code pages} pages, in state {@link Span#SMALL} with the
+     * given class (every page mapped to it) or, for class 0, {@link Span#LARGE}.
+     *
+     * @throws OutOfMemoryError if the system refuses memory; the heap stays consistent
+     */
+    Span allocate(long pages, int sizeClass);
+
+    /**
+     * A {@link Span#LARGE} span of {@code pages} pages whose start is a multiple of
+     * {@code alignment} (a power of two, at least the page size).
+     */
+    Span allocateAligned(long pages, long alignment);
+
+    /** Takes a SMALL or LARGE span back, coalescing it with free neighbours. */
+    void free(Span span);
+
+    /**
+     * The span whose page map entry covers {@code address}'s page, or null. The
+     * result may be a stale entry (a DEAD span, or one not containing the
+     * address): callers check {@link Span#state} and {@link Span#contains}.
+     * Takes no lock.
+     */
+    Span spanOf(long address);
+
+    /**
+     * The size class recorded for the page of {@code address}: {@code > 0} for a
+     * page of a SMALL span, 0 otherwise (large, free or unknown). Takes no lock.
+     */
+    int sizeClassOf(long address);
+
+    /** Returns every free, unreleased page to the OS; answers the bytes released. */
+    long releaseFreeMemory();
+
+    /** A consistent snapshot of the heap's figures. */
+    PageHeapStats stats();
+
+    /**
+     * Checks every invariant of the heap (free lists, coalescing, page map,
+     * accounting) and throws {@link IllegalStateException} naming the first one
+     * broken. Expensive: for tests and checked mode.
+     */
+    void checkInvariants();
+}

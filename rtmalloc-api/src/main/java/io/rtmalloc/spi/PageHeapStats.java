@@ -1,0 +1,18 @@
+package io.rtmalloc.spi;
+
+/**
+ * Figures of a page heap at one moment.
+ *
+ * @param mappedBytes   bytes mapped from the OS and not unmapped
+ * @param freeBytes     bytes in free spans whose pages are still backed
+ * @param releasedBytes bytes in free spans returned to the OS
+ * @param largeBytes    bytes in LARGE spans (handed to the application whole)
+ * @param smallBytes    bytes in SMALL spans (owned by the central free lists)
+ * @param freeSpans     number of free spans (backed or released)
+ * @param largeSpans    number of LARGE spans
+ * @param metadataBytes an estimate of the Java heap the page map and spans use
+ */
+public record PageHeapStats(long mappedBytes, long freeBytes, long releasedBytes,
+                            long largeBytes, long smallBytes, long freeSpans,
+                            long largeSpans, long metadataBytes) {
+}

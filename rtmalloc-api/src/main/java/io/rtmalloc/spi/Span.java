@@ -1,0 +1,97 @@
+package io.rtmalloc.spi;
+
+/**
+ * A run of contiguous pages, the unit the page heap hands out.
+ *
+ * <pre>
+ *   start                                              start + pages * pageSize
+ *   |  page 0  |  page 1  |  ...                    |  page pages-1  |
+ *   |obj 0|obj 1|obj 2| ...            |obj n-1| tail waste          |   (a small span)
+ * </pre>
+ *
+ * <p>A span is in one of four states:
+ * <ul>
+ *   <li>{@link #FREE}: in the page heap's free lists; owned by the page heap
+ *       (guarded by its lock). {@link #released()} tells whether its pages were
+ *       given back to the OS.</li>
+ *   <li>{@link #SMALL}: carved into blocks of {@link #sizeClass()}; owned by that
+ *       class's central free list (guarded by its lock). Every page of it is in
+ *       the page map.</li>
+ *   <li>{@link #LARGE}: one block handed to the application whole. Its first and
+ *       last pages are in the page map.</li>
+ *   <li>{@link #DEAD}: merged into a neighbour and no longer a span. Stale
+ *       page-map entries may still point here; lookups treat it as no span.</li>
+ * </ul>
+ *
+ * <p>The list links ({@link #prev}, {@link #next}) belong to whoever owns the
+ * span: the page heap's free lists while it is free, the central free list
+ * while it is small. The object fields ({@code freeList}, {@code allocated},
+ * {@code carved}) are the central free list's; they mean nothing in other
+ * states.
+ *
+ * <p>SYNCHRONIZATION: fields are plain; each is written only by the owner of the
+ * span's current state, under that owner's lock. Readers outside the lock (the
+ * page-map lookup of a {@code free}) see a consistent span whenever the address
+ * came to them through the allocator (the lock release that handed the block out
+ * happens-before).
+ */
+public final class Span {
+
+    public static final int FREE = 0;
+    public static final int SMALL = 1;
+    public static final int LARGE = 2;
+    public static final int DEAD = 3;
+
+    /** First byte; a multiple of the page size. INVARIANT: fixed while not FREE. */
+    public long start;
+    /** Length in pages, {@code >= 1}. */
+    public long pages;
+    /** One of {@link #FREE}, {@link #SMALL}, {@link #LARGE}, {@link #DEAD}. */
+    public int state;
+    /** The size class of a SMALL span, else 0. */
+    public int sizeClass;
+    /** FREE spans: whether the pages were returned to the OS (MADV_DONTNEED). */
+    public boolean released;
+
+    /** List links of the current owner. */
+    public Span prev;
+    public Span next;
+
+    /** SMALL: head of the intrusive list of freed blocks inside this span, 0 when none. */
+    public long freeList;
+    /** SMALL: blocks of this span currently outside the central free list. */
+    public int allocated;
+    /** SMALL: blocks carved so far; blocks at index >= carved were never handed out. */
+    public int carved;
+
+    public Span(long start, long pages) {
+        this.start = start;
+        this.pages = pages;
+    }
+
+    /** One past the last byte, given the page shift. */
+    public long end(int pageShift) {
+        return start + (pages << pageShift);
+    }
+
+    /** Bytes covered, given the page shift. */
+    public long bytes(int pageShift) {
+        return pages << pageShift;
+    }
+
+    /** Whether {@code address} lies inside this span. */
+    public boolean contains(long address, int pageShift) {
+        return address >= start && address - start < (pages << pageShift);
+    }
+
+    @Override
+    public String toString() {
+        String s = switch (state) {
+            case FREE -> released ? "free-released" : "free";
+            case SMALL -> "small(class " + sizeClass + ", " + allocated + " allocated)";
+            case LARGE -> "large";
+            default -> "dead";
+        };
+        return "Span[0x" + Long.toHexString(start) + ", " + pages + " pages, " + s + "]";
+    }
+}

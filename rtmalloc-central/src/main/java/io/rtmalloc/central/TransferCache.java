@@ -1,0 +1,115 @@
+package io.rtmalloc.central;
+
+import io.rtmalloc.spi.NativeMemory;
+
+import java.util.Set;
+
+/**
+ * Free blocks of one size class kept in an array, in front of its
+ * {@link CentralFreeList}, so that blocks moving between front ends skip the
+ * span bookkeeping. It holds at most {@code maxTransferSlots} batches; it
+ * refills and spills one batch at a time.
+ *
+ * <pre>
+ *   slots: [ b0 b1 ... b(used-1) | empty ... ]      capacity = slots x batch
+ *            oldest        newest  ^ used
+ * </pre>
+ *
+ * <p>SYNCHRONIZATION: every method holds this cache's monitor, and may take the
+ * central free list's lock inside it (never the other way round).
+ */
+final class TransferCache {
+
+    private final int batch;
+    private final long[] slots;
+    private final CentralFreeList list;
+    private int used;
+
+    TransferCache(int batch, int maxSlots, CentralFreeList list) {
+        this.batch = batch;
+        this.slots = new long[Math.multiplyExact(batch, maxSlots)];
+        this.list = list;
+    }
+
+    synchronized long allocate() {
+        if (used == 0) {
+            int n = Math.min(batch, slots.length);
+            list.removeInto(slots, 0, n);
+            used = n;
+        }
+        return slots[--used];
+    }
+
+    synchronized void free(long block) {
+        if (used == slots.length) {
+            spill();
+        }
+        slots[used++] = block;
+    }
+
+    /** {@code count} blocks as a chain (each block's first word the next, the last 0). */
+    synchronized long removeRange(int count) {
+        if (used < count) {
+            return list.removeChain(count);
+        }
+        int from = used - count;
+        long head = 0;
+        for (int i = from; i < used; i++) {
+            NativeMemory.putLong(slots[i], head);
+            head = slots[i];
+        }
+        used = from;
+        return head;
+    }
+
+    /** Takes back a chain of {@code count} blocks. */
+    synchronized void insertRange(long head, int count) {
+        if (slots.length - used < count) {
+            if (count > slots.length) {
+                list.insertChain(head, count);
+                return;
+            }
+            spill();
+            if (slots.length - used < count) {
+                list.insertChain(head, count);
+                return;
+            }
+        }
+        for (int i = 0; i < count; i++) {
+            slots[used++] = head;
+            if (i + 1 < count) {
+                head = NativeMemory.getLong(head);
+            }
+        }
+    }
+
+    /** Gives the oldest batch back to the central free list. */
+    private void spill() {
+        int n = Math.min(batch, used);
+        try {
+            list.insertFrom(slots, 0, n);
+        } finally {
+            System.arraycopy(slots, n, slots, 0, used - n);
+            used -= n;
+        }
+    }
+
+    /** Gives everything back to the central free list. */
+    synchronized void drain() {
+        int n = used;
+        used = 0;
+        list.insertFrom(slots, 0, n);
+    }
+
+    synchronized int used() {
+        return used;
+    }
+
+    /** Adds every block held to {@code seen}, failing on a duplicate. */
+    synchronized void collect(Set<Long> seen) {
+        for (int i = 0; i < used; i++) {
+            CentralFreeList.check(seen.add(slots[i]), "block 0x" + Long.toHexString(slots[i])
+                    + " twice in the transfer cache or also free in its span");
+        }
+    }
+}

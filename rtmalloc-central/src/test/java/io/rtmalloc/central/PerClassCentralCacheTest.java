@@ -1,0 +1,290 @@
+package io.rtmalloc.central;
+
+import io.rtmalloc.Config;
+import io.rtmalloc.SizeClasses;
+import io.rtmalloc.spi.CentralClassStats;
+import io.rtmalloc.spi.NativeMemory;
+import io.rtmalloc.spi.PageHeap;
+import io.rtmalloc.spi.Providers;
+import io.rtmalloc.spi.Span;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PerClassCentralCacheTest {
+
+    Config config;
+    SizeClasses classes;
+    PageHeap heap;
+    PerClassCentralCache central;
+
+    @BeforeEach
+    void setUp() {
+        config = Config.defaults();
+        classes = config.sizeClasses();
+        heap = Providers.pageHeap().create(config);
+        central = new PerClassCentralCache(config, heap);
+    }
+
+    private void assertBlockOf(int cl, long block) {
+        Span span = heap.spanOf(block);
+        assertEquals(Span.SMALL, span.state);
+        assertEquals(cl, span.sizeClass);
+        assertEquals(0, (block - span.start) % classes.size(cl));
+        assertEquals(cl, heap.sizeClassOf(block));
+    }
+
+    private List<Long> chain(long head, int count) {
+        List<Long> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            out.add(head);
+            head = NativeMemory.getLong(head);
+        }
+        return out;
+    }
+
+    @Test
+    void removeRange_givesDistinctBlocksOfTheClass_terminatedChain() {
+        int cl = classes.classOf(64);
+        int n = classes.batchSize(cl);
+        long head = central.removeRange(cl, n);
+        Set<Long> seen = new HashSet<>();
+        long b = head;
+        for (int i = 0; i < n; i++) {
+            assertTrue(seen.add(b), "block handed out twice");
+            assertBlockOf(cl, b);
+            b = NativeMemory.getLong(b);
+        }
+        assertEquals(0, b, "the chain ends in 0");
+        CentralClassStats st = central.classStats()[cl];
+        assertEquals(n, st.handedOut());
+        assertEquals(1, st.spans());
+        assertEquals(classes.objectsPerSpan(cl) - n, st.freeInSpans());
+        central.checkInvariants();
+        central.insertRange(cl, head, n);
+        assertEquals(n, central.classStats()[cl].inTransfer(), "a whole batch lands in the transfer cache");
+        central.checkInvariants();
+    }
+
+    @Test
+    void removeRange_servedFromTheTransferCache_afterInsert() {
+        int cl = classes.classOf(256);
+        int n = classes.batchSize(cl);
+        long head = central.removeRange(cl, n);
+        Set<Long> first = new HashSet<>(chain(head, n));
+        central.insertRange(cl, head, n);
+        long again = central.removeRange(cl, n);
+        assertEquals(first, new HashSet<>(chain(again, n)), "the same batch comes back from the transfer cache");
+        assertEquals(0, central.classStats()[cl].inTransfer());
+        central.insertRange(cl, again, n);
+    }
+
+    @Test
+    void spans_goBackToThePageHeap_whenAllTheirBlocksAreFree() {
+        int cl = classes.classOf(1024);
+        int perSpan = classes.objectsPerSpan(cl);
+        List<Long> blocks = new ArrayList<>();
+        for (int i = 0; i < 3 * perSpan; i++) {
+            blocks.add(central.allocate(cl));
+        }
+        assertEquals(3, central.classStats()[cl].spans(), "three full spans");
+        assertEquals(3L * classes.pages(cl) * classes.pageSize(), heap.stats().smallBytes());
+        blocks.forEach(b -> central.free(cl, b));
+        central.checkInvariants();
+        central.drainTransferCaches();
+        central.checkInvariants();
+        CentralClassStats st = central.classStats()[cl];
+        assertEquals(0, st.spans());
+        assertEquals(0, st.handedOut());
+        assertEquals(0, heap.stats().smallBytes(), "every span went back to the page heap");
+        heap.checkInvariants();
+    }
+
+    @Test
+    void transferCache_isBoundedBySlotsTimesBatch() {
+        int cl = classes.classOf(8);
+        int capacity = config.maxTransferSlots() * classes.batchSize(cl);
+        List<Long> blocks = new ArrayList<>();
+        for (int i = 0; i < capacity + 5 * classes.batchSize(cl); i++) {
+            blocks.add(central.allocate(cl));
+        }
+        blocks.forEach(b -> central.free(cl, b));
+        CentralClassStats st = central.classStats()[cl];
+        assertTrue(st.inTransfer() <= capacity, st.inTransfer() + " > " + capacity);
+        assertEquals(st.inTransfer(), st.handedOut(), "everything else went back to the spans");
+        central.checkInvariants();
+    }
+
+    @Test
+    void newSpans_areCarvedLazily() {
+        int cl = classes.classOf(4096);
+        long b = central.allocate(cl);
+        Span span = heap.spanOf(b);
+        assertTrue(span.carved <= classes.batchSize(cl), "only what was asked for is carved: " + span.carved);
+        assertTrue(span.carved < classes.objectsPerSpan(cl));
+        central.free(cl, b);
+    }
+
+    @Test
+    void insert_foreignBlock_isRejected_andTheCacheStaysConsistent() {
+        int cl = classes.classOf(64);
+        int other = classes.classOf(128);
+        long good = central.removeRange(cl, 1);
+        long ofOther = central.removeRange(other, 1);
+        // The transfer cache takes single blocks unchecked (front ends validate them);
+        // the central list checks every block that reaches it.
+        CentralFreeList list = new CentralFreeList(cl, classes.size(cl), classes.pages(cl),
+                classes.objectsPerSpan(cl), heap);
+        assertThrows(IllegalArgumentException.class, () -> list.insertOne(ofOther));
+        assertThrows(IllegalArgumentException.class, () -> list.insertOne(good + 8));
+        assertThrows(IllegalArgumentException.class, () -> list.insertOne(12345L << 20));
+        central.insertRange(cl, good, 1);
+        central.insertRange(other, ofOther, 1);
+        central.drainTransferCaches();
+        central.checkInvariants();
+        heap.checkInvariants();
+        assertEquals(0, heap.stats().smallBytes());
+    }
+
+    @Test
+    void removeRange_badCount_isRejected() {
+        assertThrows(IllegalArgumentException.class, () -> central.removeRange(1, 0));
+    }
+
+    @Test
+    void randomOperations_keepInvariantsAndNeverHandOutABlockTwice() {
+        Random rnd = new Random(42);
+        Set<Long> live = new HashSet<>();
+        List<long[]> held = new ArrayList<>(); // {class, address}
+        for (int step = 0; step < 20_000; step++) {
+            int cl = 1 + rnd.nextInt(classes.count());
+            int op = rnd.nextInt(4);
+            if (op == 0 || held.isEmpty()) {
+                long b = central.allocate(cl);
+                assertTrue(live.add(b), "handed out twice: " + b);
+                NativeMemory.putLong(b + (classes.size(cl) - 8), b);
+                held.add(new long[] {cl, b});
+            } else if (op == 1) {
+                int n = 1 + rnd.nextInt(classes.batchSize(cl));
+                long head = central.removeRange(cl, n);
+                for (long b : chain(head, n)) {
+                    assertTrue(live.add(b), "handed out twice: " + b);
+                    NativeMemory.putLong(b + (classes.size(cl) - 8), b);
+                    held.add(new long[] {cl, b});
+                }
+            } else {
+                int idx = rnd.nextInt(held.size());
+                long[] h = held.get(idx);
+                held.set(idx, held.getLast());
+                held.removeLast();
+                long b = h[1];
+                assertEquals(b, NativeMemory.getLong(b + (classes.size((int) h[0]) - 8)), "block contents kept");
+                live.remove(b);
+                central.free((int) h[0], b);
+            }
+            if (step % 2000 == 0) {
+                central.checkInvariants();
+                heap.checkInvariants();
+            }
+        }
+        for (long[] h : held) {
+            central.free((int) h[0], h[1]);
+        }
+        central.drainTransferCaches();
+        central.checkInvariants();
+        heap.checkInvariants();
+        assertEquals(0, heap.stats().smallBytes());
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void concurrentBatches_crossThread_balance() throws Exception {
+        int threads = 4;
+        int rounds = 3000;
+        int[] sizes = {8, 64, 512, 4096};
+        ConcurrentLinkedQueue<long[]> handoff = new ConcurrentLinkedQueue<>();
+        CountDownLatch start = new CountDownLatch(1);
+        ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int seed = t;
+            workers.add(Thread.ofPlatform().start(() -> {
+                Random rnd = new Random(seed);
+                ArrayDeque<long[]> mine = new ArrayDeque<>();
+                try {
+                    start.await();
+                    for (int r = 0; r < rounds; r++) {
+                        int cl = classes.classOf(sizes[rnd.nextInt(sizes.length)]);
+                        int n = 1 + rnd.nextInt(classes.batchSize(cl));
+                        long head = central.removeRange(cl, n);
+                        long b = head;
+                        for (int i = 0; i < n; i++) {
+                            long next = NativeMemory.getLong(b);
+                            NativeMemory.putLong(b, ((long) seed << 56) | r);
+                            mine.add(new long[] {cl, b, ((long) seed << 56) | r});
+                            b = next;
+                        }
+                        // Hand half to other threads, free the rest ourselves.
+                        while (mine.size() > 64) {
+                            long[] h = mine.poll();
+                            if (rnd.nextBoolean()) {
+                                handoff.add(h);
+                            } else {
+                                check(h);
+                                central.free((int) h[0], h[1]);
+                            }
+                        }
+                        long[] other = handoff.poll();
+                        if (other != null) {
+                            check(other);
+                            central.free((int) other[0], other[1]);
+                        }
+                    }
+                    for (long[] h : mine) {
+                        check(h);
+                        central.free((int) h[0], h[1]);
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            }));
+        }
+        start.countDown();
+        for (Thread w : workers) {
+            w.join();
+        }
+        assertTrue(errors.isEmpty(), () -> "worker failed: " + errors.peek());
+        for (long[] h; (h = handoff.poll()) != null; ) {
+            check(h);
+            central.free((int) h[0], h[1]);
+        }
+        central.checkInvariants();
+        central.drainTransferCaches();
+        central.checkInvariants();
+        heap.checkInvariants();
+        for (int cl = 1; cl <= classes.count(); cl++) {
+            assertEquals(0, central.classStats()[cl].handedOut(), "class " + cl);
+        }
+        assertEquals(0, heap.stats().smallBytes());
+    }
+
+    private static void check(long[] h) {
+        assertNotEquals(0, h[1]);
+        assertEquals(h[2], NativeMemory.getLong(h[1]), "a block was written by someone else while held");
+    }
+}

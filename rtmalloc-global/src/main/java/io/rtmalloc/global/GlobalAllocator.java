@@ -1,0 +1,62 @@
+package io.rtmalloc.global;
+
+import io.rtmalloc.Config;
+import io.rtmalloc.spi.CentralCache;
+import io.rtmalloc.spi.FrontEndSupport;
+
+/**
+ * The allocator of the global front end: small blocks straight from the
+ * central cache's transfer caches, large ones as whole spans.
+ */
+final class GlobalAllocator extends FrontEndSupport {
+
+    static final String NAME = "global";
+
+    GlobalAllocator(Config config, CentralCache central) {
+        super(NAME, config, central);
+    }
+
+    @Override
+    public long malloc(long size) {
+        if (size < 0) {
+            throw negativeSize(size);
+        }
+        if (size <= maxSmall) {
+            return central.allocate(classes.classOf(size));
+        }
+        return mallocLarge(size);
+    }
+
+    @Override
+    public void free(long address) {
+        if (address == 0) {
+            return;
+        }
+        int cl = blockClass(address);
+        if (cl != 0) {
+            central.free(cl, address);
+        } else {
+            freeLarge(address);
+        }
+    }
+
+    @Override
+    public void free(long address, long size) {
+        if (address == 0) {
+            return;
+        }
+        if (size < 0) {
+            throw negativeSize(size);
+        }
+        if (size <= maxSmall) {
+            central.free(sizedFreeClass(address, size), address);
+        } else {
+            freeLarge(address);
+        }
+    }
+
+    @Override
+    protected long[] frontEndCachedBlocks() {
+        return new long[0];
+    }
+}

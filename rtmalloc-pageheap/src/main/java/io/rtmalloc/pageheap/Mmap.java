@@ -1,0 +1,98 @@
+package io.rtmalloc.pageheap;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The OS's memory through downcalls to libc's {@code mmap}, {@code munmap} and
+ * {@code madvise} (Linux constants).
+ */
+final class Mmap implements SystemMemory {
+
+    static final Mmap INSTANCE = new Mmap();
+
+    private static final int PROT_READ = 0x1;
+    private static final int PROT_WRITE = 0x2;
+    private static final int MAP_PRIVATE = 0x02;
+    private static final int MAP_ANONYMOUS = 0x20;
+    private static final int MADV_DONTNEED = 4;
+    private static final long MAP_FAILED = -1L;
+
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    private static final MethodHandle MMAP;
+    private static final MethodHandle MUNMAP;
+    private static final MethodHandle MADVISE;
+
+    static {
+        Linker linker = Linker.nativeLinker();
+        SymbolLookup libc = linker.defaultLookup();
+        Linker.Option errno = Linker.Option.captureCallState("errno");
+        MMAP = linker.downcallHandle(libc.find("mmap").orElseThrow(),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), errno);
+        MUNMAP = linker.downcallHandle(libc.find("munmap").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), errno);
+        MADVISE = linker.downcallHandle(libc.find("madvise").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), errno);
+    }
+
+    private Mmap() {
+    }
+
+    @Override
+    public long map(long bytes) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long address = (long) MMAP.invokeExact(state, 0L, bytes, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L);
+            if (address == MAP_FAILED || address == 0) {
+                throw new OutOfMemoryError("rtmalloc: the OS refused to map " + bytes + " bytes (mmap errno "
+                        + (int) ERRNO.get(state, 0L) + ")");
+            }
+            return address;
+        } catch (OutOfMemoryError | RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("mmap downcall failed", t);
+        }
+    }
+
+    @Override
+    public void unmap(long address, long bytes) {
+        call(MUNMAP, "munmap", address, bytes, 0);
+    }
+
+    @Override
+    public void release(long address, long bytes) {
+        call(MADVISE, "madvise", address, bytes, MADV_DONTNEED);
+    }
+
+    private static void call(MethodHandle handle, String name, long address, long bytes, int advice) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int rc = handle == MUNMAP
+                    ? (int) handle.invokeExact(state, address, bytes)
+                    : (int) handle.invokeExact(state, address, bytes, advice);
+            if (rc != 0) {
+                throw new IllegalStateException(name + "(0x" + Long.toHexString(address) + ", " + bytes
+                        + ") failed: errno " + (int) ERRNO.get(state, 0L));
+            }
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(name + " downcall failed", t);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+/**
+ * The end-to-end test module: it requires every tier so that each is a named
+ * module on the module path and found through its {@code provides}.
+ */
+module io.rtmalloc.tests {
+    requires io.rtmalloc.api;
+    requires io.rtmalloc.pageheap;
+    requires io.rtmalloc.central;
+    requires io.rtmalloc.global;
+}
