@@ -172,10 +172,21 @@ public abstract class FrontEndSupport implements Allocator {
         if (address == 0) {
             return malloc(newSize);
         }
-        long usable = usableSize(address);
-        // Keep the block when the new size still fits and does not waste more than half of it.
-        if (newSize <= usable && newSize >= (usable >>> 1)) {
-            return address;
+        int cl = blockClass(address);
+        long usable;
+        if (cl != 0) {
+            usable = classes.size(cl);
+            // Keep the block when the new size falls in its class: then a sized free with
+            // the new size still names the block's class.
+            if (newSize <= maxSmall && classes.classOf(newSize) == cl) {
+                return address;
+            }
+        } else {
+            usable = heap.spanOf(address).bytes(pageShift);
+            // A whole-page block is kept while the new size needs at least half of its pages.
+            if (newSize > maxSmall && newSize <= usable && newSize >= (usable >>> 1)) {
+                return address;
+            }
         }
         long fresh = malloc(newSize);
         NativeMemory.copy(address, fresh, Math.min(usable, newSize));

@@ -52,6 +52,7 @@ final class MmapPageHeap implements PageHeap {
     private long smallBytes;
     private long largeBytes;
     private long largeSpans;
+    /** Spans not DEAD: free, small and large. */
     private long liveSpans;
 
     MmapPageHeap(Config config, SystemMemory os) {
@@ -125,6 +126,7 @@ final class MmapPageHeap implements PageHeap {
             head.state = Span.FREE;
             pageMap.setEnds(head, 0);
             free.insert(head);
+            liveSpans++;
         }
         carve(s, pages);
         return use(s, 0);
@@ -167,6 +169,7 @@ final class MmapPageHeap implements PageHeap {
             s.pages = pages;
             pageMap.setEnds(tail, 0);
             free.insert(tail);
+            liveSpans++;
         }
     }
 
@@ -189,7 +192,6 @@ final class MmapPageHeap implements PageHeap {
             pageMap.setAll(s, sizeClass);
             smallBytes += bytes;
         }
-        liveSpans++;
         return s;
     }
 
