@@ -59,7 +59,8 @@ public interface Allocator extends SegmentAllocator {
     long alignedAlloc(long alignment, long size);
 
     /**
-     * Frees a block. 0 is a no-op.
+     * Frees a block. 0 is a no-op. As in tcmalloc, a second free of a block
+     * of a size class is not detected: the block's span is still in use.
      *
      * @throws IllegalArgumentException if this allocator never returned the
      *         address (always detected outside its spans, at a misaligned
@@ -81,7 +82,7 @@ public interface Allocator extends SegmentAllocator {
     /**
      * A segment of exactly {@code byteSize} bytes, aligned to
      * {@code byteAlignment}, whose lifetime is unbounded: it lives until
-     * {@link #free(MemorySegment)}.
+     * {@link #free(MemorySegment)}. Its contents are not zeroed.
      */
     @Override
     MemorySegment allocate(long byteSize, long byteAlignment);
@@ -92,6 +93,9 @@ public interface Allocator extends SegmentAllocator {
     /**
      * A confined arena whose segments come from this allocator and are all freed
      * when it closes; any access after that throws, as with any JDK arena.
+     * Unlike the JDK's own arenas, it does not zero the segments it hands out
+     * (the {@link Arena} contract does not ask for it): use
+     * {@link MemorySegment#fill} where zeroes are needed.
      */
     Arena newArena();
 
