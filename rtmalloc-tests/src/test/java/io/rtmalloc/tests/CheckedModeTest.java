@@ -1,0 +1,43 @@
+package io.rtmalloc.tests;
+
+import io.rtmalloc.Allocator;
+import io.rtmalloc.RtMalloc;
+import io.rtmalloc.spi.FrontEndSupport;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import static io.rtmalloc.tests.AllocatorContractTest.assertBalanced;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Checked mode ({@code -Drtmalloc.checked=true}): a sized free is validated as
+ * fully as an unsized one, so a position inside a block of the right class is
+ * caught. Run by its own surefire execution with the property set; the default
+ * execution leaves it out, since unchecked mode trusts such a free.
+ */
+class CheckedModeTest {
+
+    static java.util.stream.Stream<String> frontEnds() {
+        return AllocatorContractTest.frontEnds();
+    }
+
+    @BeforeAll
+    static void runsInCheckedMode() {
+        assertTrue(Boolean.getBoolean("rtmalloc.checked"), "this suite must run with -Drtmalloc.checked=true");
+    }
+
+    @ParameterizedTest
+    @MethodSource("frontEnds")
+    void sizedFree_insideABlockOfTheRightClass_isIllegalArgument(String fe) {
+        Allocator a = RtMalloc.builder().frontEnd(fe).build();
+        long p = a.malloc(64);
+        assertThrows(IllegalArgumentException.class, () -> a.free(p + 8, 64));
+        assertThrows(IllegalArgumentException.class, () -> a.free(p + 24, 56));
+        a.free(p, 64);
+        a.flushThreadCache();
+        ((FrontEndSupport) a).checkInvariants();
+        assertBalanced(a);
+    }
+}
