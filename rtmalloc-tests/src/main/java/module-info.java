@@ -7,4 +7,5 @@ module io.rtmalloc.tests {
     requires io.rtmalloc.pageheap;
     requires io.rtmalloc.central;
     requires io.rtmalloc.global;
+    requires io.rtmalloc.threadcache;
 }

@@ -63,8 +63,11 @@ public interface Allocator extends SegmentAllocator {
      * of a size class is not detected: the block's span is still in use.
      *
      * @throws IllegalArgumentException if this allocator never returned the
-     *         address (always detected outside its spans, at a misaligned
-     *         position inside one, or for a whole-page block already freed)
+     *         address: always detected outside its spans, at an address not
+     *         8-byte aligned, inside or after the free of a whole-page block;
+     *         an aligned address inside a small block is detected in checked
+     *         mode ({@code -Drtmalloc.checked=true}) by every front end, and
+     *         always by the global one
      */
     void free(long address);
 

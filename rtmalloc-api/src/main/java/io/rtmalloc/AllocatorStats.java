@@ -55,16 +55,18 @@ public record AllocatorStats(String frontEnd, long bytesInUse, long frontEndCach
         line(out, " ", largeBytesInUse, "Bytes in use in whole-page blocks (part of in use)");
         line(out, " ", metadataBytes, "Java heap used by page map and spans (estimate)");
         out.append(rule);
-        out.append("Size classes (counts are blocks):\n");
-        out.append(String.format(Locale.ROOT, "%5s %8s %7s %10s %10s %10s %10s %10s%n",
-                "class", "size", "spans", "in use", "front end", "transfer", "central", "MiB used"));
+        out.append("Size classes (counts are blocks; hits to flushes are front-end counters, kept with -Drtmalloc.stats=true):\n");
+        out.append(String.format(Locale.ROOT, "%5s %8s %7s %10s %10s %10s %10s %10s %12s %10s %9s %9s%n",
+                "class", "size", "spans", "in use", "front end", "transfer", "central", "MiB used",
+                "hits", "misses", "refills", "flushes"));
         for (SizeClassStats c : sizeClasses) {
             if (c.spans() == 0 && c.inUse() == 0) {
                 continue;
             }
-            out.append(String.format(Locale.ROOT, "%5d %8d %7d %10d %10d %10d %10d %10.1f%n",
+            out.append(String.format(Locale.ROOT, "%5d %8d %7d %10d %10d %10d %10d %10.1f %12d %10d %9d %9d%n",
                     c.sizeClass(), c.size(), c.spans(), c.inUse(), c.inFrontEnd(), c.inTransfer(),
-                    c.freeInSpans(), c.inUse() * (double) c.size() / (1 << 20)));
+                    c.freeInSpans(), c.inUse() * (double) c.size() / (1 << 20),
+                    c.hits(), c.misses(), c.refills(), c.flushes()));
         }
         out.append(rule);
         return out.toString();

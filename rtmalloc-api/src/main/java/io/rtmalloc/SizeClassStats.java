@@ -10,7 +10,12 @@ package io.rtmalloc;
  * @param inFrontEnd   blocks in front-end caches
  * @param inTransfer   blocks in the transfer cache
  * @param freeInSpans  blocks free in the central lists' spans (carved or not)
+ * @param hits         front-end allocations served from a cache (0 unless {@code -Drtmalloc.stats=true})
+ * @param misses       front-end allocations that found the cache empty (likewise)
+ * @param refills      batches fetched from the transfer cache (likewise)
+ * @param flushes      batches returned to the transfer cache (likewise)
  */
 public record SizeClassStats(int sizeClass, int size, long spans, long inUse, long inFrontEnd,
-                             long inTransfer, long freeInSpans) {
+                             long inTransfer, long freeInSpans, long hits, long misses,
+                             long refills, long flushes) {
 }

@@ -29,6 +29,19 @@ public abstract class FrontEndSupport implements Allocator {
      */
     protected static final boolean CHECKED = Boolean.getBoolean("rtmalloc.checked");
 
+    /**
+     * Stats mode ({@code -Drtmalloc.stats=true}): front ends count hits, misses,
+     * refills and flushes per class. Read once, so that off costs nothing.
+     */
+    protected static final boolean STATS = Boolean.getBoolean("rtmalloc.stats");
+
+    /** Counter kinds of {@link #frontEndCounters()}. */
+    protected static final int HITS = 0;
+    protected static final int MISSES = 1;
+    protected static final int REFILLS = 2;
+    protected static final int FLUSHES = 3;
+    protected static final int COUNTERS = 4;
+
     protected final Config config;
     protected final CentralCache central;
     protected final PageHeap heap;
@@ -54,6 +67,15 @@ public abstract class FrontEndSupport implements Allocator {
      * its threads.
      */
     protected abstract long[] frontEndCachedBlocks();
+
+    /**
+     * The front end's counters, indexed {@code [sizeClass * COUNTERS + kind]}
+     * with kinds {@link #HITS}, {@link #MISSES}, {@link #REFILLS},
+     * {@link #FLUSHES}; null when it keeps none (or {@link #STATS} is off).
+     */
+    protected long[] frontEndCounters() {
+        return null;
+    }
 
     // ---------------------------------------------------------------- checks
 
@@ -112,12 +134,38 @@ public abstract class FrontEndSupport implements Allocator {
                 throw new IllegalArgumentException("sized free of 0x" + Long.toHexString(address) + " with size "
                         + size + " (class " + cl + "), but the block is of class " + actual);
             }
-        } else if (heap.sizeClassOf(address) != cl) {
+        } else if (heap.sizeClassOf(address) != cl || (address & 7) != 0) {
             int actual = blockClass(address); // throws for a foreign address
             throw new IllegalArgumentException("sized free of 0x" + Long.toHexString(address) + " with size "
                     + size + " (class " + cl + "), but the block is of class " + actual);
         }
         return cl;
+    }
+
+    /**
+     * The slow path of a {@code malloc} whose size is not that of a class:
+     * negative (rejected) or above the largest class (a whole-span block).
+     */
+    protected final long mallocNotSmall(long size) {
+        if (size < 0) {
+            throw negativeSize(size);
+        }
+        return mallocLarge(size);
+    }
+
+    /**
+     * The slow path of a {@code free} whose page has no size class: 0 (a no-op),
+     * a whole-span block, or an address this allocator never handed out.
+     */
+    protected final void freeNotSmall(long address) {
+        if (address == 0) {
+            return;
+        }
+        if (blockClass(address) != 0) {
+            // Only a misaligned address inside a small span gets here, and blockClass rejects it.
+            throw notAllocated(address, "not a block boundary");
+        }
+        freeLarge(address);
     }
 
     // ---------------------------------------------------------------- large blocks
@@ -269,8 +317,15 @@ public abstract class FrontEndSupport implements Allocator {
 
     // ---------------------------------------------------------------- the rest
 
+    /**
+     * Returns the calling thread's cached blocks and the transfer caches to the
+     * central lists, so that spans left empty go back to the page heap, then
+     * releases every free page to the OS.
+     */
     @Override
     public long releaseFreeMemory() {
+        flushThreadCache();
+        central.drainTransferCaches();
         return heap.releaseFreeMemory();
     }
 
@@ -287,6 +342,7 @@ public abstract class FrontEndSupport implements Allocator {
     @Override
     public AllocatorStats stats() {
         long[] cached = frontEndCachedBlocks();
+        long[] counters = frontEndCounters();
         CentralClassStats[] centralStats = central.classStats();
         PageHeapStats heapStats = heap.stats();
         List<SizeClassStats> perClass = new ArrayList<>(classes.count());
@@ -303,7 +359,11 @@ public abstract class FrontEndSupport implements Allocator {
             frontEnd += fe * size;
             transfer += c.inTransfer() * size;
             handedOut += c.handedOut() * size;
-            perClass.add(new SizeClassStats(cl, (int) size, c.spans(), used, fe, c.inTransfer(), c.freeInSpans()));
+            int k = cl * COUNTERS;
+            boolean counted = counters != null && k + COUNTERS <= counters.length;
+            perClass.add(new SizeClassStats(cl, (int) size, c.spans(), used, fe, c.inTransfer(), c.freeInSpans(),
+                    counted ? counters[k + HITS] : 0, counted ? counters[k + MISSES] : 0,
+                    counted ? counters[k + REFILLS] : 0, counted ? counters[k + FLUSHES] : 0));
         }
         return new AllocatorStats(name, inUse, frontEnd, transfer, heapStats.smallBytes() - handedOut,
                 heapStats.freeBytes(), heapStats.releasedBytes(), heapStats.mappedBytes(),

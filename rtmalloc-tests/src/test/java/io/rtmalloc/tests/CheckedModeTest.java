@@ -12,9 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Checked mode ({@code -Drtmalloc.checked=true}): a sized free is validated as
- * fully as an unsized one, so a position inside a block of the right class is
- * caught. Run by its own surefire execution with the property set; the default
+ * Checked mode ({@code -Drtmalloc.checked=true}): every free is validated
+ * against the block's span, so an address inside a small block is caught by
+ * every front end (unchecked, the caching front ends check only that the
+ * address lies in a small span of the allocator). Run by its own surefire execution with the property set; the default
  * execution leaves it out, since unchecked mode trusts such a free.
  */
 class CheckedModeTest {
@@ -30,9 +31,11 @@ class CheckedModeTest {
 
     @ParameterizedTest
     @MethodSource("frontEnds")
-    void sizedFree_insideABlockOfTheRightClass_isIllegalArgument(String fe) {
+    void free_insideASmallBlock_isIllegalArgument(String fe) {
         Allocator a = RtMalloc.builder().frontEnd(fe).build();
         long p = a.malloc(64);
+        assertThrows(IllegalArgumentException.class, () -> a.free(p + 8));
+        assertThrows(IllegalArgumentException.class, () -> a.free(p + 32));
         assertThrows(IllegalArgumentException.class, () -> a.free(p + 8, 64));
         assertThrows(IllegalArgumentException.class, () -> a.free(p + 24, 56));
         a.free(p, 64);

@@ -1,0 +1,187 @@
+package io.rtmalloc.threadcache;
+
+import io.rtmalloc.Config;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The process-wide budget of one allocator's thread caches, as in tcmalloc:
+ * all caches together may hold {@code thread_cache_size} bytes. A new cache
+ * starts with {@code min_per_thread_cache}; a cache that runs over its share
+ * asks for {@code steal_amount} more, taken from the unclaimed part of the
+ * budget or, when none is left, from another cache (victims in round-robin
+ * order, never below the minimum).
+ *
+ * <p>It is also the registry of live caches: it gives back the cache of a
+ * thread that has died, found either by a sweep (every registration sweeps) or
+ * by the {@link java.lang.ref.Cleaner} of the thread's handle.
+ *
+ * <p>SYNCHRONIZATION: every method holds this object's monitor. It writes the
+ * caches' {@code maxSize} and reads their counts racily (for statistics).
+ *
+ * <p>INVARIANT: {@code unclaimed + sum(maxSize of live caches) == budget};
+ * {@code unclaimed} goes negative only when more threads than
+ * {@code budget / min_per_thread_cache} each hold their minimum.
+ */
+final class ThreadCacheBudget {
+
+    private final long budget;
+    private final long min;
+    private final long steal;
+    private final List<ThreadCache> caches = new ArrayList<>();
+    private long unclaimed;
+    private int nextVictim;
+    private long retired;
+
+    ThreadCacheBudget(Config config) {
+        this.budget = config.threadCacheSize();
+        this.min = config.minPerThreadCache();
+        this.steal = config.stealAmount();
+        this.unclaimed = budget;
+    }
+
+    /** Registers a new cache with the minimum share; first gives back the caches of dead threads. */
+    synchronized void register(ThreadCache cache) {
+        sweepDead();
+        cache.maxSize = min;
+        unclaimed -= min;
+        // Pay an overdraft back from caches above the minimum.
+        for (int tries = caches.size(); unclaimed < 0 && tries > 0; tries--) {
+            unclaimed += takeFromVictim(-unclaimed, null);
+        }
+        caches.add(cache);
+    }
+
+    /** A larger share for {@code cache}, from the unclaimed budget or from a victim. */
+    synchronized void grow(ThreadCache cache) {
+        if (cache.retired) {
+            return;
+        }
+        if (unclaimed >= steal) {
+            unclaimed -= steal;
+            cache.maxSize += steal;
+            return;
+        }
+        for (int tries = Math.min(10, caches.size()); tries > 0; tries--) {
+            long got = takeFromVictim(steal, cache);
+            if (got > 0) {
+                cache.maxSize += got;
+                return;
+            }
+        }
+    }
+
+    /** Takes up to {@code amount} from the next cache above the minimum (other than {@code except}). */
+    private long takeFromVictim(long amount, ThreadCache except) {
+        for (int i = 0; i < caches.size(); i++) {
+            if (nextVictim >= caches.size()) {
+                nextVictim = 0;
+            }
+            ThreadCache victim = caches.get(nextVictim++);
+            long spare = victim.maxSize - min;
+            if (victim != except && spare > 0) {
+                long got = Math.min(amount, spare);
+                victim.maxSize -= got;
+                return got;
+            }
+        }
+        return 0;
+    }
+
+    /** Gives back a cache whose owner has died (from the sweep or the cleaner). */
+    synchronized void retire(ThreadCache cache) {
+        if (cache.retired) {
+            return;
+        }
+        cache.retired = true;
+        cache.flushAll();
+        unclaimed += cache.maxSize;
+        caches.remove(cache);
+        retired++;
+    }
+
+    /** Retires every cache whose owner is gone. */
+    synchronized void sweepDead() {
+        for (int i = caches.size() - 1; i >= 0; i--) {
+            ThreadCache c = caches.get(i);
+            Thread owner = c.owner.get();
+            if (owner == null || !owner.isAlive()) {
+                retire(c);
+            }
+        }
+    }
+
+    /** Blocks held per class in all live caches (read racily from their owners' counts). */
+    synchronized long[] cachedBlocks(int classes) {
+        long[] out = new long[classes + 1];
+        for (ThreadCache c : caches) {
+            for (int cl = 1; cl <= classes && cl < c.lengths.length; cl++) {
+                out[cl] += c.lengths[cl];
+            }
+        }
+        return out;
+    }
+
+    /** Counters of all live caches summed (racy reads, for statistics). */
+    synchronized long[] counters(int classes) {
+        long[] out = new long[(classes + 1) * 4];
+        for (ThreadCache c : caches) {
+            long[] k = c.counters;
+            if (k != null) {
+                for (int i = 0; i < out.length && i < k.length; i++) {
+                    out[i] += k[i];
+                }
+            }
+        }
+        return out;
+    }
+
+    synchronized int liveCaches() {
+        return caches.size();
+    }
+
+    synchronized long retiredCaches() {
+        return retired;
+    }
+
+    /** The sum of the live caches' shares. */
+    synchronized long claimed() {
+        long sum = 0;
+        for (ThreadCache c : caches) {
+            sum += c.maxSize;
+        }
+        return sum;
+    }
+
+    /** The sum of the live caches' held bytes (racy reads). */
+    synchronized long held() {
+        long sum = 0;
+        for (ThreadCache c : caches) {
+            sum += c.size;
+        }
+        return sum;
+    }
+
+    synchronized long unclaimed() {
+        return unclaimed;
+    }
+
+    long budget() {
+        return budget;
+    }
+
+    /** Checks {@code unclaimed + claimed == budget}. */
+    synchronized void checkInvariants() {
+        long claimed = 0;
+        for (ThreadCache c : caches) {
+            claimed += c.maxSize;
+            if (c.maxSize < min) {
+                throw new IllegalStateException("a cache's share " + c.maxSize + " is under the minimum " + min);
+            }
+        }
+        if (claimed + unclaimed != budget) {
+            throw new IllegalStateException("budget " + budget + " != claimed " + claimed + " + unclaimed " + unclaimed);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.rtmalloc.threadcache;
+
+import io.rtmalloc.Allocator;
+import io.rtmalloc.Config;
+import io.rtmalloc.spi.CentralCache;
+import io.rtmalloc.spi.FrontEndProvider;
+
+/** Provides the "threadcache" front end. */
+public final class ThreadCacheFrontEndProvider implements FrontEndProvider {
+
+    /** The constructor ServiceLoader calls. */
+    public ThreadCacheFrontEndProvider() {
+    }
+
+    @Override
+    public String name() {
+        return ThreadCacheAllocator.NAME;
+    }
+
+    @Override
+    public Allocator create(Config config, CentralCache central) {
+        return new ThreadCacheAllocator(config, central);
+    }
+}
