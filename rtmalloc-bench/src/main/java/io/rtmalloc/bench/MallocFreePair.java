@@ -70,31 +70,28 @@ public class MallocFreePair {
     @Param({"8", "64", "256", "1024", "4096", "65536"})
     public long size;
 
-    /** An rtmalloc allocator built once per trial and checked for leaks after it. */
+    /** An rtmalloc stack with the "global" front end, built once per trial and checked for leaks after it. */
     @State(Scope.Thread)
-    public static class Rtmalloc {
-        @Param({"global"})
-        public String frontEnd;
-
+    public static class GlobalStack {
         Allocator allocator;
 
         @Setup(Level.Trial)
         public void build() {
-            allocator = RtMalloc.builder().frontEnd(frontEnd).build();
+            allocator = RtMalloc.builder().frontEnd("global").build();
         }
 
         @TearDown(Level.Trial)
         public void verify() {
             AllocatorStats stats = allocator.stats();
             if (stats.bytesInUse() != 0) {
-                throw new IllegalStateException("rtmalloc " + frontEnd + " leaks: "
-                        + stats.bytesInUse() + " bytes still in use after the trial\n" + stats);
+                throw new IllegalStateException("rtmalloc global leaks: " + stats.bytesInUse()
+                        + " bytes still in use after the trial\n" + stats);
             }
         }
     }
 
     @Benchmark
-    public long rtmalloc_global(Rtmalloc rt) {
+    public long rtmalloc_global(GlobalStack rt) {
         Allocator a = rt.allocator;
         long p = a.malloc(size);
         a.free(p);
@@ -102,7 +99,7 @@ public class MallocFreePair {
     }
 
     @Benchmark
-    public long rtmalloc_global_sized(Rtmalloc rt) {
+    public long rtmalloc_global_sized(GlobalStack rt) {
         Allocator a = rt.allocator;
         long p = a.malloc(size);
         a.free(p, size);

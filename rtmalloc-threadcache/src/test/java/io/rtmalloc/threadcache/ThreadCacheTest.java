@@ -1,0 +1,363 @@
+package io.rtmalloc.threadcache;
+
+import io.rtmalloc.AllocatorStats;
+import io.rtmalloc.Config;
+import io.rtmalloc.SizeClasses;
+import io.rtmalloc.spi.NativeMemory;
+import io.rtmalloc.spi.Providers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ThreadCacheTest {
+
+    static ThreadCacheAllocator allocator(Config config) {
+        var heap = Providers.pageHeap().create(config);
+        var central = Providers.centralCache().create(config, heap);
+        return new ThreadCacheAllocator(config, central);
+    }
+
+    static ThreadCacheAllocator allocator() {
+        return allocator(Config.defaults());
+    }
+
+    static void assertBalanced(ThreadCacheAllocator a) {
+        a.flushThreadCache();
+        a.checkInvariants();
+        AllocatorStats st = a.stats();
+        assertEquals(0, st.bytesInUse(), () -> "bytes still in use:\n" + st);
+    }
+
+    @Test
+    void maxLength_growsByOneToABatch_thenByBatches() {
+        ThreadCacheAllocator a = allocator();
+        SizeClasses classes = a.config().sizeClasses();
+        int cl = classes.classOf(64);
+        int batch = classes.batchSize(cl);
+        ThreadCache c = a.cache();
+        assertEquals(1, c.maxLength(cl));
+        List<Long> held = new ArrayList<>();
+        // Every miss (the list empty) lets the limit grow: by one while under a batch.
+        for (int miss = 1; miss < batch; miss++) {
+            while (c.lengths[cl] > 0) {
+                held.add(a.malloc(64));
+            }
+            held.add(a.malloc(64));
+            assertEquals(1 + miss, c.maxLength(cl), "after miss " + miss);
+        }
+        // Then by a batch at a time.
+        for (int step = 1; step <= 3; step++) {
+            while (c.lengths[cl] > 0) {
+                held.add(a.malloc(64));
+            }
+            held.add(a.malloc(64));
+            assertEquals(batch + step * batch, c.maxLength(cl));
+        }
+        held.forEach(a::free);
+        assertBalanced(a);
+    }
+
+    @Test
+    void maxLength_isCapped_andShrinksByABatch_afterMaxOveragesOverflowsInARow() {
+        // A share far above what the test holds, so that no scavenge trims the lists.
+        Config big = Config.parse("""
+                [config]
+                thread_cache_size = 1073741824
+                min_per_thread_cache = 536870912
+                """ + "\n" + classesOf(Config.defaults()), "<test>");
+        ThreadCacheAllocator a = allocator(big);
+        SizeClasses classes = big.sizeClasses();
+        int cl = classes.classOf(256);
+        int batch = classes.batchSize(cl);
+        int cap = big.maxFreeListLength();
+        ThreadCache c = a.cache();
+        List<Long> held = new ArrayList<>();
+        for (int i = 0; i < 2 * cap; i++) {
+            held.add(a.malloc(256));
+        }
+        assertEquals(cap, c.maxLength(cl), "misses grow the limit up to max_free_list_length");
+        a.flushThreadCache();
+        assertEquals(cap, c.maxLength(cl), "a flush leaves the limit alone");
+        int overflows = 0;
+        int overages = big.maxOverages();
+        while (overflows < overages) {
+            int before = c.lengths[cl];
+            a.free(held.removeLast());
+            if (c.lengths[cl] < before) { // the push overflowed and a batch went back
+                overflows++;
+                assertEquals(overflows < overages ? cap : cap - batch, c.maxLength(cl), "after overflow " + overflows);
+            }
+        }
+        // Each overflow came at cap + 1 blocks and gave a batch back.
+        assertEquals(cap + 1 - batch, c.lengths[cl]);
+        held.forEach(a::free);
+        assertBalanced(a);
+    }
+
+    @Test
+    void refillsAndFlushes_moveBatches_throughTheTransferCache() {
+        ThreadCacheAllocator a = allocator();
+        SizeClasses classes = a.config().sizeClasses();
+        int cl = classes.classOf(1024);
+        List<Long> held = new ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            held.add(a.malloc(1000));
+        }
+        ThreadCache c = a.cache();
+        assertTrue(c.lengths[cl] < classes.batchSize(cl) * 2 + c.maxLength(cl));
+        held.forEach(a::free);
+        c.checkInvariants();
+        assertTrue(c.lengths[cl] <= c.maxLength(cl), "the list is bounded by its limit");
+        assertBalanced(a);
+        assertEquals(0, c.lengths[cl], "flushed");
+    }
+
+    @Test
+    void cache_overItsShare_scavengesToStayNearIt() {
+        Config small = Config.parse("""
+                classes = [64, 512, 4096]
+
+                [config]
+                thread_cache_size = 262144
+                min_per_thread_cache = 131072
+                steal_amount = 65536
+                """, "<test>");
+        ThreadCacheAllocator a = allocator(small);
+        ThreadCache c = a.cache();
+        Random rnd = new Random(1);
+        ArrayDeque<Long> held = new ArrayDeque<>();
+        int[] sizes = {64, 512, 4096};
+        long slack = 0;
+        for (int cl = 1; cl <= 3; cl++) {
+            slack += (long) small.sizeClasses().batchSize(cl) * small.sizeClasses().size(cl);
+        }
+        for (int round = 0; round < 200; round++) {
+            for (int i = 0; i < 200; i++) {
+                held.add(a.malloc(sizes[rnd.nextInt(3)]));
+            }
+            while (!held.isEmpty()) {
+                a.free(held.poll());
+                assertTrue(c.size <= c.maxSize + slack, "held " + c.size + " over share " + c.maxSize);
+            }
+        }
+        assertTrue(c.maxSize <= small.threadCacheSize());
+        a.budget().checkInvariants();
+        assertBalanced(a);
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void budget_with64Threads_isNeverExceededByMoreThanABatchPerClassPerThread() throws Exception {
+        Config config = Config.parse("""
+                [config]
+                thread_cache_size = 8388608
+                min_per_thread_cache = 65536
+                steal_amount = 16384
+                """ + "\n" + classesOf(Config.defaults()), "<test>");
+        ThreadCacheAllocator a = allocator(config);
+        SizeClasses classes = config.sizeClasses();
+        long slackPerThread = 0;
+        for (int cl = 1; cl <= classes.count(); cl++) {
+            slackPerThread += (long) classes.batchSize(cl) * classes.size(cl);
+        }
+        int threads = 64;
+        int rounds = 8;
+        CyclicBarrier pause = new CyclicBarrier(threads + 1);
+        ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int seed = t;
+            workers.add(Thread.ofPlatform().start(() -> {
+                Random rnd = new Random(seed);
+                try {
+                    for (int r = 0; r < rounds; r++) {
+                        ArrayDeque<Long> held = new ArrayDeque<>();
+                        for (int i = 0; i < 400; i++) {
+                            held.add(a.malloc(8 + rnd.nextInt(seed % 4 == 0 ? 32_000 : 2000)));
+                            if (rnd.nextInt(3) == 0) {
+                                a.free(held.poll());
+                            }
+                        }
+                        held.forEach(a::free);
+                        pause.await(); // the checker looks while every thread is still
+                        pause.await();
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                    pause.reset();
+                }
+            }));
+        }
+        long budget = config.threadCacheSize();
+        for (int r = 0; r < rounds; r++) {
+            pause.await(60, TimeUnit.SECONDS);
+            ThreadCacheBudget b = a.budget();
+            b.checkInvariants();
+            assertTrue(b.claimed() <= budget, "shares " + b.claimed() + " exceed the budget " + budget);
+            long held = b.held();
+            assertTrue(held <= budget + threads * slackPerThread,
+                    "caches hold " + held + " > budget " + budget + " + slack " + threads * slackPerThread);
+            assertEquals(held, a.stats().frontEndCacheBytes(), "stats report the bytes in thread caches");
+            pause.await(60, TimeUnit.SECONDS);
+        }
+        for (Thread w : workers) {
+            w.join();
+        }
+        assertTrue(errors.isEmpty(), () -> "worker failed: " + errors.peek());
+        assertTrue(a.budget().unclaimed() < budget, "threads claimed more than their minimum through steals");
+        assertBalanced(a);
+    }
+
+    private static String classesOf(Config c) {
+        StringBuilder s = new StringBuilder();
+        for (var cls : c.classes()) {
+            s.append("[[class]]\nsize = ").append(cls.size()).append('\n');
+        }
+        return s.toString();
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void tenThousandThreads_thatEnd_giveTheirCachesBack() throws Exception {
+        ThreadCacheAllocator a = allocator();
+        a.free(a.malloc(8)); // the test thread's own cache
+        int total = 10_000;
+        int parallel = 16;
+        AtomicLong failures = new AtomicLong();
+        for (int started = 0; started < total; started += parallel) {
+            List<Thread> batch = new ArrayList<>();
+            for (int i = 0; i < parallel; i++) {
+                int id = started + i;
+                batch.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        long[] p = new long[20];
+                        for (int k = 0; k < p.length; k++) {
+                            p[k] = a.malloc(16 + (id + k) % 700);
+                            NativeMemory.putLong(p[k], id);
+                        }
+                        for (long q : p) {
+                            if (NativeMemory.getLong(q) != id) {
+                                failures.incrementAndGet();
+                            }
+                            a.free(q); // left in this thread's cache
+                        }
+                    } catch (Throwable e) {
+                        failures.incrementAndGet();
+                    }
+                }));
+            }
+            for (Thread t : batch) {
+                t.join();
+            }
+        }
+        assertEquals(0, failures.get());
+        ThreadCacheBudget b = a.budget();
+        b.sweepDead();
+        assertEquals(1, b.liveCaches(), "only the test thread's cache is left");
+        assertTrue(b.retiredCaches() >= total, "retired " + b.retiredCaches());
+        AllocatorStats st = a.stats();
+        assertEquals(b.held(), st.frontEndCacheBytes());
+        assertTrue(st.frontEndCacheBytes() <= Config.defaults().minPerThreadCache() + 64 * 1024,
+                "only one live cache's bytes: " + st.frontEndCacheBytes());
+        b.checkInvariants();
+        assertEquals(b.budget() - b.claimed(), b.unclaimed());
+        assertBalanced(a);
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void deadThreadsCache_isGivenBackByTheCleaner_withoutASweep() throws Exception {
+        ThreadCacheAllocator a = allocator();
+        a.free(a.malloc(8));
+        ThreadCacheBudget b = a.budget();
+        Thread t = Thread.ofPlatform().start(() -> {
+            List<Long> p = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                p.add(a.malloc(48));
+            }
+            p.forEach(a::free);
+        });
+        t.join();
+        t = null;
+        assertEquals(2, b.liveCaches(), "no sweep has run: the dead thread's cache is still registered");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (b.retiredCaches() == 0 && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertEquals(1, b.retiredCaches(), "the cleaner gave the cache back");
+        assertEquals(1, b.liveCaches());
+        assertBalanced(a);
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void hundredThousandVirtualThreads_ownNoCache_andGiveEveryBlockBack() throws Exception {
+        ThreadCacheAllocator a = allocator();
+        ThreadCacheBudget b = a.budget();
+        int before = b.liveCaches();
+        AtomicLong failures = new AtomicLong();
+        ConcurrentLinkedQueue<Long> handoff = new ConcurrentLinkedQueue<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 100_000; i++) {
+                int id = i;
+                pool.submit(() -> {
+                    try {
+                        long p = a.malloc(8 + id % 2000);
+                        long q = a.malloc(64);
+                        NativeMemory.putLong(p, id);
+                        Thread.yield(); // let the carrier run another virtual thread in between
+                        if (NativeMemory.getLong(p) != id) {
+                            failures.incrementAndGet();
+                        }
+                        a.free(p);
+                        handoff.add(q); // freed by another virtual thread
+                        Long other = handoff.poll();
+                        if (other != null) {
+                            a.free(other, 64);
+                        }
+                    } catch (Throwable e) {
+                        failures.incrementAndGet();
+                    }
+                });
+            }
+        }
+        for (Long q; (q = handoff.poll()) != null; ) {
+            a.free(q);
+        }
+        assertEquals(0, failures.get());
+        assertEquals(before, b.liveCaches(), "no virtual thread got a cache");
+        assertEquals(0, a.stats().frontEndCacheBytes(), "front-end caches stay empty");
+        assertBalanced(a);
+    }
+
+    @Test
+    void threadBound_sharesTheThreadsCache() {
+        ThreadCacheAllocator a = allocator();
+        var bound = a.threadBound();
+        long p = bound.malloc(100);
+        ThreadCache c = a.cache();
+        int cl = a.config().sizeClasses().classOf(100);
+        int len = c.lengths[cl];
+        a.free(p);
+        assertEquals(len + 1, c.lengths[cl], "the parent's free reached the same cache");
+        assertEquals(p, bound.malloc(100), "and the view pops it");
+        bound.free(p, 100);
+        bound.flushThreadCache();
+        assertEquals(0, c.lengths[cl]);
+        assertBalanced(a);
+    }
+}
