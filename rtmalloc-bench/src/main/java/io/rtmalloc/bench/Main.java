@@ -38,16 +38,22 @@ public final class Main {
             "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "--sun-misc-unsafe-memory-access=allow");
 
     /** Forks, warmup iterations x time, measurement iterations x time. */
-    record Profile(String name, int forks, int warmups, TimeValue warmupTime,
+    record Profile(String name, String include, int forks, int warmups, TimeValue warmupTime,
                    int iterations, TimeValue iterationTime) {
     }
 
-    static final Profile QUICK = new Profile("quick", 1,
-            2, TimeValue.milliseconds(500), 3, TimeValue.milliseconds(700));
-    static final Profile FULL = new Profile("full", 3,
+    /** Every benchmark of this module. */
+    static final String ALL = "io\\.rtmalloc\\.bench\\..*";
+
+    /** The quick profile: the malloc+free pair for each front end beside the alternatives. */
+    static final Profile QUICK = new Profile("quick",
+            "io\\.rtmalloc\\.bench\\.MallocFreePair\\.(rtmalloc_global|rtmalloc_threadcache|rtmalloc_threadcache_bound"
+                    + "|libc_ffm|libc_ffm_critical|arena_confined)$",
+            1, 2, TimeValue.milliseconds(400), 3, TimeValue.milliseconds(500));
+    static final Profile FULL = new Profile("full", ALL, 3,
             5, TimeValue.seconds(2), 5, TimeValue.seconds(2));
     /** Every benchmark once, in this JVM, to prove they run: the numbers mean nothing. */
-    static final Profile SMOKE = new Profile("smoke", 0,
+    static final Profile SMOKE = new Profile("smoke", ALL, 0,
             0, TimeValue.milliseconds(50), 1, TimeValue.milliseconds(50));
 
     private Main() {
@@ -128,7 +134,7 @@ public final class Main {
         OptionsBuilder b = new OptionsBuilder();
         b.parent(cmd);
         if (cmd.getIncludes().isEmpty()) {
-            b.include("io\\.rtmalloc\\.bench\\..*");
+            b.include(p.include());
         }
         if (!cmd.getForkCount().hasValue()) {
             b.forks(p.forks());
