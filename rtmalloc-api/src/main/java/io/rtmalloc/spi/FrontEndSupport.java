@@ -27,13 +27,13 @@ public abstract class FrontEndSupport implements Allocator {
      * Checked mode ({@code -Drtmalloc.checked=true}): every sized free is
      * validated as fully as an unsized one. Read once, so the JIT folds it.
      */
-    protected static final boolean CHECKED = Boolean.getBoolean("rtmalloc.checked");
+    public static final boolean CHECKED = Boolean.getBoolean("rtmalloc.checked");
 
     /**
      * Stats mode ({@code -Drtmalloc.stats=true}): front ends count hits, misses,
      * refills and flushes per class. Read once, so that off costs nothing.
      */
-    protected static final boolean STATS = Boolean.getBoolean("rtmalloc.stats");
+    public static final boolean STATS = Boolean.getBoolean("rtmalloc.stats");
 
     /** Counter kinds of {@link #frontEndCounters()}. */
     protected static final int HITS = 0;

@@ -1,41 +1,21 @@
 package io.rtmalloc.tests;
 
 import io.rtmalloc.Allocator;
-import io.rtmalloc.RtMalloc;
 import io.rtmalloc.SizeClasses;
-import io.rtmalloc.spi.FrontEndSupport;
 import io.rtmalloc.spi.NativeMemory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
 import java.util.List;
 
-import static io.rtmalloc.tests.AllocatorContractTest.assertBalanced;
+import static io.rtmalloc.tests.FrontEndSuite.assertBalanced;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** calloc, realloc, alignedAlloc, sized free and usableSize, over every front end. */
-class AllocatorCallsTest {
-
-    static java.util.stream.Stream<String> frontEnds() {
-        return AllocatorContractTest.frontEnds();
-    }
-
-    private Allocator allocator;
-
-    private Allocator make(String frontEnd) {
-        allocator = RtMalloc.builder().frontEnd(frontEnd).build();
-        return allocator;
-    }
-
-    @AfterEach
-    void checkInvariants() {
-        allocator.flushThreadCache();
-        ((FrontEndSupport) allocator).checkInvariants();
-    }
+class AllocatorCallsTest extends FrontEndSuite {
 
     @ParameterizedTest
     @MethodSource("frontEnds")

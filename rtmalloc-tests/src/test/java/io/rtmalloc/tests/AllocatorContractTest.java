@@ -1,27 +1,16 @@
 package io.rtmalloc.tests;
 
 import io.rtmalloc.Allocator;
-import io.rtmalloc.AllocatorStats;
-import io.rtmalloc.RtMalloc;
-import io.rtmalloc.SizeClassStats;
 import io.rtmalloc.SizeClasses;
-import io.rtmalloc.spi.FrontEndSupport;
 import io.rtmalloc.spi.NativeMemory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,43 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The contract of {@link Allocator} (DESIGN.md's API table), run over every
  * front end ServiceLoader finds: a new front end inherits the whole suite.
  */
-class AllocatorContractTest {
-
-    static Stream<String> frontEnds() {
-        return RtMalloc.frontEnds().stream();
-    }
-
-    private Allocator allocator;
-
-    private Allocator make(String frontEnd) {
-        allocator = RtMalloc.builder().frontEnd(frontEnd).build();
-        return allocator;
-    }
-
-    @AfterEach
-    void checkInvariants() {
-        if (allocator instanceof FrontEndSupport s) {
-            allocator.flushThreadCache();
-            s.checkInvariants();
-        }
-    }
-
-    /** Frees everything and checks that the accounting returns to zero. */
-    static void assertBalanced(Allocator a) {
-        a.flushThreadCache();
-        AllocatorStats st = a.stats();
-        assertEquals(0, st.bytesInUse(), () -> "bytes still in use:\n" + st);
-        assertEquals(0, st.largeBytesInUse());
-        for (SizeClassStats c : st.sizeClasses()) {
-            assertEquals(0, c.inUse(), "class " + c.sizeClass());
-        }
-        assertAddsUp(st);
-    }
-
-    static void assertAddsUp(AllocatorStats st) {
-        assertEquals(st.mappedBytes(), st.bytesInUse() + st.frontEndCacheBytes() + st.transferCacheBytes()
-                + st.centralFreeBytes() + st.pageHeapFreeBytes() + st.releasedBytes(), () -> "figures do not add up:\n" + st);
-    }
+class AllocatorContractTest extends FrontEndSuite {
 
     // ------------------------------------------------------------------ malloc, sizes, alignment
 

@@ -4,7 +4,6 @@ import io.rtmalloc.Allocator;
 import io.rtmalloc.RtMalloc;
 import io.rtmalloc.spi.FrontEndSupport;
 import io.rtmalloc.spi.NativeMemory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -12,7 +11,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-import static io.rtmalloc.tests.AllocatorContractTest.assertBalanced;
+import static io.rtmalloc.tests.FrontEndSuite.assertBalanced;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,24 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every row of the API table's error column, each followed by a successful
  * allocation and an invariant check: bad input never breaks the allocator.
  */
-class AllocatorErrorsTest {
-
-    static java.util.stream.Stream<String> frontEnds() {
-        return AllocatorContractTest.frontEnds();
-    }
-
-    private Allocator allocator;
-
-    private Allocator make(String frontEnd) {
-        allocator = RtMalloc.builder().frontEnd(frontEnd).build();
-        return allocator;
-    }
-
-    @AfterEach
-    void checkInvariants() {
-        allocator.flushThreadCache();
-        ((FrontEndSupport) allocator).checkInvariants();
-    }
+class AllocatorErrorsTest extends FrontEndSuite {
 
     /** Runs {@code bad}, expects {@code type}, then shows the allocator still works. */
     private <T extends Throwable> T rejects(Allocator a, Class<T> type, Executable bad) {

@@ -1,13 +1,12 @@
 package io.rtmalloc.tests;
 
 import io.rtmalloc.Allocator;
-import io.rtmalloc.RtMalloc;
 import io.rtmalloc.spi.FrontEndSupport;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import static io.rtmalloc.tests.AllocatorContractTest.assertBalanced;
+import static io.rtmalloc.tests.FrontEndSuite.assertBalanced;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,11 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * address lies in a small span of the allocator). Run by its own surefire execution with the property set; the default
  * execution leaves it out, since unchecked mode trusts such a free.
  */
-class CheckedModeTest {
+class CheckedModeTest extends FrontEndSuite {
 
-    static java.util.stream.Stream<String> frontEnds() {
-        return AllocatorContractTest.frontEnds();
-    }
 
     @BeforeAll
     static void runsInCheckedMode() {
@@ -32,7 +28,7 @@ class CheckedModeTest {
     @ParameterizedTest
     @MethodSource("frontEnds")
     void free_insideASmallBlock_isIllegalArgument(String fe) {
-        Allocator a = RtMalloc.builder().frontEnd(fe).build();
+        Allocator a = make(fe);
         long p = a.malloc(64);
         assertThrows(IllegalArgumentException.class, () -> a.free(p + 8));
         assertThrows(IllegalArgumentException.class, () -> a.free(p + 32));

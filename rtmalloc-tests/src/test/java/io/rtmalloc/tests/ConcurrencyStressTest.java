@@ -1,7 +1,6 @@
 package io.rtmalloc.tests;
 
 import io.rtmalloc.Allocator;
-import io.rtmalloc.RtMalloc;
 import io.rtmalloc.spi.FrontEndSupport;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,18 +15,15 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import static io.rtmalloc.tests.AllocatorContractTest.assertBalanced;
+import static io.rtmalloc.tests.FrontEndSuite.assertBalanced;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Many threads allocating, stamping, checking and freeing, with blocks handed
  * across threads; bounded in operations and time.
  */
-class ConcurrencyStressTest {
+class ConcurrencyStressTest extends FrontEndSuite {
 
-    static java.util.stream.Stream<String> frontEnds() {
-        return AllocatorContractTest.frontEnds();
-    }
 
     record Block(long address, long size, long tag) {
     }
@@ -36,7 +32,7 @@ class ConcurrencyStressTest {
     @MethodSource("frontEnds")
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void crossThreadFrees_withStampedBlocks_balance(String fe) throws Exception {
-        Allocator a = RtMalloc.builder().frontEnd(fe).build();
+        Allocator a = make(fe);
         int threads = 8;
         int opsPerThread = 40_000;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);

@@ -126,13 +126,13 @@ class RtMallocTest {
         AllocatorStats st = a.stats();
         assertEquals(1024 + 507_904, st.bytesInUse(), st.toString());
         assertEquals(507_904, st.largeBytesInUse());
-        AllocatorContractTest.assertAddsUp(st);
+        FrontEndSuite.assertAddsUp(st);
         String report = st.toString();
         assertTrue(report.contains("Bytes in use by application"), report);
         assertTrue(report.contains("Bytes mapped"), report);
         assertTrue(report.contains("1024"), report);
         a.free(p);
         a.free(q);
-        AllocatorContractTest.assertBalanced(a);
+        FrontEndSuite.assertBalanced(a);
     }
 }

@@ -1,9 +1,6 @@
 package io.rtmalloc.tests;
 
 import io.rtmalloc.Allocator;
-import io.rtmalloc.RtMalloc;
-import io.rtmalloc.spi.FrontEndSupport;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -15,7 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
-import static io.rtmalloc.tests.AllocatorContractTest.assertBalanced;
+import static io.rtmalloc.tests.FrontEndSuite.assertBalanced;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -23,24 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Segments, arenas and thread-bound views: the safe side of the API. */
-class SegmentsTest {
-
-    static java.util.stream.Stream<String> frontEnds() {
-        return AllocatorContractTest.frontEnds();
-    }
-
-    private Allocator allocator;
-
-    private Allocator make(String frontEnd) {
-        allocator = RtMalloc.builder().frontEnd(frontEnd).build();
-        return allocator;
-    }
-
-    @AfterEach
-    void checkInvariants() {
-        allocator.flushThreadCache();
-        ((FrontEndSupport) allocator).checkInvariants();
-    }
+class SegmentsTest extends FrontEndSuite {
 
     @ParameterizedTest
     @MethodSource("frontEnds")

@@ -5,6 +5,8 @@ import io.rtmalloc.SizeClasses;
 import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.NativeMemory;
 
+import static io.rtmalloc.spi.FrontEndSupport.STATS;
+
 import java.lang.ref.WeakReference;
 
 /**
@@ -90,7 +92,7 @@ final class ThreadCache {
                 lowWater[cl] = len;
             }
             size -= classSize[cl];
-            if (counters != null) {
+            if (STATS && counters != null) { // STATS is static final: off, the JIT drops the block
                 counters[cl << 2]++;
             }
             return head;
@@ -131,7 +133,7 @@ final class ThreadCache {
         heads[cl] = NativeMemory.getLong(head);
         lengths[cl] = n - 1;
         size += (long) (n - 1) * classSize[cl];
-        if (counters != null) {
+        if (STATS && counters != null) {
             counters[(cl << 2) + 1]++;
             counters[(cl << 2) + 2]++;
         }
@@ -194,7 +196,7 @@ final class ThreadCache {
             lowWater[cl] = len;
         }
         size -= (long) n * classSize[cl];
-        if (counters != null) {
+        if (STATS && counters != null) {
             counters[(cl << 2) + 3]++;
         }
         central.insertRange(cl, head, n);
