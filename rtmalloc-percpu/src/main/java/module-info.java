@@ -4,4 +4,6 @@
  */
 module io.rtmalloc.percpu {
     requires io.rtmalloc.api;
+
+    provides io.rtmalloc.spi.FrontEndProvider with io.rtmalloc.percpu.PerCpuFrontEndProvider;
 }

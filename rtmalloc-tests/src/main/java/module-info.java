@@ -8,4 +8,5 @@ module io.rtmalloc.tests {
     requires io.rtmalloc.central;
     requires io.rtmalloc.global;
     requires io.rtmalloc.threadcache;
+    requires io.rtmalloc.percpu;
 }

@@ -1,7 +1,10 @@
 package io.rtmalloc;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Where an allocator's memory is, at one moment. The byte figures add up:
@@ -22,14 +25,18 @@ import java.util.Locale;
  * @param largeBytesInUse    the part of {@code bytesInUse} in whole-span blocks
  * @param metadataBytes      an estimate of the Java heap used for page map and spans
  * @param sizeClasses        per size class figures, in class order
+ * @param frontEndDetails    figures particular to the front end, by name, in
+ *                           report order (for example bytes per CPU cache)
  */
 public record AllocatorStats(String frontEnd, long bytesInUse, long frontEndCacheBytes,
                              long transferCacheBytes, long centralFreeBytes, long pageHeapFreeBytes,
                              long releasedBytes, long mappedBytes, long largeBytesInUse,
-                             long metadataBytes, List<SizeClassStats> sizeClasses) {
+                             long metadataBytes, List<SizeClassStats> sizeClasses,
+                             Map<String, Long> frontEndDetails) {
 
     public AllocatorStats {
         sizeClasses = List.copyOf(sizeClasses);
+        frontEndDetails = Collections.unmodifiableMap(new LinkedHashMap<>(frontEndDetails));
     }
 
     /** Bytes backed by memory: mapped minus released. */
@@ -54,6 +61,10 @@ public record AllocatorStats(String frontEnd, long bytesInUse, long frontEndCach
         out.append("MALLOC:\n");
         line(out, " ", largeBytesInUse, "Bytes in use in whole-page blocks (part of in use)");
         line(out, " ", metadataBytes, "Java heap used by page map and spans (estimate)");
+        if (!frontEndDetails.isEmpty()) {
+            out.append("Front end (").append(frontEnd).append("):\n");
+            frontEndDetails.forEach((k, v) -> out.append(String.format(Locale.ROOT, "  %-28s %14d%n", k, v)));
+        }
         out.append(rule);
         out.append("Size classes (counts are blocks; hits to flushes are front-end counters, kept with -Drtmalloc.stats=true):\n");
         out.append(String.format(Locale.ROOT, "%5s %8s %7s %10s %10s %10s %10s %10s %12s %10s %9s %9s%n",

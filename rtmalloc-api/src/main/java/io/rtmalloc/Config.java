@@ -30,6 +30,7 @@ import java.util.List;
  * max_overages = 3
  * max_transfer_slots = 64
  * max_pages = 128
+ * per_cpu_cache_size = 1572864   # 1.5 MiB
  *
  * [[class]]                       # one table per class, in ascending size
  * size = 8                        # required
@@ -70,6 +71,7 @@ import java.util.List;
  * @param maxOverages        how many times a free list may overflow its length before it shrinks
  * @param maxTransferSlots   batches the transfer cache holds per size class
  * @param maxPages           spans up to this many pages have exact-size free lists in the page heap
+ * @param perCpuCacheSize    bytes one logical CPU's cache of the per-CPU front end may hold
  * @param classes            the size classes, ascending, fully resolved
  * @param source             where the configuration came from: a file path,
  *                           {@code "<string>"}, {@code "classpath:rtmalloc.toml"} or
@@ -84,6 +86,7 @@ public record Config(
         int maxOverages,
         int maxTransferSlots,
         int maxPages,
+        long perCpuCacheSize,
         List<SizeClass> classes,
         String source) {
 
@@ -103,6 +106,8 @@ public record Config(
     public static final int DEFAULT_MAX_TRANSFER_SLOTS = 64;
     /** Default of {@code max_pages}. */
     public static final int DEFAULT_MAX_PAGES = 128;
+    /** Default of {@code per_cpu_cache_size}: 1.5 MiB per logical CPU. */
+    public static final long DEFAULT_PER_CPU_CACHE_SIZE = 3L << 19;
 
     /** The smallest page size allowed: 4 KiB. */
     public static final int MIN_PAGE_SIZE = 4096;
@@ -142,7 +147,7 @@ public record Config(
             source = CODE_SOURCE;
         }
         ConfigValidator.check(pageSize, threadCacheSize, minPerThreadCache, stealAmount,
-                maxFreeListLength, maxOverages, maxTransferSlots, maxPages, classes, source);
+                maxFreeListLength, maxOverages, maxTransferSlots, maxPages, perCpuCacheSize, classes, source);
         classes = List.copyOf(classes);
     }
 
@@ -274,6 +279,7 @@ public record Config(
         b.append("max_overages = ").append(maxOverages).append('\n');
         b.append("max_transfer_slots = ").append(maxTransferSlots).append('\n');
         b.append("max_pages = ").append(maxPages).append('\n');
+        b.append("per_cpu_cache_size = ").append(perCpuCacheSize).append('\n');
         for (SizeClass c : classes) {
             b.append("\n[[class]]\n");
             b.append("size = ").append(c.size()).append('\n');
@@ -343,6 +349,7 @@ public record Config(
                 .maxOverages(maxOverages)
                 .maxTransferSlots(maxTransferSlots)
                 .maxPages(maxPages)
+                .perCpuCacheSize(perCpuCacheSize)
                 .source(source);
         for (SizeClass c : classes) {
             b.addClass(c.size(), c.pages(), c.batchSize());
@@ -364,6 +371,7 @@ public record Config(
         private int maxOverages = DEFAULT_MAX_OVERAGES;
         private int maxTransferSlots = DEFAULT_MAX_TRANSFER_SLOTS;
         private int maxPages = DEFAULT_MAX_PAGES;
+        private long perCpuCacheSize = DEFAULT_PER_CPU_CACHE_SIZE;
         private final List<ClassSpec> classes = new ArrayList<>();
         private String source = CODE_SOURCE;
 
@@ -419,6 +427,12 @@ public record Config(
         /** Sets {@code max_pages}. */
         public Builder maxPages(int v) {
             maxPages = v;
+            return this;
+        }
+
+        /** Sets {@code per_cpu_cache_size}. */
+        public Builder perCpuCacheSize(long v) {
+            perCpuCacheSize = v;
             return this;
         }
 
@@ -490,7 +504,7 @@ public record Config(
                 resolved.add(new SizeClass(c.size(), pages, batch));
             }
             return new Config(pageSize, threadCacheSize, minPerThreadCache, stealAmount,
-                    maxFreeListLength, maxOverages, maxTransferSlots, maxPages, resolved, src);
+                    maxFreeListLength, maxOverages, maxTransferSlots, maxPages, perCpuCacheSize, resolved, src);
         }
     }
 }

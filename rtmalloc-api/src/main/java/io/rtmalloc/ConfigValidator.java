@@ -19,7 +19,7 @@ final class ConfigValidator {
     /** Checks every rule; throws a {@link ConfigException} (line 0) for the first broken one. */
     static void check(int pageSize, long threadCacheSize, long minPerThreadCache, long stealAmount,
                       int maxFreeListLength, int maxOverages, int maxTransferSlots, int maxPages,
-                      List<SizeClass> classes, String source) {
+                      long perCpuCacheSize, List<SizeClass> classes, String source) {
         try {
             checkPageSize(pageSize);
         } catch (ConfigException e) {
@@ -32,6 +32,7 @@ final class ConfigValidator {
         positive(source, "config.max_overages", maxOverages);
         positive(source, "config.max_transfer_slots", maxTransferSlots);
         positive(source, "config.max_pages", maxPages);
+        positive(source, "config.per_cpu_cache_size", perCpuCacheSize);
         if (threadCacheSize < minPerThreadCache) {
             throw fail(source, "config.thread_cache_size", threadCacheSize
                     + " is smaller than min_per_thread_cache (" + minPerThreadCache + ")");

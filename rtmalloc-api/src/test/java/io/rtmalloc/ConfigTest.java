@@ -61,13 +61,14 @@ class ConfigTest {
     private static Config config(int pageSize, List<SizeClass> classes) {
         return new Config(pageSize, Config.DEFAULT_THREAD_CACHE_SIZE, Config.DEFAULT_MIN_PER_THREAD_CACHE,
                 Config.DEFAULT_STEAL_AMOUNT, Config.DEFAULT_MAX_FREE_LIST_LENGTH, Config.DEFAULT_MAX_OVERAGES,
-                Config.DEFAULT_MAX_TRANSFER_SLOTS, Config.DEFAULT_MAX_PAGES, classes, null);
+                Config.DEFAULT_MAX_TRANSFER_SLOTS, Config.DEFAULT_MAX_PAGES, Config.DEFAULT_PER_CPU_CACHE_SIZE,
+                classes, null);
     }
 
     private static void assertSameExceptSource(Config expected, Config actual) {
         assertEquals(expected, new Config(actual.pageSize(), actual.threadCacheSize(), actual.minPerThreadCache(),
                 actual.stealAmount(), actual.maxFreeListLength(), actual.maxOverages(), actual.maxTransferSlots(),
-                actual.maxPages(), actual.classes(), expected.source()));
+                actual.maxPages(), actual.perCpuCacheSize(), actual.classes(), expected.source()));
     }
 
     private Path write(String name, String text) throws IOException {
@@ -87,6 +88,7 @@ class ConfigTest {
         assertEquals(3, c.maxOverages());
         assertEquals(64, c.maxTransferSlots());
         assertEquals(128, c.maxPages());
+        assertEquals(1572864, c.perCpuCacheSize());
         assertEquals("classpath:rtmalloc.toml", c.source());
     }
 
@@ -132,7 +134,7 @@ class ConfigTest {
         }
         List<String> lines = text.lines().toList();
         for (String key : List.of("page_size", "thread_cache_size", "min_per_thread_cache", "steal_amount",
-                "max_free_list_length", "max_overages", "max_transfer_slots", "max_pages")) {
+                "max_free_list_length", "max_overages", "max_transfer_slots", "max_pages", "per_cpu_cache_size")) {
             int at = lines.indexOf(lines.stream().filter(l -> l.startsWith(key + " = ")).findFirst().orElseThrow());
             assertTrue(lines.get(at - 1).startsWith("#"), "no comment above " + key);
         }
@@ -184,6 +186,7 @@ class ConfigTest {
                 max_overages = 5
                 max_transfer_slots = 6
                 max_pages = 7
+                per_cpu_cache_size = 9000
                 [[class]]
                 size = 8
                 """);
@@ -195,6 +198,7 @@ class ConfigTest {
         assertEquals(5, c.maxOverages());
         assertEquals(6, c.maxTransferSlots());
         assertEquals(7, c.maxPages());
+        assertEquals(9000, c.perCpuCacheSize());
     }
 
     @Test
@@ -294,7 +298,7 @@ class ConfigTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"thread_cache_size", "min_per_thread_cache", "steal_amount", "max_free_list_length",
-        "max_overages", "max_transfer_slots", "max_pages"})
+        "max_overages", "max_transfer_slots", "max_pages", "per_cpu_cache_size"})
     void parse_zeroBudget_namesKeyAndLine(String key) {
         ConfigException e = fails("""
                 [config]
@@ -693,7 +697,7 @@ class ConfigTest {
     @Test
     void constructor_negativeBudget_throws() {
         ConfigException e = assertThrows(ConfigException.class, () -> new Config(8192, 1 << 20, 1 << 10, -1,
-                1, 1, 1, 1, List.of(new SizeClass(8, 1, 32)), "mine"));
+                1, 1, 1, 1, 1, List.of(new SizeClass(8, 1, 32)), "mine"));
         assertEquals("config.steal_amount", e.key());
         assertEquals("mine", e.source());
     }

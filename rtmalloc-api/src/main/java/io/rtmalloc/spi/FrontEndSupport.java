@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What every front end shares: argument checks, blocks above the largest class
@@ -75,6 +76,11 @@ public abstract class FrontEndSupport implements Allocator {
      */
     protected long[] frontEndCounters() {
         return null;
+    }
+
+    /** Figures particular to this front end for {@link AllocatorStats#frontEndDetails()}, in report order. */
+    protected Map<String, Long> frontEndDetails() {
+        return Map.of();
     }
 
     // ---------------------------------------------------------------- checks
@@ -367,7 +373,7 @@ public abstract class FrontEndSupport implements Allocator {
         }
         return new AllocatorStats(name, inUse, frontEnd, transfer, heapStats.smallBytes() - handedOut,
                 heapStats.freeBytes(), heapStats.releasedBytes(), heapStats.mappedBytes(),
-                heapStats.largeBytes(), heapStats.metadataBytes(), perClass);
+                heapStats.largeBytes(), heapStats.metadataBytes(), perClass, frontEndDetails());
     }
 
     /** Checks the invariants of the tiers below (page heap, central cache). */

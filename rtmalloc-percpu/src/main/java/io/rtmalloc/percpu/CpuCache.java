@@ -1,0 +1,162 @@
+package io.rtmalloc.percpu;
+
+import io.rtmalloc.spi.CentralCache;
+import io.rtmalloc.spi.NativeMemory;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+import static io.rtmalloc.spi.FrontEndSupport.STATS;
+
+/** Padding before the owner word, so that no two CPUs' owner words share a cache line. */
+abstract class CpuCachePadBefore {
+    long p01, p02, p03, p04, p05, p06, p07, p08;
+}
+
+/** The owner word: 0 free, 1 taken. */
+abstract class CpuCacheOwner extends CpuCachePadBefore {
+    volatile int owner;
+}
+
+/** Padding after the owner word. */
+abstract class CpuCachePadAfter extends CpuCacheOwner {
+    long q01, q02, q03, q04, q05, q06, q07, q08;
+}
+
+/**
+ * The cache of one logical CPU: per size class an intrusive free list of at
+ * most {@code capacity[cl]} blocks.
+ *
+ * <p>SYNCHRONIZATION: the lists and counters are touched only by the thread
+ * that holds the owner word, won with a CAS ({@link #tryAcquire()}) and
+ * released with a release store ({@link #release()}), so their writes
+ * happen-before the next owner's reads. A thread that loses the CAS (the owner
+ * was preempted, or another thread on the same CPU number got there first)
+ * does not spin: it goes to the transfer cache. A drain by another thread
+ * (release of free memory, invariant checks) takes the same word.
+ *
+ * <p>INVARIANTS (while not owned): {@code lengths[cl]} is the length of the
+ * list at {@code heads[cl]} and at most {@code capacity[cl]}, so the cache
+ * holds at most {@code sum(capacity[cl] * size[cl])} bytes, which the
+ * allocator keeps within {@code per_cpu_cache_size}.
+ */
+final class CpuCache extends CpuCachePadAfter {
+
+    private static final VarHandle OWNER;
+
+    static {
+        try {
+            OWNER = MethodHandles.lookup().findVarHandle(CpuCacheOwner.class, "owner", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final long[] heads;
+    final int[] lengths;
+    /** Counters {@code [cl * 4 + kind]} (hits, misses, refills, flushes) when stats are on. */
+    final long[] counters;
+
+    CpuCache(int classes, boolean stats) {
+        heads = new long[classes + 1];
+        lengths = new int[classes + 1];
+        counters = stats ? new long[(classes + 1) * 4] : null;
+    }
+
+    boolean tryAcquire() {
+        return OWNER.compareAndSet(this, 0, 1);
+    }
+
+    void release() {
+        OWNER.setRelease(this, 0);
+    }
+
+    /** Pops a block; the caller owns the cache and has checked the class is cached. */
+    long allocate(int cl, int batch, int capacity, CentralCache central) {
+        long head = heads[cl];
+        if (head != 0) {
+            heads[cl] = NativeMemory.getLong(head);
+            lengths[cl]--;
+            if (STATS) {
+                counters[cl << 2]++;
+            }
+            return head;
+        }
+        return refill(cl, batch, capacity, central);
+    }
+
+    /** The list is empty: takes up to a batch (at most the capacity) and returns one block. */
+    private long refill(int cl, int batch, int capacity, CentralCache central) {
+        int n = Math.min(batch, capacity);
+        long head = central.removeRange(cl, n);
+        heads[cl] = NativeMemory.getLong(head);
+        lengths[cl] = n - 1;
+        if (STATS) {
+            counters[(cl << 2) + 1]++;
+            counters[(cl << 2) + 2]++;
+        }
+        return head;
+    }
+
+    /** Pushes a block; the caller owns the cache. A full list first gives a batch back. */
+    void free(int cl, long block, int batch, int capacity, CentralCache central) {
+        if (lengths[cl] >= capacity) {
+            release(cl, Math.min(batch, lengths[cl]), central);
+        }
+        NativeMemory.putLong(block, heads[cl]);
+        heads[cl] = block;
+        lengths[cl]++;
+    }
+
+    /** Gives the first {@code n} blocks of list {@code cl} back as one chain; the caller owns the cache. */
+    void release(int cl, int n, CentralCache central) {
+        if (n <= 0) {
+            return;
+        }
+        long head = heads[cl];
+        long last = head;
+        for (int i = 1; i < n; i++) {
+            last = NativeMemory.getLong(last);
+        }
+        heads[cl] = NativeMemory.getLong(last);
+        lengths[cl] -= n;
+        if (STATS) {
+            counters[(cl << 2) + 3]++;
+        }
+        central.insertRange(cl, head, n);
+    }
+
+    /** Gives every block back; the caller owns the cache. */
+    void flushAll(CentralCache central) {
+        for (int cl = 1; cl < heads.length; cl++) {
+            release(cl, lengths[cl], central);
+        }
+    }
+
+    /**
+     * Takes the owner word for a maintenance task, yielding while it is taken
+     * (owners hold it for a few instructions, or one refill or flush).
+     */
+    void acquireForMaintenance() {
+        while (!tryAcquire()) {
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+    }
+
+    /** Checks the lists; the caller owns the cache. */
+    void checkInvariants(int[] capacity) {
+        for (int cl = 1; cl < heads.length; cl++) {
+            int len = 0;
+            for (long b = heads[cl]; b != 0; b = NativeMemory.getLong(b)) {
+                if (++len > lengths[cl]) {
+                    throw new IllegalStateException("CPU list " + cl + " longer than its count " + lengths[cl]);
+                }
+            }
+            if (len != lengths[cl] || len > Math.max(capacity[cl], 0)) {
+                throw new IllegalStateException("CPU list " + cl + ": " + len + " blocks, counted " + lengths[cl]
+                        + ", capacity " + capacity[cl]);
+            }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+package io.rtmalloc.percpu;
+
+import io.rtmalloc.Config;
+import io.rtmalloc.SizeClasses;
+import io.rtmalloc.spi.CentralCache;
+import io.rtmalloc.spi.FrontEndSupport;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The per-CPU front end: small blocks come from and go to the cache of the
+ * logical CPU the calling thread runs on ({@link CpuCache}), whichever thread
+ * that is, platform or virtual; large blocks go to the page heap.
+ *
+ * <p>Memory in front-end caches is bounded by the number of CPU caches times
+ * {@code per_cpu_cache_size}, whatever the number of threads: each class gets
+ * {@code per_cpu_cache_size / classes} bytes per CPU as whole blocks (a class
+ * whose blocks are larger than its share is not cached).
+ *
+ * <p>The fast path: the CPU number ({@link CurrentCpu}), one CAS on the CPU's
+ * owner word, a pop or push, a release store. A lost CAS goes to the transfer
+ * cache rather than spinning.
+ */
+final class PerCpuAllocator extends FrontEndSupport {
+
+    static final String NAME = "percpu";
+
+    private final CpuCache[] caches;
+    private final int mask;
+    /** Blocks each CPU may hold per class; 0 means the class bypasses the CPU caches. */
+    private final int[] capacity;
+    private final int[] batch;
+    private final LongAdder lostRaces = new LongAdder();
+
+    PerCpuAllocator(Config config, CentralCache central) {
+        super(NAME, config, central);
+        int n = Integer.highestOneBit(Math.max(1, possibleCpus()) * 2 - 1); // a power of two >= CPUs
+        this.mask = n - 1;
+        this.caches = new CpuCache[n];
+        for (int i = 0; i < n; i++) {
+            caches[i] = new CpuCache(classes.count(), STATS);
+        }
+        this.capacity = capacities(config, classes);
+        this.batch = new int[classes.count() + 1];
+        for (int cl = 1; cl <= classes.count(); cl++) {
+            batch[cl] = classes.batchSize(cl);
+        }
+    }
+
+    /** Per class: an equal share of the per-CPU budget, as whole blocks, at most max_free_list_length. */
+    static int[] capacities(Config config, SizeClasses classes) {
+        int[] cap = new int[classes.count() + 1];
+        long share = config.perCpuCacheSize() / classes.count();
+        for (int cl = 1; cl <= classes.count(); cl++) {
+            cap[cl] = (int) Math.min(config.maxFreeListLength(), share / classes.size(cl));
+        }
+        return cap;
+    }
+
+    /** CPUs the kernel may ever number ({@code /sys/devices/system/cpu/possible}), else the JVM's count. */
+    static int possibleCpus() {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        try {
+            String text = Files.readString(Path.of("/sys/devices/system/cpu/possible")).trim();
+            int max = -1;
+            for (String range : text.split(",")) {
+                String[] ends = range.split("-");
+                max = Math.max(max, Integer.parseInt(ends[ends.length - 1].trim()));
+            }
+            return Math.max(cpus, max + 1);
+        } catch (IOException | RuntimeException e) {
+            return cpus;
+        }
+    }
+
+    private CpuCache cpuCache() {
+        return caches[CurrentCpu.get() & mask];
+    }
+
+    @Override
+    public long malloc(long size) {
+        if (size >= 0 && size <= maxSmall) {
+            int cl = classes.classOf(size);
+            int cap = capacity[cl];
+            if (cap != 0) {
+                CpuCache c = cpuCache();
+                if (c.tryAcquire()) {
+                    try {
+                        return c.allocate(cl, batch[cl], cap, central);
+                    } finally {
+                        c.release();
+                    }
+                }
+                if (STATS) {
+                    lostRaces.increment();
+                }
+            }
+            return central.allocate(cl);
+        }
+        return mallocNotSmall(size);
+    }
+
+    @Override
+    public void free(long address) {
+        int cl = heap.sizeClassOf(address);
+        if (cl != 0 && (address & 7) == 0) {
+            if (CHECKED) {
+                blockClass(address);
+            }
+            freeSmall(cl, address);
+            return;
+        }
+        freeNotSmall(address);
+    }
+
+    @Override
+    public void free(long address, long size) {
+        if (address == 0) {
+            return;
+        }
+        if (size < 0) {
+            throw negativeSize(size);
+        }
+        if (size <= maxSmall) {
+            freeSmall(sizedFreeClass(address, size), address);
+            return;
+        }
+        freeLarge(address);
+    }
+
+    private void freeSmall(int cl, long address) {
+        int cap = capacity[cl];
+        if (cap != 0) {
+            CpuCache c = cpuCache();
+            if (c.tryAcquire()) {
+                try {
+                    c.free(cl, address, batch[cl], cap, central);
+                    return;
+                } finally {
+                    c.release();
+                }
+            }
+            if (STATS) {
+                lostRaces.increment();
+            }
+        }
+        central.free(cl, address);
+    }
+
+    /** Empties every CPU cache (each taken through its owner word), then releases free pages. */
+    @Override
+    public long releaseFreeMemory() {
+        drainCpuCaches();
+        return super.releaseFreeMemory();
+    }
+
+    void drainCpuCaches() {
+        for (CpuCache c : caches) {
+            c.acquireForMaintenance();
+            try {
+                c.flushAll(central);
+            } finally {
+                c.release();
+            }
+        }
+    }
+
+    @Override
+    protected long[] frontEndCachedBlocks() {
+        long[] out = new long[classes.count() + 1];
+        for (CpuCache c : caches) {
+            for (int cl = 1; cl <= classes.count(); cl++) {
+                out[cl] += c.lengths[cl]; // racy read: a snapshot, exact when threads are quiet
+            }
+        }
+        return out;
+    }
+
+    @Override
+    protected long[] frontEndCounters() {
+        if (!STATS) {
+            return null;
+        }
+        long[] out = new long[(classes.count() + 1) * COUNTERS];
+        for (CpuCache c : caches) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] += c.counters[i];
+            }
+        }
+        return out;
+    }
+
+    @Override
+    protected Map<String, Long> frontEndDetails() {
+        Map<String, Long> details = new LinkedHashMap<>();
+        details.put("cpu caches", (long) caches.length);
+        details.put("cpu number source: " + CurrentCpu.SOURCE.name().toLowerCase(java.util.Locale.ROOT), 1L);
+        details.put("budget per cpu cache (bytes)", config.perCpuCacheSize());
+        for (int i = 0; i < caches.length; i++) {
+            long bytes = cacheBytes(i);
+            if (bytes != 0) {
+                details.put("cpu " + i + " cache bytes", bytes);
+            }
+        }
+        if (STATS) {
+            details.put("lost ownership races", lostRaces.sum());
+        }
+        return details;
+    }
+
+    /** Bytes held by CPU cache {@code i} (racy read). */
+    long cacheBytes(int i) {
+        long bytes = 0;
+        for (int cl = 1; cl <= classes.count(); cl++) {
+            bytes += (long) caches[i].lengths[cl] * classes.size(cl);
+        }
+        return bytes;
+    }
+
+    int cacheCount() {
+        return caches.length;
+    }
+
+    int capacity(int cl) {
+        return capacity[cl];
+    }
+
+    long lostRaces() {
+        return lostRaces.sum();
+    }
+
+    @Override
+    public void checkInvariants() {
+        for (CpuCache c : caches) {
+            c.acquireForMaintenance();
+            try {
+                c.checkInvariants(capacity);
+            } finally {
+                c.release();
+            }
+        }
+        super.checkInvariants();
+    }
+}

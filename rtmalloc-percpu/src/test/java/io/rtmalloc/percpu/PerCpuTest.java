@@ -1,0 +1,276 @@
+package io.rtmalloc.percpu;
+
+import io.rtmalloc.AllocatorStats;
+import io.rtmalloc.Config;
+import io.rtmalloc.SizeClasses;
+import io.rtmalloc.spi.NativeMemory;
+import io.rtmalloc.spi.Providers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PerCpuTest {
+
+    static PerCpuAllocator allocator(Config config) {
+        var heap = Providers.pageHeap().create(config);
+        var central = Providers.centralCache().create(config, heap);
+        return new PerCpuAllocator(config, central);
+    }
+
+    static PerCpuAllocator allocator() {
+        return allocator(Config.defaults());
+    }
+
+    static void assertBalanced(PerCpuAllocator a) {
+        a.checkInvariants();
+        AllocatorStats st = a.stats();
+        assertEquals(0, st.bytesInUse(), () -> "bytes still in use:\n" + st);
+    }
+
+    /** The bound the issue states: CPU caches x per-CPU budget. */
+    static long bound(PerCpuAllocator a) {
+        return (long) PerCpuAllocator.possibleCpus() * a.config().perCpuCacheSize();
+    }
+
+    @Test
+    void currentCpu_isAValidCpuNumber_fromTheCheapestSourceHere() {
+        int cpus = PerCpuAllocator.possibleCpus();
+        for (int i = 0; i < 1000; i++) {
+            int cpu = CurrentCpu.get();
+            assertTrue(cpu >= 0, "cpu " + cpu);
+            if (CurrentCpu.SOURCE != CurrentCpu.Source.STRIPE) {
+                assertTrue(cpu < cpus, "cpu " + cpu + " of " + cpus);
+            }
+        }
+        if (CurrentCpu.rseqAvailable()) {
+            assertEquals(CurrentCpu.Source.RSEQ, CurrentCpu.SOURCE, "rseq is registered: it is preferred");
+            // Without pinning, a migration may fall between the two reads; most pairs agree.
+            int agree = 0;
+            for (int i = 0; i < 1000; i++) {
+                if (CurrentCpu.rseq() == CurrentCpu.schedGetcpu()) {
+                    agree++;
+                }
+            }
+            assertTrue(agree > 900, "rseq agreed with sched_getcpu " + agree + " times in 1000");
+        }
+    }
+
+    @Test
+    void capacities_keepEachCpuCacheWithinItsBudget() {
+        for (long budget : new long[] {Config.DEFAULT_PER_CPU_CACHE_SIZE, 64 * 1024, 8 * 1024 * 1024}) {
+            Config c = Config.defaults().toBuilder().perCpuCacheSize(budget).build();
+            SizeClasses classes = c.sizeClasses();
+            int[] cap = PerCpuAllocator.capacities(c, classes);
+            long bytes = 0;
+            for (int cl = 1; cl <= classes.count(); cl++) {
+                assertTrue(cap[cl] >= 0 && cap[cl] <= c.maxFreeListLength());
+                bytes += (long) cap[cl] * classes.size(cl);
+            }
+            assertTrue(bytes <= budget, bytes + " > " + budget);
+            assertTrue(cap[1] > 0, "the smallest class is cached");
+        }
+    }
+
+    @Test
+    void singleThread_reusesItsCpusBlocks() {
+        PerCpuAllocator a = allocator();
+        long p = a.malloc(64);
+        a.free(p);
+        // Unless the thread migrated in between, the block comes straight back.
+        int same = 0;
+        for (int i = 0; i < 100; i++) {
+            long q = a.malloc(64);
+            if (q == p) {
+                same++;
+            }
+            a.free(q);
+            p = q;
+        }
+        assertTrue(same > 50, "reused " + same + " times in 100");
+        a.releaseFreeMemory();
+        assertEquals(0, a.stats().frontEndCacheBytes(), "release drained the CPU caches");
+        assertBalanced(a);
+    }
+
+    @Test
+    void uncachedClass_goesToTheTransferCache() {
+        PerCpuAllocator a = allocator();
+        SizeClasses classes = a.config().sizeClasses();
+        int largest = classes.count();
+        assertEquals(0, a.capacity(largest), "a 256 KiB block is larger than a class's share");
+        long p = a.malloc(classes.size(largest));
+        a.free(p);
+        assertEquals(0, a.stats().frontEndCacheBytes());
+        assertBalanced(a);
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void thousandPlatformThreads_keepCachesBounded_andGiveEveryBlockBack() throws Exception {
+        PerCpuAllocator a = allocator();
+        int threads = 1000;
+        CountDownLatch start = new CountDownLatch(1);
+        AtomicLong failures = new AtomicLong();
+        ConcurrentLinkedQueue<Long> handoff = new ConcurrentLinkedQueue<>();
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            workers.add(Thread.ofPlatform().start(() -> {
+                Random rnd = new Random(id);
+                try {
+                    start.await();
+                    long[] held = new long[32];
+                    for (int round = 0; round < 20; round++) {
+                        for (int i = 0; i < held.length; i++) {
+                            held[i] = a.malloc(8 + rnd.nextInt(3000));
+                            NativeMemory.putLong(held[i], id * 1000L + i);
+                        }
+                        for (int i = 0; i < held.length; i++) {
+                            if (NativeMemory.getLong(held[i]) != id * 1000L + i) {
+                                failures.incrementAndGet();
+                            }
+                            if (i % 4 == 0) {
+                                handoff.add(held[i]); // freed by another thread, maybe on another CPU
+                            } else {
+                                a.free(held[i]);
+                            }
+                        }
+                        for (int k = 0; k < 8; k++) {
+                            Long q = handoff.poll();
+                            if (q == null) {
+                                break;
+                            }
+                            a.free(q);
+                        }
+                    }
+                } catch (Throwable e) {
+                    failures.incrementAndGet();
+                }
+            }));
+        }
+        start.countDown();
+        long maxCached = 0;
+        while (workers.stream().anyMatch(Thread::isAlive)) {
+            maxCached = Math.max(maxCached, a.stats().frontEndCacheBytes());
+            Thread.sleep(5);
+        }
+        for (Thread w : workers) {
+            w.join();
+        }
+        for (Long q; (q = handoff.poll()) != null; ) {
+            a.free(q);
+        }
+        assertEquals(0, failures.get());
+        assertTrue(maxCached <= bound(a), "CPU caches held " + maxCached + " > " + bound(a));
+        assertTrue(a.stats().frontEndCacheBytes() <= bound(a));
+        assertBalanced(a);
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void hundredThousandVirtualThreads_keepCachesBounded_andGiveEveryBlockBack() throws Exception {
+        PerCpuAllocator a = allocator();
+        AtomicLong failures = new AtomicLong();
+        ConcurrentLinkedQueue<Long> handoff = new ConcurrentLinkedQueue<>();
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicLong maxCached = new AtomicLong();
+        Thread watcher = Thread.ofPlatform().start(() -> {
+            while (!done.get()) {
+                maxCached.accumulateAndGet(a.stats().frontEndCacheBytes(), Math::max);
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 100_000; i++) {
+                int id = i;
+                pool.submit(() -> {
+                    try {
+                        long p = a.malloc(8 + id % 2000);
+                        long q = a.malloc(64);
+                        NativeMemory.putLong(p, id);
+                        Thread.yield(); // the virtual thread may come back on another carrier and CPU
+                        if (NativeMemory.getLong(p) != id) {
+                            failures.incrementAndGet();
+                        }
+                        a.free(p);
+                        handoff.add(q);
+                        Long other = handoff.poll();
+                        if (other != null) {
+                            a.free(other, 64);
+                        }
+                    } catch (Throwable e) {
+                        failures.incrementAndGet();
+                    }
+                });
+            }
+        }
+        done.set(true);
+        watcher.join();
+        for (Long q; (q = handoff.poll()) != null; ) {
+            a.free(q);
+        }
+        assertEquals(0, failures.get());
+        assertTrue(maxCached.get() <= bound(a), "CPU caches held " + maxCached.get() + " > " + bound(a));
+        assertBalanced(a);
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void drainFromAnotherThread_whileAllocating_isSafe() throws Exception {
+        PerCpuAllocator a = allocator();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong failures = new AtomicLong();
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+            int id = t;
+            workers.add(Thread.ofPlatform().start(() -> {
+                Random rnd = new Random(id);
+                long[] held = new long[64];
+                try {
+                    for (int round = 0; round < 3000 && !stop.get(); round++) {
+                        for (int i = 0; i < held.length; i++) {
+                            held[i] = a.malloc(16 + rnd.nextInt(1000));
+                            NativeMemory.putLong(held[i], round * 64L + i);
+                        }
+                        for (int i = 0; i < held.length; i++) {
+                            if (NativeMemory.getLong(held[i]) != round * 64L + i) {
+                                failures.incrementAndGet();
+                            }
+                            a.free(held[i]);
+                        }
+                    }
+                } catch (Throwable e) {
+                    failures.incrementAndGet();
+                }
+            }));
+        }
+        for (int i = 0; i < 200 && workers.stream().anyMatch(Thread::isAlive); i++) {
+            a.releaseFreeMemory(); // drains every CPU cache through its owner word
+        }
+        stop.set(true);
+        for (Thread w : workers) {
+            w.join();
+        }
+        assertEquals(0, failures.get());
+        a.releaseFreeMemory();
+        assertEquals(0, a.stats().frontEndCacheBytes());
+        assertBalanced(a);
+    }
+}
