@@ -48,7 +48,7 @@ public final class Main {
     /** The quick profile: the malloc+free pair for each front end beside the alternatives. */
     static final Profile QUICK = new Profile("quick",
             "io\\.rtmalloc\\.bench\\.MallocFreePair\\.(rtmalloc_global|rtmalloc_threadcache|rtmalloc_threadcache_bound"
-                    + "|libc_ffm|libc_ffm_critical|arena_confined)$",
+                    + "|rtmalloc_percpu|libc_ffm|libc_ffm_critical|arena_confined)$",
             1, 2, TimeValue.milliseconds(400), 3, TimeValue.milliseconds(500));
     static final Profile FULL = new Profile("full", ALL, 3,
             5, TimeValue.seconds(2), 5, TimeValue.seconds(2));

@@ -29,6 +29,8 @@ import java.util.concurrent.TimeUnit;
  *       the thread's cache through a {@code ThreadLocal}.</li>
  *   <li>{@code rtmalloc_threadcache_bound}: its {@code threadBound()} view,
  *       which holds the cache and skips that lookup.</li>
+ *   <li>{@code rtmalloc_percpu}: the per-CPU front end (CPU number, a CAS on
+ *       the CPU cache's owner word, pop or push, a release store).</li>
  *   <li>{@code libc_ffm}: the C library's {@code malloc}/{@code free} through
  *       plain FFM downcalls, as most Java code would call them.</li>
  *   <li>{@code libc_ffm_critical}: the same downcalls linked with
@@ -73,6 +75,14 @@ public class MallocFreePair {
     @Benchmark
     public long rtmalloc_threadcache_bound(Stacks.ThreadCache rt) {
         Allocator a = rt.bound;
+        long p = a.malloc(size);
+        a.free(p);
+        return p;
+    }
+
+    @Benchmark
+    public long rtmalloc_percpu(Stacks.PerCpu rt) {
+        Allocator a = rt.allocator;
         long p = a.malloc(size);
         a.free(p);
         return p;

@@ -47,6 +47,39 @@ public final class Stacks {
         }
     }
 
+    /** The "percpu" front end: caches per logical CPU. */
+    @State(Scope.Benchmark)
+    public static class PerCpu {
+        Allocator allocator;
+
+        @Setup(Level.Trial)
+        public void build() {
+            allocator = Stacks.build("percpu");
+        }
+
+        @TearDown(Level.Trial)
+        public void verify() {
+            allocator.releaseFreeMemory(); // drains the CPU caches
+            Stacks.verify(allocator);
+        }
+    }
+
+    /** The "threadcache" front end shared by every benchmark thread (each has its own cache). */
+    @State(Scope.Benchmark)
+    public static class SharedThreadCache {
+        Allocator allocator;
+
+        @Setup(Level.Trial)
+        public void build() {
+            allocator = Stacks.build("threadcache");
+        }
+
+        @TearDown(Level.Trial)
+        public void verify() {
+            Stacks.verify(allocator);
+        }
+    }
+
     /**
      * The "threadcache" front end, and its view bound to the benchmark thread
      * ({@code Allocator.threadBound()}), which skips the thread-local lookup.
