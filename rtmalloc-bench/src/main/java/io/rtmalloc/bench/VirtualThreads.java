@@ -7,6 +7,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
@@ -15,9 +16,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One operation: 10,000 virtual threads, each doing 16 malloc+free pairs of
- * 64 to 1024 bytes with a yield in the middle (so it may resume on another
- * carrier and CPU), started and joined. After each iteration the bytes held in
+ * One operation: 10,000 virtual threads, each doing {@code pairs} malloc+free
+ * pairs of 64 to 1024 bytes in two rounds with a yield in between (so it may
+ * resume on another carrier and CPU), started and joined. With 16 pairs the
+ * cost of starting the threads dominates; with 256 the allocator's does. After each iteration the bytes held in
  * front-end caches are printed: the memory price of each front end's speed.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -26,12 +28,14 @@ import java.util.concurrent.TimeUnit;
 public class VirtualThreads {
 
     static final int THREADS = 10_000;
-    static final int PAIRS = 16;
+
+    @Param({"16", "256"})
+    public int pairs;
 
     private long cacheBytes;
 
-    private static void work(Allocator a, int id) {
-        long[] held = new long[PAIRS / 2];
+    private static void work(Allocator a, int id, int pairs) {
+        long[] held = new long[pairs / 2];
         for (int round = 0; round < 2; round++) {
             for (int i = 0; i < held.length; i++) {
                 held[i] = a.malloc(64 + ((id + i) & 15) * 60);
@@ -51,7 +55,7 @@ public class VirtualThreads {
             int id = i;
             Thread.ofVirtual().start(() -> {
                 try {
-                    work(a, id);
+                    work(a, id, pairs);
                 } finally {
                     done.countDown();
                 }
