@@ -6,6 +6,11 @@
  */
 module io.rtmalloc.api {
     requires org.tomlj;
+    // For io.rtmalloc.osgi, the tier bundles' activator, loaded only inside an OSGi framework.
+    requires static org.osgi.framework;
+    requires static org.osgi.util.tracker;
+    requires java.management;
+    requires jdk.jfr;
 
     exports io.rtmalloc;
     exports io.rtmalloc.spi;

@@ -21,8 +21,11 @@ import java.lang.foreign.SegmentAllocator;
  * allocator never returned, wherever its page map can tell (always for addresses
  * outside its spans). A refusal of memory by the system is an
  * {@link OutOfMemoryError}.
+ *
+ * <p>An allocator built by {@link RtMalloc#builder()} owns its memory until
+ * {@link #close()}, which frees every block at once and unmaps it all.
  */
-public interface Allocator extends SegmentAllocator {
+public interface Allocator extends SegmentAllocator, AutoCloseable {
 
     /**
      * A block of at least {@code size} bytes, aligned to at least 8.
@@ -133,4 +136,39 @@ public interface Allocator extends SegmentAllocator {
 
     /** The configuration this allocator was built with. */
     Config config();
+
+    /**
+     * Frees every block of this allocator at once and returns all its memory
+     * to the operating system (unmapped, not only released). Closing it again
+     * does nothing.
+     *
+     * <p>Afterwards every call but {@link #frontEnd()}, {@link #config()},
+     * {@code close()} and a free of address 0 (a no-op) throws
+     * {@link IllegalStateException}, and so does every
+     * access to a segment of {@link #allocate(long, long)}, as with a closed
+     * {@link Arena}. Raw addresses it handed out must not be touched again:
+     * their pages are gone.
+     *
+     * <p>Closing is for the end of an allocator's use: no other thread may be
+     * inside a call of this allocator while it runs, and calls made afterwards
+     * must happen after it (for example because the closing thread joined the
+     * others, or told them through a lock or a volatile field). The
+     * allocator's own caches, including other threads' caches, forget their
+     * blocks, so that no later call reads memory that is gone.
+     * {@link RtMalloc#global()} is shared by the whole process: do not close it.
+     *
+     * @throws IllegalStateException if an arena of {@link #newArena()} is still
+     *         open (its segments would point into unmapped memory); the
+     *         allocator then stays open and usable
+     * @throws IllegalStateException also while a native call holds a segment of
+     *         {@link #allocate(long, long)}; the allocator is closed then, but
+     *         its memory is unmapped only by a later {@code close()}
+     * @throws UnsupportedOperationException on a view ({@link #threadBound()}),
+     *         which does not own the memory (close the allocator it came from),
+     *         and for a front end that cannot empty its caches
+     */
+    @Override
+    default void close() {
+        throw new UnsupportedOperationException(this + " does not own its memory: close the allocator it came from");
+    }
 }

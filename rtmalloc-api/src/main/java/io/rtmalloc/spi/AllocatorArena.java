@@ -8,14 +8,15 @@ import java.lang.foreign.MemorySegment;
 /**
  * A confined arena whose segments are blocks of an {@link Allocator}: closing it
  * frees them all, and the JDK's confined session makes every access after close
- * (or from another thread) throw.
+ * (or from another thread) throw. While it is open, its allocator refuses to
+ * close.
  */
 final class AllocatorArena implements Arena {
 
     private final Arena session = Arena.ofConfined();
-    private final Allocator allocator;
+    private final FrontEndSupport allocator;
 
-    AllocatorArena(Allocator allocator) {
+    AllocatorArena(FrontEndSupport allocator) {
         this.allocator = allocator;
     }
 
@@ -41,7 +42,8 @@ final class AllocatorArena implements Arena {
 
     @Override
     public void close() {
-        session.close();
+        session.close(); // frees every segment; throws, changing nothing, from another thread or when closed
+        allocator.arenaClosed();
     }
 
     @Override

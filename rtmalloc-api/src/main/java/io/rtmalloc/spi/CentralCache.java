@@ -57,4 +57,12 @@ public interface CentralCache {
 
     /** Checks every invariant of every class, throwing {@link IllegalStateException} on the first broken one. */
     void checkInvariants();
+
+    /**
+     * Forgets every block and span (without touching their memory) and refuses
+     * every later call with {@link IllegalStateException}; the page heap below
+     * is closed by the caller. Idempotent. For {@code Allocator.close()}: no
+     * other call may be running.
+     */
+    void close();
 }

@@ -21,6 +21,17 @@ import java.util.Map;
  * <p>A front end implements the small-block paths ({@link #malloc},
  * {@link #free(long)}, {@link #free(long, long)}) and says what its caches hold
  * ({@link #frontEndCachedBlocks()}).
+ *
+ * <h2>Closing</h2>
+ * {@link #close()} lets the front end's caches forget their blocks
+ * ({@link #closeCaches()}), marks the allocator closed, ends the lifetime of
+ * the segments of {@link #allocate(long, long)} (a shared arena, whose close
+ * the JDK makes safe against threads using them), then closes the central
+ * cache and the page heap, which clears the page map and unmaps every region.
+ * After that no path reads native memory: a small {@code malloc} finds its
+ * cache empty and the central cache refuses, a {@code free} finds no size
+ * class in the page map and lands in {@link #blockClass}, which throws
+ * {@link IllegalStateException}.
  */
 public abstract class FrontEndSupport implements Allocator {
 
@@ -52,6 +63,18 @@ public abstract class FrontEndSupport implements Allocator {
     protected final int pageShift;
     private final String name;
 
+    /** The lifetime of the segments of {@link #allocate(long, long)}; closed by {@link #close()}. */
+    private final Arena lifetime = Arena.ofShared();
+    /** Every address, within {@link #lifetime}: those segments are slices of it. */
+    private final MemorySegment lifetimeMemory;
+    /** Guards {@link #openArenas} and the transition to closed. */
+    private final Object lifecycle = new Object();
+    /** Arenas of {@link #newArena()} not yet closed. */
+    private int openArenas;
+    private volatile boolean closed;
+    /** Whether close() got as far as the tiers below; guarded by {@link #lifecycle}. */
+    private boolean unmapping;
+
     protected FrontEndSupport(String name, Config config, CentralCache central) {
         this.name = name;
         this.config = config;
@@ -60,6 +83,7 @@ public abstract class FrontEndSupport implements Allocator {
         this.classes = central.sizeClasses();
         this.maxSmall = classes.maxSize();
         this.pageShift = heap.pageShift();
+        this.lifetimeMemory = MemorySegment.NULL.reinterpret(Long.MAX_VALUE, lifetime, null);
     }
 
     /**
@@ -106,6 +130,7 @@ public abstract class FrontEndSupport implements Allocator {
     protected final int blockClass(long address) {
         Span span = heap.spanOf(address);
         if (span == null || !span.contains(address, pageShift)) {
+            ensureOpen(); // a closed allocator's page map is empty
             throw notAllocated(address, "no span of this allocator holds it");
         }
         int state = span.state;
@@ -287,7 +312,7 @@ public abstract class FrontEndSupport implements Allocator {
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         checkSegmentArguments(byteSize, byteAlignment);
-        return NativeMemory.segment(alignedAlloc(byteAlignment, byteSize), byteSize);
+        return lifetimeMemory.asSlice(alignedAlloc(byteAlignment, byteSize), byteSize);
     }
 
     static void checkSegmentArguments(long byteSize, long byteAlignment) {
@@ -304,7 +329,7 @@ public abstract class FrontEndSupport implements Allocator {
         if (!segment.isNative()) {
             throw new IllegalArgumentException("not a native segment: " + segment);
         }
-        if (!NativeMemory.isUnboundedScope(segment)) {
+        if (!segment.scope().equals(lifetime.scope()) && !NativeMemory.isUnboundedScope(segment)) {
             throw new IllegalArgumentException(
                     "the segment belongs to an arena, which frees it when it closes: " + segment);
         }
@@ -313,12 +338,81 @@ public abstract class FrontEndSupport implements Allocator {
 
     @Override
     public Arena newArena() {
+        synchronized (lifecycle) {
+            ensureOpen();
+            openArenas++;
+        }
         return new AllocatorArena(this);
+    }
+
+    /** An arena of {@link #newArena()} has closed (and freed its segments). */
+    void arenaClosed() {
+        synchronized (lifecycle) {
+            openArenas--;
+        }
     }
 
     @Override
     public Allocator threadBound() {
+        ensureOpen();
         return new ThreadBoundView(this);
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    /**
+     * Frees everything and unmaps it; see {@link Allocator#close()} and the
+     * class comment.
+     */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (!closed) {
+                if (openArenas > 0) {
+                    throw new IllegalStateException(openArenas + " arena(s) of " + this
+                            + " still open: close them before the allocator");
+                }
+                closeCaches(); // throws UnsupportedOperationException, changing nothing, if the front end cannot
+                closed = true;
+            }
+            if (unmapping) {
+                return;
+            }
+            // Throws while a native call holds one of its segments: then nothing is unmapped, and
+            // a later close() tries again.
+            lifetime.close();
+            unmapping = true;
+        }
+        try {
+            central.close();
+        } finally {
+            heap.close();
+        }
+    }
+
+    /**
+     * Makes every cache of this front end (every thread's or CPU's) forget its
+     * blocks without touching them, so that no later call reads memory the
+     * page heap is about to unmap: an emptied cache sends the next
+     * {@code malloc} to the central cache, which refuses. Called once by
+     * {@link #close()}, under its lock, before the allocator is marked closed
+     * and the tiers below close; the caller guarantees that no other call is
+     * running.
+     *
+     * <p>A front end without caches overrides it with an empty method. This
+     * default throws {@link UnsupportedOperationException}, so that a front end
+     * that has not said how to empty its caches cannot be closed (and then
+     * read unmapped memory) by mistake.
+     */
+    protected void closeCaches() {
+        throw new UnsupportedOperationException("the " + name + " front end cannot be closed: it does not empty its caches");
+    }
+
+    /** Throws {@link IllegalStateException} once the allocator is closed. */
+    protected final void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException(this + " is closed");
+        }
     }
 
     // ---------------------------------------------------------------- the rest
@@ -330,6 +424,7 @@ public abstract class FrontEndSupport implements Allocator {
      */
     @Override
     public long releaseFreeMemory() {
+        ensureOpen();
         flushThreadCache();
         central.drainTransferCaches();
         return heap.releaseFreeMemory();
@@ -345,8 +440,15 @@ public abstract class FrontEndSupport implements Allocator {
         return config;
     }
 
+    /** Nothing to flush without per-thread caches; throws once closed, as every call does. */
+    @Override
+    public void flushThreadCache() {
+        ensureOpen();
+    }
+
     @Override
     public AllocatorStats stats() {
+        ensureOpen();
         long[] cached = frontEndCachedBlocks();
         long[] counters = frontEndCounters();
         CentralClassStats[] centralStats = central.classStats();

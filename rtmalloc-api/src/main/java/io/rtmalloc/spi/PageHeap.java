@@ -57,4 +57,13 @@ public interface PageHeap {
      * broken. Expensive: for tests and checked mode.
      */
     void checkInvariants();
+
+    /**
+     * Returns every region to the OS (unmapped) and empties the page map, so
+     * that {@link #spanOf} answers null and {@link #sizeClassOf} 0 for every
+     * address; every other later call throws {@link IllegalStateException}.
+     * Idempotent. For {@code Allocator.close()}: no other call may be running,
+     * and nothing may touch the memory afterwards.
+     */
+    void close();
 }

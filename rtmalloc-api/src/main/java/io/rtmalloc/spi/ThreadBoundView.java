@@ -44,6 +44,12 @@ final class ThreadBoundView implements Allocator {
     @Override public String frontEnd() { return parent.frontEnd(); }
     @Override public Config config() { return parent.config(); }
 
+    /** A view does not own the allocator's memory. */
+    @Override
+    public void close() {
+        throw new UnsupportedOperationException("a thread-bound view does not own its memory: close " + parent);
+    }
+
     @Override
     public String toString() {
         return parent + " bound to " + owner.getName();

@@ -11,7 +11,8 @@ import java.util.Set;
 
 /**
  * The central cache: one {@link TransferCache} and one {@link CentralFreeList}
- * per size class, each with its own lock.
+ * per size class, each with its own lock. {@link #close()} closes the transfer
+ * caches, through which every operation goes.
  */
 final class PerClassCentralCache implements CentralCache {
 
@@ -104,6 +105,13 @@ final class PerClassCentralCache implements CentralCache {
                 transfer[cl].collect(seen);
                 lists[cl].checkInvariants(seen);
             }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int cl = 1; cl <= classes.count(); cl++) {
+            transfer[cl].close();
         }
     }
 

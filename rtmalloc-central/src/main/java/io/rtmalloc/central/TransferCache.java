@@ -16,7 +16,9 @@ import java.util.Set;
  * </pre>
  *
  * <p>SYNCHRONIZATION: every method holds this cache's monitor, and may take the
- * central free list's lock inside it (never the other way round).
+ * central free list's lock inside it (never the other way round). Every
+ * central operation on the class goes through this cache, so once
+ * {@link #close()} has run under the monitor, no later one touches a block.
  */
 final class TransferCache {
 
@@ -24,6 +26,7 @@ final class TransferCache {
     private final long[] slots;
     private final CentralFreeList list;
     private int used;
+    private boolean closed;
 
     TransferCache(int batch, int maxSlots, CentralFreeList list) {
         this.batch = batch;
@@ -32,6 +35,7 @@ final class TransferCache {
     }
 
     synchronized long allocate() {
+        ensureOpen();
         if (used == 0) {
             int n = Math.min(batch, slots.length);
             list.removeInto(slots, 0, n);
@@ -41,6 +45,7 @@ final class TransferCache {
     }
 
     synchronized void free(long block) {
+        ensureOpen();
         if (used == slots.length) {
             spill();
         }
@@ -49,6 +54,7 @@ final class TransferCache {
 
     /** {@code count} blocks as a chain (each block's first word the next, the last 0). */
     synchronized long removeRange(int count) {
+        ensureOpen();
         if (used < count) {
             return list.removeChain(count);
         }
@@ -64,6 +70,7 @@ final class TransferCache {
 
     /** Takes back a chain of {@code count} blocks. */
     synchronized void insertRange(long head, int count) {
+        ensureOpen();
         if (slots.length - used < count) {
             if (count > slots.length) {
                 list.insertChain(head, count);
@@ -96,17 +103,32 @@ final class TransferCache {
 
     /** Gives everything back to the central free list. */
     synchronized void drain() {
+        ensureOpen();
         int n = used;
         used = 0;
         list.insertFrom(slots, 0, n);
     }
 
     synchronized int used() {
+        ensureOpen();
         return used;
+    }
+
+    /** Forgets every block (without touching it); every later call throws {@link IllegalStateException}. */
+    synchronized void close() {
+        closed = true;
+        used = 0;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("rtmalloc: this central cache is closed: its memory went back to the OS");
+        }
     }
 
     /** Adds every block held to {@code seen}, failing on a duplicate. */
     synchronized void collect(Set<Long> seen) {
+        ensureOpen();
         for (int i = 0; i < used; i++) {
             CentralFreeList.check(seen.add(slots[i]), "block 0x" + Long.toHexString(slots[i])
                     + " twice in the transfer cache or also free in its span");

@@ -293,4 +293,27 @@ class PerClassCentralCacheTest {
         assertNotEquals(0, h[1]);
         assertEquals(h[2], NativeMemory.getLong(h[1]), "a block was written by someone else while held");
     }
+
+    @Test
+    void close_forgetsEveryBlock_andRefusesEveryCall_leavingThePageHeapToItsOwner() {
+        int cl = classes.classOf(64);
+        long one = central.allocate(cl);
+        long chain = central.removeRange(cl, 5);
+        central.free(cl, one); // one block in the transfer cache
+        long mapped = heap.stats().mappedBytes();
+
+        central.close();
+
+        assertThrows(IllegalStateException.class, () -> central.allocate(cl));
+        assertThrows(IllegalStateException.class, () -> central.free(cl, one));
+        assertThrows(IllegalStateException.class, () -> central.removeRange(cl, 2));
+        assertThrows(IllegalStateException.class, () -> central.insertRange(cl, chain, 5));
+        assertThrows(IllegalStateException.class, central::classStats);
+        assertThrows(IllegalStateException.class, central::drainTransferCaches);
+        assertThrows(IllegalStateException.class, central::checkInvariants);
+        central.close(); // again: nothing more to do
+        assertEquals(mapped, heap.stats().mappedBytes(), "the page heap is closed by whoever owns it");
+        heap.close();
+        assertThrows(IllegalStateException.class, heap::stats);
+    }
 }

@@ -55,6 +55,11 @@ final class GlobalAllocator extends FrontEndSupport {
         }
     }
 
+    /** No caches: every block is in the central cache or in use. */
+    @Override
+    protected void closeCaches() {
+    }
+
     @Override
     protected long[] frontEndCachedBlocks() {
         return new long[0];

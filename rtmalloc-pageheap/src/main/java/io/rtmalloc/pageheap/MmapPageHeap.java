@@ -31,8 +31,10 @@ import java.util.List;
  *
  * <p>Memory comes in regions of at least {@link #REGION_BYTES}; released pages
  * ({@code MADV_DONTNEED}) stay mapped and are simply reused, the OS giving them
- * back zeroed on first touch. Nothing is ever unmapped once in use, so every
- * address a span ever covered stays readable and writable.
+ * back zeroed on first touch. Nothing is unmapped once in use until
+ * {@link #close()}, so every address a span ever covered stays readable and
+ * writable while the heap is open. Closing unmaps every region and empties the
+ * page map first, so that a lookup after it finds no span and no size class.
  */
 final class MmapPageHeap implements PageHeap {
 
@@ -54,6 +56,7 @@ final class MmapPageHeap implements PageHeap {
     private long largeSpans;
     /** Spans not DEAD: free, small and large. */
     private long liveSpans;
+    private boolean closed;
 
     MmapPageHeap(Config config, SystemMemory os) {
         this(config.pageSize(), config.maxPages(), os, REGION_BYTES);
@@ -95,6 +98,7 @@ final class MmapPageHeap implements PageHeap {
 
     @Override
     public synchronized Span allocate(long pages, int sizeClass) {
+        ensureOpen();
         checkPages(pages);
         if (sizeClass < 0 || sizeClass > 127) {
             throw new IllegalArgumentException("size class out of range: " + sizeClass);
@@ -106,6 +110,7 @@ final class MmapPageHeap implements PageHeap {
 
     @Override
     public synchronized Span allocateAligned(long pages, long alignment) {
+        ensureOpen();
         checkPages(pages);
         if (alignment <= 0 || Long.bitCount(alignment) != 1) {
             throw new IllegalArgumentException("alignment must be a power of two: " + alignment);
@@ -225,6 +230,7 @@ final class MmapPageHeap implements PageHeap {
 
     @Override
     public synchronized void free(Span s) {
+        ensureOpen();
         Span mapped = pageMap.get(s.start);
         if (mapped != s || (s.state != Span.SMALL && s.state != Span.LARGE)) {
             throw new IllegalArgumentException("not a span in use of this page heap: " + s);
@@ -277,6 +283,7 @@ final class MmapPageHeap implements PageHeap {
 
     @Override
     public synchronized long releaseFreeMemory() {
+        ensureOpen();
         List<Span> backed = new ArrayList<>();
         free.forEachBacked(backed::add);
         long released = 0;
@@ -294,16 +301,57 @@ final class MmapPageHeap implements PageHeap {
         return released;
     }
 
+    // ------------------------------------------------------------------ closing
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        pageMap.clear(); // lookups answer "no span" before any page goes
+        RuntimeException failure = null;
+        for (long[] region : regions) {
+            try {
+                os.unmap(region[0], region[1] - region[0]);
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        regions.clear();
+        mappedBytes = 0;
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Whether {@link #close()} has run. */
+    synchronized boolean isClosed() {
+        return closed;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("rtmalloc: this page heap is closed: its memory went back to the OS");
+        }
+    }
+
     // ------------------------------------------------------------------ stats and checks
 
     @Override
     public synchronized PageHeapStats stats() {
+        ensureOpen();
         return new PageHeapStats(mappedBytes, free.backedBytes, free.releasedBytes, largeBytes, smallBytes,
                 free.spans, largeSpans, pageMap.metadataBytes() + 64L * liveSpans);
     }
 
     @Override
     public synchronized void checkInvariants() {
+        ensureOpen();
         long small = 0;
         long large = 0;
         long backedFree = 0;
@@ -391,7 +439,10 @@ final class MmapPageHeap implements PageHeap {
     }
 
     @Override
-    public String toString() {
+    public synchronized String toString() {
+        if (closed) {
+            return "MmapPageHeap[page " + pageSize + ", closed]";
+        }
         PageHeapStats s = stats();
         return "MmapPageHeap[page " + pageSize + ", mapped " + s.mappedBytes() + ", free " + s.freeBytes()
                 + ", released " + s.releasedBytes() + "]";

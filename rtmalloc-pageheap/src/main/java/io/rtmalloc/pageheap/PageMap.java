@@ -2,6 +2,8 @@ package io.rtmalloc.pageheap;
 
 import io.rtmalloc.spi.Span;
 
+import java.util.Arrays;
+
 /**
  * A two-level radix tree from page number to span and size class, covering the
  * 48-bit address space.
@@ -104,7 +106,13 @@ final class PageMap {
         return leaf;
     }
 
-    /** An estimate of the Java heap this map uses. */
+    /** Forgets every entry: afterwards every lookup answers null and class 0. Caller holds the heap lock. */
+    void clear() {
+        Arrays.fill(root, null);
+        leaves = 0;
+    }
+
+        /** An estimate of the Java heap this map uses. */
     long metadataBytes() {
         return 16L + 4L * root.length + (long) leaves * (5L * LEAF_SIZE + 48);
     }

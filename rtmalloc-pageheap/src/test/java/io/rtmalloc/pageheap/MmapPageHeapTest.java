@@ -320,4 +320,44 @@ class MmapPageHeapTest {
         assertEquals(0, st.largeBytes() + st.smallBytes());
         assertEquals(st.mappedBytes(), st.freeBytes() + st.releasedBytes());
     }
+
+    @Test
+    void close_unmapsEveryRegion_forgetsEverySpan_andRefusesEveryCall() {
+        CountingMemory os = new CountingMemory();
+        MmapPageHeap heap = heap(os, 16);
+        Span small = heap.allocate(3, 5);
+        Span large = heap.allocate(40, 0); // beyond one region: a second mapping
+        Span aligned = heap.allocateAligned(2, 1 << 20);
+        NativeMemory.putLong(large.start, 42);
+        assertEquals(2 + 1, os.maps, "three regions mapped");
+        assertTrue(os.mapped > 0);
+
+        heap.close();
+
+        assertEquals(0, os.mapped, "every byte mapped was unmapped");
+        assertTrue(heap.isClosed());
+        for (Span s : List.of(small, large, aligned)) {
+            assertNull(heap.spanOf(s.start), "the page map forgot " + s);
+            assertEquals(0, heap.sizeClassOf(s.start));
+        }
+        assertThrows(IllegalStateException.class, () -> heap.allocate(1, 0));
+        assertThrows(IllegalStateException.class, () -> heap.allocate(1, 5));
+        assertThrows(IllegalStateException.class, () -> heap.allocateAligned(1, 1 << 16));
+        assertThrows(IllegalStateException.class, () -> heap.free(large));
+        assertThrows(IllegalStateException.class, heap::releaseFreeMemory);
+        assertThrows(IllegalStateException.class, heap::stats);
+        assertThrows(IllegalStateException.class, heap::checkInvariants);
+        assertTrue(heap.toString().contains("closed"), heap.toString());
+        heap.close(); // again: nothing more to do
+        assertEquals(0, os.mapped);
+    }
+
+    @Test
+    void close_ofAnUnusedHeap_unmapsNothing() {
+        CountingMemory os = new CountingMemory();
+        MmapPageHeap heap = heap(os, 16);
+        heap.close();
+        assertEquals(0, os.maps);
+        assertThrows(IllegalStateException.class, () -> heap.allocate(1, 0));
+    }
 }

@@ -126,6 +126,12 @@ final class CpuCache extends CpuCachePadAfter {
         central.insertRange(cl, head, n);
     }
 
+    /** Drops every block without reading or writing it (the allocator is closing); the caller owns the cache. */
+    void forget() {
+        java.util.Arrays.fill(heads, 0);
+        java.util.Arrays.fill(lengths, 0);
+    }
+
     /** Gives every block back; the caller owns the cache. */
     void flushAll(CentralCache central) {
         for (int cl = 1; cl < heads.length; cl++) {

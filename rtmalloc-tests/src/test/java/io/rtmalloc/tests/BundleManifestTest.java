@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every tier carries the OSGi manifest bnd generated: its symbolic name is the
- * module name, and it exports exactly the public packages.
+ * module name, it exports exactly the public packages, and its activator is
+ * the API bundle's {@code io.rtmalloc.osgi.TierActivator}.
  */
 class BundleManifestTest {
 
@@ -47,6 +48,7 @@ class BundleManifestTest {
         assertEquals("io.rtmalloc.api", m.getValue("Bundle-SymbolicName"));
         String exports = m.getValue("Export-Package");
         assertTrue(exports.contains("io.rtmalloc;") && exports.contains("io.rtmalloc.spi;"), exports);
+        assertTrue(exports.contains("io.rtmalloc.osgi;"), "the tiers' activator: " + exports);
         assertTrue(m.getValue("Bundle-ClassPath").contains("lib/tomlj.jar"), m.getValue("Bundle-ClassPath"));
         assertTrue(!m.getValue("Import-Package").contains("org.tomlj"), "tomlj travels inside the bundle");
     }
@@ -57,12 +59,15 @@ class BundleManifestTest {
             Providers.pageHeap().getClass(),
             Providers.centralCache().getClass(),
             Providers.frontEnd("global").getClass(),
+            Providers.frontEnd("threadcache").getClass(),
         };
         for (Class<?> p : providers) {
             Attributes m = manifestOf(p);
             assertEquals(p.getModule().getName(), m.getValue("Bundle-SymbolicName"));
             assertNull(m.getValue("Export-Package"), "implementation packages stay private: " + p);
             assertTrue(m.getValue("Import-Package").contains("io.rtmalloc.spi"), m.getValue("Import-Package"));
+            assertEquals("io.rtmalloc.osgi.TierActivator", m.getValue("Bundle-Activator"), "registers " + p);
+            assertTrue(m.getValue("Import-Package").contains("io.rtmalloc.osgi"), m.getValue("Import-Package"));
         }
     }
 }

@@ -78,10 +78,16 @@ final class ThreadBoundCache implements Allocator {
     @Override public Arena newArena() { check(); return parent.newArena(); }
     @Override public AllocatorStats stats() { return parent.stats(); }
     @Override public long releaseFreeMemory() { check(); return parent.releaseFreeMemory(); }
-    @Override public void flushThreadCache() { check(); cache.flushAll(); }
-    @Override public Allocator threadBound() { check(); return this; }
+    @Override public void flushThreadCache() { check(); parent.checkOpen(); cache.flushAll(); }
+    @Override public Allocator threadBound() { check(); parent.checkOpen(); return this; }
     @Override public String frontEnd() { return parent.frontEnd(); }
     @Override public Config config() { return parent.config(); }
+
+    /** A view does not own the allocator's memory. */
+    @Override
+    public void close() {
+        throw new UnsupportedOperationException("a thread-bound view does not own its memory: close " + parent);
+    }
 
     @Override
     public String toString() {

@@ -8,6 +8,7 @@ import io.rtmalloc.spi.NativeMemory;
 import static io.rtmalloc.spi.FrontEndSupport.STATS;
 
 import java.lang.ref.WeakReference;
+import java.util.Arrays;
 
 /**
  * One thread's cache: for each size class an intrusive free list of blocks
@@ -25,7 +26,9 @@ import java.lang.ref.WeakReference;
  * {@link ThreadCacheBudget} may flush it under its lock. {@link #maxSize} is
  * written under the budget's lock, by the owner or by a thread stealing from
  * it, and read by the owner without a lock (a volatile read: a plain load on
- * x86).
+ * x86). When the allocator closes, the closing thread empties the cache
+ * ({@link #forget()}); the owner's later calls happen after the close, as
+ * {@code Allocator.close()} requires.
  *
  * <p>INVARIANTS (while the owner is alive): {@code lengths[cl]} is the length
  * of the list at {@code heads[cl]}; {@code size} is the sum over classes of
@@ -208,6 +211,18 @@ final class ThreadCache {
             release(cl, lengths[cl]);
             lowWater[cl] = 0;
         }
+    }
+
+    /**
+     * Drops every block without reading or writing it (their memory is about
+     * to be unmapped): afterwards the next allocation refills from the central
+     * cache. Called by the budget when the allocator closes.
+     */
+    void forget() {
+        Arrays.fill(heads, 0);
+        Arrays.fill(lengths, 0);
+        Arrays.fill(lowWater, 0);
+        size = 0;
     }
 
     int maxLength(int cl) {

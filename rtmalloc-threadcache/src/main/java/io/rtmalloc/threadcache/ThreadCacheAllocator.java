@@ -110,6 +110,7 @@ final class ThreadCacheAllocator extends FrontEndSupport {
 
     @Override
     public void flushThreadCache() {
+        ensureOpen();
         if (!Thread.currentThread().isVirtual()) {
             local.get().cache.flushAll();
         }
@@ -117,10 +118,17 @@ final class ThreadCacheAllocator extends FrontEndSupport {
 
     @Override
     public Allocator threadBound() {
+        ensureOpen();
         if (Thread.currentThread().isVirtual()) {
             return super.threadBound(); // virtual threads own no cache: a checked view of this allocator
         }
         return new ThreadBoundCache(this, local.get());
+    }
+
+    /** Every thread's cache forgets its blocks; no new cache registers. */
+    @Override
+    protected void closeCaches() {
+        budget.close();
     }
 
     @Override
@@ -167,6 +175,10 @@ final class ThreadCacheAllocator extends FrontEndSupport {
         if (CHECKED) {
             blockClass(address);
         }
+    }
+
+    void checkOpen() {
+        ensureOpen();
     }
 
     long mallocSlow(long size) {

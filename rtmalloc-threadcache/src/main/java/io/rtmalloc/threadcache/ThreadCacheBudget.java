@@ -15,7 +15,8 @@ import java.util.List;
  *
  * <p>It is also the registry of live caches: it gives back the cache of a
  * thread that has died, found either by a sweep (every registration sweeps) or
- * by the {@link java.lang.ref.Cleaner} of the thread's handle.
+ * by the {@link java.lang.ref.Cleaner} of the thread's handle. When the
+ * allocator closes, it empties every cache ({@link #close()}).
  *
  * <p>SYNCHRONIZATION: every method holds this object's monitor. It writes the
  * caches' {@code maxSize} and reads their counts racily (for statistics).
@@ -33,6 +34,7 @@ final class ThreadCacheBudget {
     private long unclaimed;
     private int nextVictim;
     private long retired;
+    private boolean closed;
 
     ThreadCacheBudget(Config config) {
         this.budget = config.threadCacheSize();
@@ -43,6 +45,9 @@ final class ThreadCacheBudget {
 
     /** Registers a new cache with the minimum share; first gives back the caches of dead threads. */
     synchronized void register(ThreadCache cache) {
+        if (closed) {
+            throw new IllegalStateException("rtmalloc: this allocator is closed");
+        }
         sweepDead();
         cache.maxSize = min;
         unclaimed -= min;
@@ -99,6 +104,21 @@ final class ThreadCacheBudget {
         unclaimed += cache.maxSize;
         caches.remove(cache);
         retired++;
+    }
+
+    /**
+     * For the allocator's close: every cache, whether its owner lives or not,
+     * forgets its blocks without touching them and is retired, and no cache
+     * registers any more. The caller guarantees that no owner is inside a call.
+     */
+    synchronized void close() {
+        closed = true;
+        for (ThreadCache c : caches) {
+            c.retired = true;
+            c.forget();
+        }
+        caches.clear();
+        unclaimed = budget;
     }
 
     /** Retires every cache whose owner is gone. */

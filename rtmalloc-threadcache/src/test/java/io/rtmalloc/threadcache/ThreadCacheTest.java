@@ -1,5 +1,6 @@
 package io.rtmalloc.threadcache;
 
+import io.rtmalloc.Allocator;
 import io.rtmalloc.AllocatorStats;
 import io.rtmalloc.Config;
 import io.rtmalloc.SizeClasses;
@@ -7,6 +8,7 @@ import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.Providers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -18,8 +20,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ThreadCacheTest {
@@ -359,5 +363,81 @@ class ThreadCacheTest {
         bound.flushThreadCache();
         assertEquals(0, c.lengths[cl]);
         assertBalanced(a);
+    }
+
+    @Test
+    void close_emptiesEveryThreadsCacheWithoutTouchingIt_andLaterCallsThrow() throws Exception {
+        ThreadCacheAllocator a = allocator();
+        ExecutorService worker = Executors.newSingleThreadExecutor();
+        try {
+            // The worker fills its cache and keeps a bound view and one live block.
+            var state = worker.submit(() -> {
+                List<Long> blocks = new ArrayList<>();
+                for (int i = 0; i < 500; i++) {
+                    blocks.add(a.malloc(16 + 8 * (i % 40)));
+                }
+                long kept = blocks.removeLast();
+                blocks.forEach(a::free);
+                return new Object[] {a.cache(), a.threadBound(), kept};
+            }).get();
+            ThreadCache workerCache = (ThreadCache) state[0];
+            Allocator view = (Allocator) state[1];
+            long kept = (Long) state[2];
+            assertTrue(workerCache.size > 0, "the worker's cache holds blocks");
+            long mine = a.malloc(64);
+            a.free(mine); // and so does this thread's
+
+            a.close();
+
+            assertEquals(0, a.budget().liveCaches());
+            for (ThreadCache c : List.of(workerCache, a.cache())) {
+                assertTrue(c.retired);
+                assertEquals(0, c.size);
+                for (int cl = 1; cl < c.heads.length; cl++) {
+                    assertEquals(0, c.heads[cl]);
+                    assertEquals(0, c.lengths[cl]);
+                }
+            }
+            a.budget().retire(workerCache); // as the cleaner would, later: nothing left to give back
+            worker.submit(() -> {
+                assertThrowsClosed(() -> a.malloc(16));
+                assertThrowsClosed(() -> a.free(kept));
+                assertThrowsClosed(() -> a.free(kept, 16));
+                assertThrowsClosed(() -> view.malloc(16));
+                assertThrowsClosed(() -> view.free(kept));
+                assertThrowsClosed(() -> view.free(kept, 16));
+                assertThrowsClosed(view::flushThreadCache);
+                assertThrowsClosed(view::threadBound);
+                return null;
+            }).get();
+            runOn(Thread.ofPlatform(), () -> assertThrowsClosed(() -> a.malloc(16))); // a thread without a cache
+            runOn(Thread.ofVirtual(), () -> assertThrowsClosed(() -> a.malloc(16)));
+            assertThrowsClosed(a::flushThreadCache);
+            assertThrowsClosed(a::threadBound);
+        } finally {
+            worker.shutdown();
+        }
+    }
+
+    /** Runs {@code body} on a new thread of {@code builder}, rethrowing what it threw. */
+    private static void runOn(Thread.Builder builder, Runnable body) throws Exception {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread t = builder.start(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        t.join();
+        if (failure.get() instanceof Error e) {
+            throw e;
+        } else if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+    }
+
+    private static void assertThrowsClosed(Executable call) {
+        assertThrows(IllegalStateException.class, call);
     }
 }
