@@ -9,4 +9,6 @@ module io.rtmalloc.tests {
     requires io.rtmalloc.global;
     requires io.rtmalloc.threadcache;
     requires io.rtmalloc.percpu;
+    requires java.management;
+    requires jdk.jfr;
 }

@@ -131,6 +131,13 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      */
     Allocator threadBound();
 
+    /**
+     * The sizes this allocator was asked for, recorded when the JVM runs with
+     * {@code -Drtmalloc.histogram=true} (otherwise it stays empty and recording
+     * costs nothing): the input of profile-guided size classes.
+     */
+    AllocationHistogram histogram();
+
     /** The name of this allocator's front end: "global", "threadcache", "percpu". */
     String frontEnd();
 

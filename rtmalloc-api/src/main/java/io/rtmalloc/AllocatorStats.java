@@ -24,6 +24,11 @@ import java.util.Map;
  * @param mappedBytes        address space mapped from the OS
  * @param largeBytesInUse    the part of {@code bytesInUse} in whole-span blocks
  * @param metadataBytes      an estimate of the Java heap used for page map and spans
+ * @param spansAllocated     spans the page heap handed out since the allocator was built
+ * @param spansFreed         spans it took back
+ * @param bytesReleasedTotal bytes returned to the OS since the allocator was built
+ * @param largeAllocations   whole-span blocks allocated (0 unless {@code -Drtmalloc.stats=true})
+ * @param largeFrees         whole-span blocks freed (likewise)
  * @param sizeClasses        per size class figures, in class order
  * @param frontEndDetails    figures particular to the front end, by name, in
  *                           report order (for example bytes per CPU cache)
@@ -31,7 +36,9 @@ import java.util.Map;
 public record AllocatorStats(String frontEnd, long bytesInUse, long frontEndCacheBytes,
                              long transferCacheBytes, long centralFreeBytes, long pageHeapFreeBytes,
                              long releasedBytes, long mappedBytes, long largeBytesInUse,
-                             long metadataBytes, List<SizeClassStats> sizeClasses,
+                             long metadataBytes, long spansAllocated, long spansFreed,
+                             long bytesReleasedTotal, long largeAllocations, long largeFrees,
+                             List<SizeClassStats> sizeClasses,
                              Map<String, Long> frontEndDetails) {
 
     public AllocatorStats {
@@ -44,11 +51,12 @@ public record AllocatorStats(String frontEnd, long bytesInUse, long frontEndCach
         return mappedBytes - releasedBytes;
     }
 
-    /** A report in the manner of tcmalloc's {@code MallocExtension::GetStats}. */
+    /** A report in the manner of tcmalloc's {@code MallocExtension::GetStats}; docs/stats.md explains each line. */
     @Override
     public String toString() {
         StringBuilder out = new StringBuilder(4096);
         String rule = "------------------------------------------------\n";
+        out.append("rtmalloc stats (").append(frontEnd).append("); each line is explained in docs/stats.md\n");
         out.append(rule);
         line(out, " ", bytesInUse, "Bytes in use by application");
         line(out, "+", frontEndCacheBytes, "Bytes in front-end caches (" + frontEnd + ")");
@@ -61,23 +69,28 @@ public record AllocatorStats(String frontEnd, long bytesInUse, long frontEndCach
         out.append("MALLOC:\n");
         line(out, " ", largeBytesInUse, "Bytes in use in whole-page blocks (part of in use)");
         line(out, " ", metadataBytes, "Java heap used by page map and spans (estimate)");
+        line(out, " ", bytesReleasedTotal, "Bytes released to the OS since start");
+        out.append(String.format(Locale.ROOT, "MALLOC:   %14d spans allocated, %d freed since start%n",
+                spansAllocated, spansFreed));
+        out.append(String.format(Locale.ROOT, "MALLOC:   %14d whole-page blocks allocated, %d freed (with -Drtmalloc.stats=true)%n",
+                largeAllocations, largeFrees));
         if (!frontEndDetails.isEmpty()) {
             out.append("Front end (").append(frontEnd).append("):\n");
             frontEndDetails.forEach((k, v) -> out.append(String.format(Locale.ROOT, "  %-28s %14d%n", k, v)));
         }
         out.append(rule);
         out.append("Size classes (counts are blocks; hits to flushes are front-end counters, kept with -Drtmalloc.stats=true):\n");
-        out.append(String.format(Locale.ROOT, "%5s %8s %7s %10s %10s %10s %10s %10s %12s %10s %9s %9s%n",
+        out.append(String.format(Locale.ROOT, "%5s %8s %7s %10s %10s %10s %10s %10s %12s %10s %9s %9s %12s %12s%n",
                 "class", "size", "spans", "in use", "front end", "transfer", "central", "MiB used",
-                "hits", "misses", "refills", "flushes"));
+                "hits", "misses", "refills", "flushes", "allocations", "frees"));
         for (SizeClassStats c : sizeClasses) {
-            if (c.spans() == 0 && c.inUse() == 0) {
+            if (c.spans() == 0 && c.inUse() == 0 && c.allocations() == 0) {
                 continue;
             }
-            out.append(String.format(Locale.ROOT, "%5d %8d %7d %10d %10d %10d %10d %10.1f %12d %10d %9d %9d%n",
+            out.append(String.format(Locale.ROOT, "%5d %8d %7d %10d %10d %10d %10d %10.1f %12d %10d %9d %9d %12d %12d%n",
                     c.sizeClass(), c.size(), c.spans(), c.inUse(), c.inFrontEnd(), c.inTransfer(),
                     c.freeInSpans(), c.inUse() * (double) c.size() / (1 << 20),
-                    c.hits(), c.misses(), c.refills(), c.flushes()));
+                    c.hits(), c.misses(), c.refills(), c.flushes(), c.allocations(), c.frees()));
         }
         out.append(rule);
         return out.toString();

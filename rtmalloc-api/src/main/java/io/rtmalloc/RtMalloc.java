@@ -3,6 +3,7 @@ package io.rtmalloc;
 import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.CentralCacheProvider;
 import io.rtmalloc.spi.FrontEndProvider;
+import io.rtmalloc.spi.FrontEndSupport;
 import io.rtmalloc.spi.PageHeap;
 import io.rtmalloc.spi.PageHeapProvider;
 import io.rtmalloc.spi.Providers;
@@ -89,6 +90,7 @@ public final class RtMalloc {
         private CentralCacheProvider centralCache;
         private PageHeapProvider pageHeap;
         private Config config;
+        private String name;
 
         private Builder() {
         }
@@ -119,6 +121,19 @@ public final class RtMalloc {
             return this;
         }
 
+        /**
+         * A name: the allocator is then registered in the platform MBean server as
+         * {@code io.rtmalloc:type=Allocator,name=<name>} ({@link AllocatorMXBean}),
+         * and unregistered when it closes. Without a name nothing is registered.
+         */
+        public Builder name(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("an allocator name must not be blank");
+            }
+            this.name = name;
+            return this;
+        }
+
         /** The configuration as a value. */
         public Builder config(Config config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -138,7 +153,8 @@ public final class RtMalloc {
         /**
          * A new allocator.
          *
-         * @throws IllegalArgumentException if no front end of the given name is found
+         * @throws IllegalArgumentException if no front end of the given name is found, or the
+         *         name is taken by a registered allocator
          * @throws IllegalStateException if no page heap or central cache module is present
          */
         public Allocator build() {
@@ -149,7 +165,20 @@ public final class RtMalloc {
             CentralCacheProvider cc = centralCache != null ? centralCache : Providers.centralCache();
             PageHeap heap = ph.create(c);
             CentralCache central = cc.create(c, heap);
-            return fe.create(c, central);
+            Allocator allocator = fe.create(c, central);
+            if (name != null) {
+                try {
+                    AllocatorMXBeans.register(name, allocator);
+                } catch (RuntimeException e) {
+                    allocator.close();
+                    throw e;
+                }
+                String registered = name;
+                if (allocator instanceof FrontEndSupport support) {
+                    support.onClose(() -> AllocatorMXBeans.unregister(registered));
+                }
+            }
+            return allocator;
         }
     }
 }

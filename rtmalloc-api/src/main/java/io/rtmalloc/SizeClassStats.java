@@ -14,8 +14,10 @@ package io.rtmalloc;
  * @param misses       front-end allocations that found the cache empty (likewise)
  * @param refills      batches fetched from the transfer cache (likewise)
  * @param flushes      batches returned to the transfer cache (likewise)
+ * @param allocations  mallocs served by this class since the allocator was built (likewise)
+ * @param frees        frees of blocks of this class (likewise)
  */
 public record SizeClassStats(int sizeClass, int size, long spans, long inUse, long inFrontEnd,
                              long inTransfer, long freeInSpans, long hits, long misses,
-                             long refills, long flushes) {
+                             long refills, long flushes, long allocations, long frees) {
 }

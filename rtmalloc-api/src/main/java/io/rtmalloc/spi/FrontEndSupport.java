@@ -1,5 +1,6 @@
 package io.rtmalloc.spi;
 
+import io.rtmalloc.AllocationHistogram;
 import io.rtmalloc.Allocator;
 import io.rtmalloc.AllocatorStats;
 import io.rtmalloc.Config;
@@ -47,6 +48,18 @@ public abstract class FrontEndSupport implements Allocator {
      */
     public static final boolean STATS = Boolean.getBoolean("rtmalloc.stats");
 
+    /** What this allocator was asked for (recorded only with {@link AllocationHistogram#ENABLED}). */
+    protected final AllocationHistogram histogram = new AllocationHistogram();
+
+    /**
+     * Per class, allocations ({@code 2 * cl}) and frees ({@code 2 * cl + 1});
+     * class 0 stands for whole-span blocks. Kept only in stats mode.
+     */
+    private final StripedCounters calls;
+
+    /** Run after {@link #close()} has unmapped everything (for example, to unregister an MXBean). */
+    private final List<Runnable> closeActions = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     /** Counter kinds of {@link #frontEndCounters()}. */
     protected static final int HITS = 0;
     protected static final int MISSES = 1;
@@ -84,6 +97,7 @@ public abstract class FrontEndSupport implements Allocator {
         this.maxSmall = classes.maxSize();
         this.pageShift = heap.pageShift();
         this.lifetimeMemory = MemorySegment.NULL.reinterpret(Long.MAX_VALUE, lifetime, null);
+        this.calls = STATS ? new StripedCounters(2 * (classes.count() + 1)) : null;
     }
 
     /**
@@ -201,10 +215,42 @@ public abstract class FrontEndSupport implements Allocator {
 
     // ---------------------------------------------------------------- large blocks
 
+    /**
+     * Counts a {@code malloc} of {@code size} bytes served by class {@code cl}
+     * (0: a whole-span block) in the histogram and the stats, when they are on;
+     * front ends call it first thing. Both switches are {@code static final}:
+     * when off, the JIT removes the call's body.
+     */
+    protected final void countMalloc(long size, int cl) {
+        if (AllocationHistogram.ENABLED) {
+            histogram.record(size);
+        }
+        if (STATS) {
+            calls.increment(2 * cl);
+        }
+    }
+
+    /** Counts a free of a block of class {@code cl} (0: a whole-span block), in stats mode. */
+    protected final void countFree(int cl) {
+        if (STATS) {
+            calls.increment(2 * cl + 1);
+        }
+    }
+
     /** A whole-span block for a size above the largest class (or any size, when called). */
     protected final long mallocLarge(long size) {
         long pages = pagesFor(size);
-        return heap.allocate(pages, 0).start;
+        long address = heap.allocate(pages, 0).start;
+        countMalloc(size, 0);
+        LargeAllocationEvent event = new LargeAllocationEvent();
+        if (event.shouldCommit()) {
+            event.requested = size;
+            event.size = pages << pageShift;
+            event.address = address;
+            event.frontEnd = name;
+            event.commit();
+        }
+        return address;
     }
 
     /** Frees a whole-span block, validating it. */
@@ -215,6 +261,7 @@ public abstract class FrontEndSupport implements Allocator {
             throw notAllocated(address, "not a large block");
         }
         heap.free(span);
+        countFree(0);
     }
 
     private long pagesFor(long size) {
@@ -295,6 +342,7 @@ public abstract class FrontEndSupport implements Allocator {
             }
         }
         long pages = pagesFor(Math.max(size, 1));
+        countMalloc(size, 0);
         if (alignment <= pageSize) {
             return heap.allocate(pages, 0).start;
         }
@@ -387,6 +435,7 @@ public abstract class FrontEndSupport implements Allocator {
             central.close();
         } finally {
             heap.close();
+            closeActions.forEach(Runnable::run);
         }
     }
 
@@ -427,7 +476,25 @@ public abstract class FrontEndSupport implements Allocator {
         ensureOpen();
         flushThreadCache();
         central.drainTransferCaches();
-        return heap.releaseFreeMemory();
+        long released = heap.releaseFreeMemory();
+        MemoryReleaseEvent event = new MemoryReleaseEvent();
+        if (event.shouldCommit()) {
+            event.bytes = released;
+            event.mapped = heap.stats().mappedBytes();
+            event.frontEnd = name;
+            event.commit();
+        }
+        return released;
+    }
+
+    @Override
+    public AllocationHistogram histogram() {
+        return histogram;
+    }
+
+    /** Runs {@code action} once {@link #close()} has unmapped everything. */
+    public final void onClose(Runnable action) {
+        closeActions.add(action);
     }
 
     @Override
@@ -471,11 +538,14 @@ public abstract class FrontEndSupport implements Allocator {
             boolean counted = counters != null && k + COUNTERS <= counters.length;
             perClass.add(new SizeClassStats(cl, (int) size, c.spans(), used, fe, c.inTransfer(), c.freeInSpans(),
                     counted ? counters[k + HITS] : 0, counted ? counters[k + MISSES] : 0,
-                    counted ? counters[k + REFILLS] : 0, counted ? counters[k + FLUSHES] : 0));
+                    counted ? counters[k + REFILLS] : 0, counted ? counters[k + FLUSHES] : 0,
+                    STATS ? calls.sum(2 * cl) : 0, STATS ? calls.sum(2 * cl + 1) : 0));
         }
         return new AllocatorStats(name, inUse, frontEnd, transfer, heapStats.smallBytes() - handedOut,
                 heapStats.freeBytes(), heapStats.releasedBytes(), heapStats.mappedBytes(),
-                heapStats.largeBytes(), heapStats.metadataBytes(), perClass, frontEndDetails());
+                heapStats.largeBytes(), heapStats.metadataBytes(), heapStats.spansAllocated(),
+                heapStats.spansFreed(), heapStats.bytesReleasedTotal(), STATS ? calls.sum(0) : 0,
+                STATS ? calls.sum(1) : 0, perClass, frontEndDetails());
     }
 
     /** Checks the invariants of the tiers below (page heap, central cache). */

@@ -11,8 +11,12 @@ package io.rtmalloc.spi;
  * @param freeSpans     number of free spans (backed or released)
  * @param largeSpans    number of LARGE spans
  * @param metadataBytes an estimate of the Java heap the page map and spans use
+ * @param spansAllocated  spans handed out since the heap was made (small and large)
+ * @param spansFreed      spans taken back since the heap was made
+ * @param bytesReleasedTotal bytes returned to the OS since the heap was made
  */
 public record PageHeapStats(long mappedBytes, long freeBytes, long releasedBytes,
                             long largeBytes, long smallBytes, long freeSpans,
-                            long largeSpans, long metadataBytes) {
+                            long largeSpans, long metadataBytes, long spansAllocated,
+                            long spansFreed, long bytesReleasedTotal) {
 }

@@ -41,6 +41,7 @@ final class ThreadBoundView implements Allocator {
     @Override public long releaseFreeMemory() { return parent.releaseFreeMemory(); }
     @Override public void flushThreadCache() { check(); parent.flushThreadCache(); }
     @Override public Allocator threadBound() { check(); return this; }
+    @Override public io.rtmalloc.AllocationHistogram histogram() { return parent.histogram(); }
     @Override public String frontEnd() { return parent.frontEnd(); }
     @Override public Config config() { return parent.config(); }
 

@@ -22,7 +22,9 @@ final class GlobalAllocator extends FrontEndSupport {
             throw negativeSize(size);
         }
         if (size <= maxSmall) {
-            return central.allocate(classes.classOf(size));
+            int cl = classes.classOf(size);
+            countMalloc(size, cl);
+            return central.allocate(cl);
         }
         return mallocLarge(size);
     }
@@ -34,6 +36,7 @@ final class GlobalAllocator extends FrontEndSupport {
         }
         int cl = blockClass(address);
         if (cl != 0) {
+            countFree(cl);
             central.free(cl, address);
         } else {
             freeLarge(address);
@@ -49,7 +52,9 @@ final class GlobalAllocator extends FrontEndSupport {
             throw negativeSize(size);
         }
         if (size <= maxSmall) {
-            central.free(sizedFreeClass(address, size), address);
+            int cl = sizedFreeClass(address, size);
+            countFree(cl);
+            central.free(cl, address);
         } else {
             freeLarge(address);
         }

@@ -56,6 +56,10 @@ final class MmapPageHeap implements PageHeap {
     private long largeSpans;
     /** Spans not DEAD: free, small and large. */
     private long liveSpans;
+    /** Cumulative counts (under the lock, so they cost no contention of their own). */
+    private long spansAllocated;
+    private long spansFreed;
+    private long bytesReleasedTotal;
     private boolean closed;
 
     MmapPageHeap(Config config, SystemMemory os) {
@@ -179,6 +183,7 @@ final class MmapPageHeap implements PageHeap {
     }
 
     private Span use(Span s, int sizeClass) {
+        spansAllocated++;
         s.released = false;
         s.prev = null;
         s.next = null;
@@ -235,6 +240,7 @@ final class MmapPageHeap implements PageHeap {
         if (mapped != s || (s.state != Span.SMALL && s.state != Span.LARGE)) {
             throw new IllegalArgumentException("not a span in use of this page heap: " + s);
         }
+        spansFreed++;
         long bytes = s.pages << pageShift;
         if (s.state == Span.LARGE) {
             largeBytes -= bytes;
@@ -298,6 +304,7 @@ final class MmapPageHeap implements PageHeap {
                 free.insert(s);
             }
         }
+        bytesReleasedTotal += released;
         return released;
     }
 
@@ -346,7 +353,8 @@ final class MmapPageHeap implements PageHeap {
     public synchronized PageHeapStats stats() {
         ensureOpen();
         return new PageHeapStats(mappedBytes, free.backedBytes, free.releasedBytes, largeBytes, smallBytes,
-                free.spans, largeSpans, pageMap.metadataBytes() + 64L * liveSpans);
+                free.spans, largeSpans, pageMap.metadataBytes() + 64L * liveSpans, spansAllocated, spansFreed,
+                bytesReleasedTotal);
     }
 
     @Override

@@ -86,6 +86,7 @@ final class PerCpuAllocator extends FrontEndSupport {
     public long malloc(long size) {
         if (size >= 0 && size <= maxSmall) {
             int cl = classes.classOf(size);
+            countMalloc(size, cl);
             int cap = capacity[cl];
             if (cap != 0) {
                 CpuCache c = cpuCache();
@@ -134,6 +135,7 @@ final class PerCpuAllocator extends FrontEndSupport {
     }
 
     private void freeSmall(int cl, long address) {
+        countFree(cl);
         int cap = capacity[cl];
         if (cap != 0) {
             CpuCache c = cpuCache();

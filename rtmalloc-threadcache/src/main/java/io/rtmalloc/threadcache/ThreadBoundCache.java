@@ -39,7 +39,9 @@ final class ThreadBoundCache implements Allocator {
     public long malloc(long size) {
         check();
         if (size >= 0 && size <= maxSmall) {
-            return cache.allocate(parent.classOf(size));
+            int cl = parent.classOf(size);
+            parent.noteMalloc(size, cl);
+            return cache.allocate(cl);
         }
         return parent.mallocSlow(size);
     }
@@ -50,6 +52,7 @@ final class ThreadBoundCache implements Allocator {
         int cl = parent.pageClassOf(address);
         if (cl != 0 && (address & 7) == 0) {
             parent.checkBlock(address);
+            parent.noteFree(cl);
             cache.free(cl, address);
             return;
         }
@@ -63,7 +66,9 @@ final class ThreadBoundCache implements Allocator {
             return;
         }
         if (size >= 0 && size <= maxSmall) {
-            cache.free(parent.checkedSizedFreeClass(address, size), address);
+            int cl = parent.checkedSizedFreeClass(address, size);
+            parent.noteFree(cl);
+            cache.free(cl, address);
             return;
         }
         parent.free(address, size);
@@ -80,6 +85,7 @@ final class ThreadBoundCache implements Allocator {
     @Override public long releaseFreeMemory() { check(); return parent.releaseFreeMemory(); }
     @Override public void flushThreadCache() { check(); parent.checkOpen(); cache.flushAll(); }
     @Override public Allocator threadBound() { check(); parent.checkOpen(); return this; }
+    @Override public io.rtmalloc.AllocationHistogram histogram() { return parent.histogram(); }
     @Override public String frontEnd() { return parent.frontEnd(); }
     @Override public Config config() { return parent.config(); }
 

@@ -63,6 +63,7 @@ final class ThreadCacheAllocator extends FrontEndSupport {
     public long malloc(long size) {
         if (size >= 0 && size <= maxSmall) {
             int cl = classes.classOf(size);
+            countMalloc(size, cl);
             if (!Thread.currentThread().isVirtual()) {
                 return local.get().cache.allocate(cl);
             }
@@ -78,6 +79,7 @@ final class ThreadCacheAllocator extends FrontEndSupport {
             if (CHECKED) {
                 blockClass(address);
             }
+            countFree(cl);
             if (!Thread.currentThread().isVirtual()) {
                 local.get().cache.free(cl, address);
             } else {
@@ -98,6 +100,7 @@ final class ThreadCacheAllocator extends FrontEndSupport {
         }
         if (size <= maxSmall) {
             int cl = sizedFreeClass(address, size);
+            countFree(cl);
             if (!Thread.currentThread().isVirtual()) {
                 local.get().cache.free(cl, address);
             } else {
@@ -175,6 +178,15 @@ final class ThreadCacheAllocator extends FrontEndSupport {
         if (CHECKED) {
             blockClass(address);
         }
+    }
+
+    /** For {@link ThreadBoundCache}: {@code countMalloc} and {@code countFree}. */
+    void noteMalloc(long size, int cl) {
+        countMalloc(size, cl);
+    }
+
+    void noteFree(int cl) {
+        countFree(cl);
     }
 
     void checkOpen() {

@@ -1,0 +1,26 @@
+package io.rtmalloc.spi;
+
+import jdk.jfr.Category;
+import jdk.jfr.DataAmount;
+import jdk.jfr.Description;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+
+/** JFR event: free pages returned to the OS ({@code MADV_DONTNEED}) by {@code releaseFreeMemory()}. */
+@Name("io.rtmalloc.MemoryRelease")
+@Label("rtmalloc Memory Release")
+@Category({"rtmalloc"})
+@Description("Free pages returned to the operating system")
+public final class MemoryReleaseEvent extends jdk.jfr.Event {
+
+    @Label("Released")
+    @DataAmount
+    public long bytes;
+
+    @Label("Still Mapped")
+    @DataAmount
+    public long mapped;
+
+    @Label("Front End")
+    public String frontEnd;
+}
