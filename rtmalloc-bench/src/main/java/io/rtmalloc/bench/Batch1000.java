@@ -1,22 +1,24 @@
 package io.rtmalloc.bench;
 
-import io.rtmalloc.Allocator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 
-import java.lang.foreign.Arena;
 import java.util.concurrent.TimeUnit;
 
 /**
- * 1000 allocations of {@code size} bytes, then the 1000 frees, in allocation
- * order; the score is per malloc+free pair. Unlike {@link MallocFreePair} the
- * allocator must hold 1000 blocks at once, so caches have to refill and flush.
+ * batch_1000: 1000 allocations of {@code size} bytes, then the 1000 frees, in
+ * allocation order; the score is per malloc+free pair. Unlike
+ * {@link SingleAllocDealloc} the allocator must hold 1000 blocks at once, so
+ * caches have to refill and flush.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -25,81 +27,39 @@ public class Batch1000 {
 
     static final int N = 1000;
 
+    @Param({"rtmalloc_global", "rtmalloc_threadcache", "rtmalloc_threadcache_bound", "rtmalloc_percpu",
+            "libc_ffm", "libc_ffm_critical", "tcmalloc_ffm", "jemalloc_ffm", "mimalloc_ffm",
+            "netty_pooled", "netty_pooled_cache_all", "netty_adaptive", "arena_confined"})
+    public String allocator;
+
     @Param({"8", "64", "512", "4096"})
     public long size;
 
-    private final long[] blocks = new long[N];
+    private Heap heap;
+    private Blocks blocks;
 
-    private long run(Allocator a) {
-        long[] b = blocks;
-        for (int i = 0; i < N; i++) {
-            b[i] = a.malloc(size);
-        }
+    @Setup(Level.Trial)
+    public void setUp() {
+        heap = Heap.create(allocator);
+        blocks = heap.blocks(N);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        heap.close();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public long batch_1000() {
+        Blocks b = blocks;
+        long size = this.size;
         long sum = 0;
         for (int i = 0; i < N; i++) {
-            sum += b[i];
-            a.free(b[i]);
+            sum += b.alloc(i, size);
         }
-        return sum;
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(N)
-    public long rtmalloc_global(Stacks.Global rt) {
-        return run(rt.allocator);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(N)
-    public long rtmalloc_threadcache(Stacks.ThreadCache rt) {
-        return run(rt.allocator);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(N)
-    public long rtmalloc_threadcache_bound(Stacks.ThreadCache rt) {
-        return run(rt.bound);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(N)
-    public long libc_ffm() throws Throwable {
-        long[] b = blocks;
         for (int i = 0; i < N; i++) {
-            b[i] = Libc.malloc(size);
-        }
-        long sum = 0;
-        for (int i = 0; i < N; i++) {
-            sum += b[i];
-            Libc.free(b[i]);
-        }
-        return sum;
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(N)
-    public long libc_ffm_critical() throws Throwable {
-        long[] b = blocks;
-        for (int i = 0; i < N; i++) {
-            b[i] = Libc.mallocCritical(size);
-        }
-        long sum = 0;
-        for (int i = 0; i < N; i++) {
-            sum += b[i];
-            Libc.freeCritical(b[i]);
-        }
-        return sum;
-    }
-
-    /** The JDK's way: 1000 segments of one confined arena, freed together by close (and zeroed). */
-    @Benchmark
-    @OperationsPerInvocation(N)
-    public long arena_confined() {
-        long sum = 0;
-        try (Arena arena = Arena.ofConfined()) {
-            for (int i = 0; i < N; i++) {
-                sum += arena.allocate(size).address();
-            }
+            b.free(i);
         }
         return sum;
     }

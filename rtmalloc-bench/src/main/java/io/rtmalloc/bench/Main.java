@@ -1,31 +1,61 @@
 package io.rtmalloc.bench;
 
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Group;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.BenchmarkList;
+import org.openjdk.jmh.runner.BenchmarkListEntry;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.format.OutputFormat;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.options.CommandLineOptionException;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
 
 import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Serializable;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
- * Runs the benchmarks through JMH's Java API with one of three profiles, then
- * prints a table of the scores and of their ratios to {@code libc_ffm} measured
- * in the same run.
+ * Runs the workloads through JMH's Java API with one of three profiles, each
+ * allocator of a workload in its own JVM, then prints a table per workload of
+ * the scores and of their ratios to {@code libc_ffm} measured in the same run,
+ * the footprint of the workloads with a live set, and writes JMH's JSON, the
+ * footprint figures and charts (PNG) to the output directory.
  *
  * <pre>
- * java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar io.rtmalloc.bench.Main [--quick|--full|--smoke] [JMH options] [regex...]
+ * java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar io.rtmalloc.bench.Main
+ *      [--quick|--full|--smoke] [--out DIR] [JMH options] [benchmark regex...]
  * </pre>
  *
  * <p>Every other argument is a JMH command-line option and wins over the
- * profile's value of the same setting (so {@code -f 2} or {@code -i 10} work).
+ * profile's value of the same setting ({@code -f 2}, {@code -i 10},
+ * {@code -p allocator=libc_ffm,rtmalloc_percpu}, {@code -v NORMAL} for JMH's
+ * own output). A regex runs the workloads whose benchmark it matches, with all
+ * their parameters. Native allocators that cannot be loaded are left out, with
+ * the reason printed.
  */
 public final class Main {
 
@@ -37,37 +67,126 @@ public final class Main {
     static final List<String> FORK_JVM_ARGS = List.of(
             "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "--sun-misc-unsafe-memory-access=allow");
 
-    /** Forks, warmup iterations x time, measurement iterations x time. */
-    record Profile(String name, String include, int forks, int warmups, TimeValue warmupTime,
-                   int iterations, TimeValue iterationTime) {
+    /** Forks, warmup iterations x time, measurement iterations x time, thread counts of thread_scalability. */
+    record Profile(String name, int forks, int warmups, TimeValue warmupTime,
+                   int iterations, TimeValue iterationTime, int[] threads) {
+
+        String describe() {
+            return (forks == 0 ? "no fork (in this JVM)" : forks + (forks == 1 ? " fork" : " forks"))
+                    + " per benchmark, " + warmups + " x " + warmupTime + " warmup, "
+                    + iterations + " x " + iterationTime + " measurement";
+        }
     }
 
-    /** Every benchmark of this module. */
-    static final String ALL = "io\\.rtmalloc\\.bench\\..*";
-
-    /** The quick profile: the malloc+free pair for each front end beside the alternatives. */
-    static final Profile QUICK = new Profile("quick",
-            "io\\.rtmalloc\\.bench\\.MallocFreePair\\.(rtmalloc_global|rtmalloc_threadcache|rtmalloc_threadcache_bound"
-                    + "|rtmalloc_percpu|libc_ffm|libc_ffm_critical|arena_confined)$",
-            1, 2, TimeValue.milliseconds(400), 3, TimeValue.milliseconds(500));
-    static final Profile FULL = new Profile("full", ALL, 3,
-            5, TimeValue.seconds(2), 5, TimeValue.seconds(2));
+    static final Profile QUICK = new Profile("quick", 1, 1, TimeValue.milliseconds(400),
+            3, TimeValue.milliseconds(150), new int[] {1, 8});
+    static final Profile FULL = new Profile("full", 2, 3, TimeValue.seconds(1),
+            5, TimeValue.seconds(1), new int[] {1, 2, 4, 8});
     /** Every benchmark once, in this JVM, to prove they run: the numbers mean nothing. */
-    static final Profile SMOKE = new Profile("smoke", ALL, 0,
-            0, TimeValue.milliseconds(50), 1, TimeValue.milliseconds(50));
+    static final Profile SMOKE = new Profile("smoke", 0, 0, TimeValue.milliseconds(10),
+            1, TimeValue.milliseconds(10), new int[] {2});
+
+    /** The allocators of the quick profile besides single_alloc_dealloc, which runs all. */
+    static final List<String> QUICK_ALLOCATORS = List.of(
+            "rtmalloc_global", "rtmalloc_threadcache", "rtmalloc_threadcache_bound", "rtmalloc_percpu",
+            "libc_ffm", "tcmalloc_ffm", "jemalloc_ffm", "mimalloc_ffm",
+            "netty_pooled", "netty_adaptive", "arena_confined", "arena_shared");
+
+    /**
+     * A workload: its JMH benchmark, the parameter values of the quick (and smoke)
+     * profile, and whether the quick profile runs every allocator of it.
+     */
+    record Workload(String name, Class<?> benchmark, Map<String, String> quickParams, boolean quickAll,
+                    boolean threaded, boolean inQuick, Map<String, String> smokeParams) {
+
+        Workload(String name, Class<?> benchmark, Map<String, String> quickParams, boolean quickAll,
+                 boolean threaded, boolean inQuick) {
+            this(name, benchmark, quickParams, quickAll, threaded, inQuick, quickParams);
+        }
+
+        /** The JMH names of the benchmarks of its class (a group's name for a group's methods). */
+        List<String> benchmarkNames() {
+            List<String> out = new ArrayList<>();
+            for (var m : benchmark.getMethods()) {
+                if (m.isAnnotationPresent(Benchmark.class)) {
+                    Group g = m.getAnnotation(Group.class);
+                    String n = benchmark.getName() + "." + (g != null ? g.value() : m.getName());
+                    if (!out.contains(n)) {
+                        out.add(n);
+                    }
+                }
+            }
+            return out;
+        }
+
+        /** Whether the workload is every benchmark of its class (its name is none of them). */
+        boolean wholeClass() {
+            return !benchmarkNames().contains(benchmark.getName() + "." + name);
+        }
+
+        String regex() {
+            return wholeClass() ? "^" + Pattern.quote(benchmark.getName()) + "\\."
+                    : "^" + Pattern.quote(benchmark.getName() + "." + name) + "$";
+        }
+
+        /** How the help lists it. */
+        String describe() {
+            return wholeClass() ? benchmark.getName() + ".*" : benchmark.getName() + "." + name;
+        }
+
+        /** The values of a parameter as the benchmark class declares them. */
+        List<String> declared(String param) {
+            try {
+                Param p = benchmark.getField(param).getAnnotation(Param.class);
+                return p == null ? List.of() : List.of(p.value());
+            } catch (NoSuchFieldException e) {
+                return List.of();
+            }
+        }
+
+        /** The benchmark's parameters, in declaration order. */
+        List<String> params() {
+            List<String> out = new ArrayList<>();
+            for (var f : benchmark.getFields()) {
+                if (f.isAnnotationPresent(Param.class)) {
+                    out.add(f.getName());
+                }
+            }
+            return out;
+        }
+    }
+
+    static final List<Workload> WORKLOADS = List.of(
+            new Workload("single_alloc_dealloc", SingleAllocDealloc.class, Map.of("size", "64"), true, false, true),
+            new Workload("batch_1000", Batch1000.class, Map.of("size", "64"), false, false, true),
+            new Workload("churn", Churn.class, Map.of("size", "256"), false, false, true),
+            new Workload("realloc_growth", ReallocGrowth.class, Map.of(), false, false, true),
+            new Workload("mixed_sizes", MixedSizes.class, Map.of("maxSize", "1024"), false, false, true),
+            new Workload("producer_consumer", ProducerConsumer.class, Map.of("size", "64"), false, false, true),
+            new Workload("thread_scalability", ThreadScalability.class, Map.of(), false, true, true),
+            new Workload("virtual_threads", VirtualThreads.class, Map.of("pairs", "256"), false, false, true,
+                    Map.of("pairs", "16")),
+            new Workload("cpu_number", CpuNumber.class, Map.of(), false, false, false));
+
+    /** One JMH run: a workload with its parameter values and thread count (0: as declared). */
+    record Part(Workload workload, Map<String, String[]> params, int threads) {
+    }
 
     private Main() {
     }
 
     public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
         Profile profile = QUICK;
+        Path out = Path.of("target", "bench");
         List<String> jmhArgs = new ArrayList<>();
-        for (String arg : args) {
-            switch (arg) {
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
                 case "--quick" -> profile = QUICK;
                 case "--full" -> profile = FULL;
                 case "--smoke" -> profile = SMOKE;
-                default -> jmhArgs.add(arg);
+                case "--out" -> out = Path.of(args[++i]);
+                default -> jmhArgs.add(args[i]);
             }
         }
         CommandLineOptions cmd;
@@ -79,62 +198,293 @@ public final class Main {
             return;
         }
         if (cmd.shouldHelp()) {
-            System.out.println("Usage: [--quick|--full|--smoke] [JMH options] [benchmark regex...]");
-            System.out.println("  --quick  (default) " + describe(QUICK));
-            System.out.println("  --full   " + describe(FULL));
-            System.out.println("  --smoke  " + describe(SMOKE) + " (in this JVM; numbers not meaningful)");
-            System.out.println();
-            System.out.println("JMH options:");
-            try {
-                cmd.showHelp();
-            } catch (IOException e) {
-                throw new RuntimeException(e);
-            }
+            help(cmd);
             return;
         }
-
-        Options options = withProfile(cmd, profile);
-        Runner runner = new Runner(options);
         if (cmd.shouldList() || cmd.shouldListWithParams()) {
-            runner.list();
+            new Runner(cmd).list();
             return;
         }
-        System.out.println("# rtmalloc-bench profile: " + profile.name() + " (" + describe(profile) + ")");
-        Collection<RunResult> results;
-        try {
-            results = runner.run();
-        } catch (RunnerException e) {
-            System.err.println("Benchmark run failed: " + e.getMessage());
-            Throwable cause = e.getCause();
-            if (cause != null) {
-                cause.printStackTrace();
-            }
-            System.exit(1);
-            return;
+        System.exit(run(profile, cmd, out.toAbsolutePath()));
+    }
+
+    private static void help(CommandLineOptions cmd) {
+        System.out.println("Usage: [--quick|--full|--smoke] [--out DIR] [JMH options] [benchmark regex...]");
+        System.out.println("  --quick  (default) " + QUICK.describe() + "; one size per workload, a subset of the allocators");
+        System.out.println("  --full   " + FULL.describe() + "; every workload, size and allocator");
+        System.out.println("  --smoke  " + SMOKE.describe() + "; every allocator of every workload once (numbers not meaningful)");
+        System.out.println("  --out    where results.json, footprint.csv and the charts go (default target/bench)");
+        System.out.println();
+        System.out.println("Workloads (a regex matching the benchmark selects them, e.g. 'churn|mixed'):");
+        for (Workload w : workloads()) {
+            System.out.println("  " + w.name() + "  (" + w.describe() + (w.inQuick() ? "" : "; not in the quick profile")
+                    + ")");
         }
         System.out.println();
-        ResultTable.print(results, "libc_ffm", System.out);
-        if (options.getResult().hasValue()) {
-            System.out.println("JMH results: " + options.getResult().get()
-                    + " (" + options.getResultFormat().orElse(ResultFormatType.CSV) + ")");
-        }
-        if (profile == SMOKE) {
-            System.out.println("Smoke run: every benchmark ran once, briefly and unforked; do not read the numbers.");
+        System.out.println("JMH options:");
+        try {
+            cmd.showHelp();
+        } catch (IOException e) {
+            throw new RuntimeException(e);
         }
     }
 
-    static String describe(Profile p) {
-        return (p.forks() == 0 ? "no fork" : p.forks() + (p.forks() == 1 ? " fork" : " forks"))
-                + ", " + p.warmups() + " x " + p.warmupTime() + " warmup, "
-                + p.iterations() + " x " + p.iterationTime() + " measurement";
+    static int run(Profile profile, CommandLineOptions cmd, Path out) {
+        PrintStream console = System.out;
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            System.err.println("Cannot create " + out + ": " + e);
+            return 1;
+        }
+        Path footprintFile = out.resolve("footprint.csv");
+        try {
+            Files.deleteIfExists(footprintFile);
+        } catch (IOException e) {
+            System.err.println("Cannot remove " + footprintFile + ": " + e);
+            return 1;
+        }
+        System.setProperty(Footprint.PROPERTY, footprintFile.toString());
+
+        console.println("# rtmalloc-bench, " + profile.name() + " profile: " + profile.describe());
+        console.println("# machine: " + Machine.describe());
+
+        // The native peers: loaded here as the benchmark JVMs will load them, or left out with the reason.
+        List<String> absent = new ArrayList<>();
+        List<String> forkArgs = new ArrayList<>(FORK_JVM_ARGS);
+        forkArgs.add("-D" + Footprint.PROPERTY + "=" + footprintFile);
+        for (Natives.Lib lib : Natives.Lib.values()) {
+            String why = Natives.unavailable(lib);
+            if (why == null) {
+                console.println("# peer: " + lib.method + " (" + lib.location() + ", critical downcalls)");
+                forkArgs.add("-D" + lib.property() + "=" + lib.location());
+            } else {
+                console.println("# skipped: " + lib.method + " (" + why + ")");
+                absent.add(lib.method);
+            }
+        }
+
+        List<Part> parts = plan(profile, cmd, absent);
+        if (parts.isEmpty()) {
+            System.err.println("No benchmark matches " + cmd.getIncludes() + "; the workloads are "
+                    + workloads().stream().map(Workload::name).toList());
+            return 1;
+        }
+        int total = 0;
+        for (Part p : parts) {
+            total += combinations(p, cmd);
+        }
+        console.println("# " + total + " benchmarks, each allocator in "
+                + (profile.forks() == 0 && !cmd.getForkCount().hasValue() ? "this JVM" : "its own JVM")
+                + "; scores are averages, lower is faster");
+
+        Progress progress = new Progress(console, total);
+        OutputFormat format = cmd.verbosity().hasValue()
+                ? OutputFormatFactory.createFormatInstance(console, cmd.verbosity().get())
+                : progress;
+        List<RunResult> results = new ArrayList<>();
+        for (Part part : parts) {
+            Options options = options(profile, cmd, part, forkArgs);
+            try {
+                results.addAll(new Runner(options, format).run());
+            } catch (RunnerException e) {
+                console.println();
+                System.err.println("Benchmark run failed (" + part.workload().name() + "): " + e.getMessage());
+                Throwable cause = e.getCause();
+                if (cause != null) {
+                    cause.printStackTrace();
+                }
+                return 1;
+            }
+        }
+        console.println();
+        console.println("# done in " + Progress.minutes(progress.elapsedNanos()));
+        console.println();
+
+        List<Footprint.Row> footprint;
+        try {
+            footprint = Footprint.read(footprintFile);
+        } catch (IOException e) {
+            System.err.println("Cannot read " + footprintFile + ": " + e);
+            return 1;
+        }
+        List<ResultTable.Table> tables = ResultTable.tables(results);
+        ResultTable.print(tables, "libc_ffm", console);
+        if (tables.stream().mapToInt(t -> t.columns().size()).sum() <= 14) {
+            ResultTable.printSummary(tables, "libc_ffm", console);
+        }
+        ResultTable.printFootprint(footprint, console);
+
+        try {
+            Path json = out.resolve("results.json");
+            ResultFormatFactory.getInstance(ResultFormatType.JSON, json.toString()).writeOut(results);
+            Files.writeString(out.resolve("machine.txt"), Machine.describe() + "\n" + profile.name()
+                    + " profile: " + profile.describe() + "\n", StandardCharsets.UTF_8);
+            rewriteFootprint(footprintFile, footprint);
+            console.println("JMH results: " + json);
+            console.println("Footprint:   " + footprintFile);
+            for (Path chart : Charts.write(tables, footprint, "libc_ffm", out, Machine.describe(false), profile)) {
+                console.println("Chart:       " + chart);
+            }
+        } catch (IOException | RuntimeException e) {
+            System.err.println("Cannot write the results to " + out + ": " + e);
+            e.printStackTrace();
+            return 1;
+        }
+        if (profile == SMOKE) {
+            console.println("Smoke run: every benchmark ran once, briefly and unforked; do not read the numbers.");
+        }
+        return 0;
+    }
+
+    /** The footprint file again, with a header, in the order the table shows. */
+    private static void rewriteFootprint(Path file, List<Footprint.Row> rows) throws IOException {
+        StringBuilder sb = new StringBuilder(Footprint.HEADER).append('\n');
+        for (Footprint.Row r : rows) {
+            sb.append(r.csv()).append('\n');
+        }
+        Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The workloads above, then every other benchmark class of the jar (each a
+     * workload of its own, run by the full and smoke profiles), so that none is
+     * left out of the smoke run.
+     */
+    static List<Workload> workloads() {
+        List<Workload> out = new ArrayList<>(WORKLOADS);
+        Set<String> known = new HashSet<>();
+        for (Workload w : WORKLOADS) {
+            known.add(w.benchmark().getName());
+        }
+        Set<String> others = new TreeSet<>();
+        for (BenchmarkListEntry e : BenchmarkList.defaultList()
+                .getAll(OutputFormatFactory.createFormatInstance(System.out, VerboseMode.SILENT), List.of())) {
+            if (!known.contains(e.getUserClassQName())) {
+                others.add(e.getUserClassQName());
+            }
+        }
+        for (String cls : others) {
+            try {
+                Class<?> c = Class.forName(cls);
+                out.add(new Workload(ResultTable.snake(c.getSimpleName()), c, Map.of(), false, false, false));
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException("benchmark class " + cls + " is listed but missing", e);
+            }
+        }
+        return out;
+    }
+
+    /** The JMH runs of this invocation: per workload (and thread count), with its allocators and parameters. */
+    static List<Part> plan(Profile profile, CommandLineOptions cmd, List<String> absent) {
+        List<Part> parts = new ArrayList<>();
+        boolean userSelected = !cmd.getIncludes().isEmpty();
+        for (Workload w : workloads()) {
+            if (userSelected) {
+                boolean match = false;
+                for (String inc : cmd.getIncludes()) {
+                    for (String name : w.benchmarkNames()) {
+                        match |= Pattern.compile(inc).matcher(name).find();
+                    }
+                    match |= Pattern.compile(inc).matcher(w.benchmark().getName() + "." + w.name()).find();
+                }
+                if (!match) {
+                    continue;
+                }
+            } else if (profile == QUICK && !w.inQuick()) {
+                continue;
+            }
+            Map<String, String[]> params = new LinkedHashMap<>();
+            List<String> declared = w.declared("allocator");
+            if (!declared.isEmpty()) {
+                List<String> allocators = cmd.getParameter("allocator").hasValue()
+                        ? new ArrayList<>(cmd.getParameter("allocator").get())
+                        : new ArrayList<>(declared);
+                if (!userSelected && profile == QUICK && !w.quickAll()) {
+                    allocators.retainAll(QUICK_ALLOCATORS);
+                }
+                allocators.removeAll(absent);
+                if (allocators.isEmpty()) {
+                    continue;
+                }
+                params.put("allocator", allocators.toArray(String[]::new));
+            }
+            if (!userSelected && profile != FULL) {
+                for (var e : (profile == SMOKE ? w.smokeParams() : w.quickParams()).entrySet()) {
+                    if (!cmd.getParameter(e.getKey()).hasValue()) {
+                        params.put(e.getKey(), new String[] {e.getValue()});
+                    }
+                }
+                if (profile == SMOKE) { // once: the first value of every other parameter
+                    for (String p : w.params()) {
+                        if (!params.containsKey(p) && !cmd.getParameter(p).hasValue() && !w.declared(p).isEmpty()) {
+                            params.put(p, new String[] {w.declared(p).getFirst()});
+                        }
+                    }
+                }
+            }
+            if (w.threaded() && !cmd.getThreads().hasValue()) {
+                for (int t : profile.threads()) {
+                    parts.add(new Part(w, params, t));
+                }
+            } else {
+                parts.add(new Part(w, params, 0));
+            }
+        }
+        return parts;
+    }
+
+    /** How many benchmarks (parameter combinations) a part runs. */
+    static int combinations(Part part, CommandLineOptions cmd) {
+        int n = 1;
+        for (String param : part.workload().params()) {
+            String[] mine = part.params().get(param);
+            if (mine != null) {
+                n *= mine.length;
+            } else if (cmd.getParameter(param).hasValue()) {
+                n *= cmd.getParameter(param).get().size();
+            } else {
+                n *= Math.max(1, part.workload().declared(param).size());
+            }
+        }
+        return part.workload().wholeClass() ? n * part.workload().benchmarkNames().size() : n;
+    }
+
+    /**
+     * The options less their benchmark regexes: JMH adds a parent's includes to a
+     * child's, and each part runs one workload whatever the regexes matched.
+     */
+    static Options withoutIncludes(Options cmd) {
+        return (Options) Proxy.newProxyInstance(Options.class.getClassLoader(), new Class<?>[] {Options.class},
+                new NoIncludes(cmd));
+    }
+
+    /** Serializable, as JMH sends the options to its forks. */
+    private record NoIncludes(Options cmd) implements InvocationHandler, Serializable {
+        @Override
+        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+            if (method.getName().equals("getIncludes")) {
+                return new ArrayList<String>();
+            }
+            try {
+                return method.invoke(cmd, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        }
     }
 
     /** The command-line options, with the profile's values where the command line sets none. */
-    static Options withProfile(CommandLineOptions cmd, Profile p) {
+    static Options options(Profile p, CommandLineOptions cmd, Part part, List<String> forkArgs) {
         OptionsBuilder b = new OptionsBuilder();
-        b.parent(cmd);
-        if (cmd.getIncludes().isEmpty()) {
-            b.include(p.include());
+        b.parent(withoutIncludes(cmd));
+        Workload w = part.workload();
+        b.include(w.regex());
+        for (var e : part.params().entrySet()) {
+            b.param(e.getKey(), e.getValue());
+        }
+        if (part.threads() > 0) {
+            b.threads(part.threads());
         }
         if (!cmd.getForkCount().hasValue()) {
             b.forks(p.forks());
@@ -156,13 +506,13 @@ public final class Main {
         }
         // JMH's forks otherwise inherit this JVM's options; give them ours, unless -jvmArgs says otherwise.
         if (cmd.getJvmArgs().hasValue()) {
-            List<String> append = new ArrayList<>(FORK_JVM_ARGS);
+            List<String> append = new ArrayList<>(forkArgs);
             if (cmd.getJvmArgsAppend().hasValue()) {
                 append.addAll(cmd.getJvmArgsAppend().get());
             }
             b.jvmArgsAppend(append.toArray(String[]::new));
         } else {
-            b.jvmArgs(FORK_JVM_ARGS.toArray(String[]::new));
+            b.jvmArgs(forkArgs.toArray(String[]::new));
         }
         return b.build();
     }

@@ -1,148 +1,301 @@
 package io.rtmalloc.bench;
 
+import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SortedSet;
-import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
- * Prints the scores of a run grouped by benchmark class and parameter values,
- * one column per benchmark method, then the ratio of each score to the
- * baseline method's score in the same row (the same run, the same parameters).
+ * The scores of a run as tables: one per workload, a row per allocator and a
+ * column per parameter value (and thread count), each score with its error and
+ * its ratio to the baseline allocator's score in the same column, measured in
+ * the same run; then a summary of the ratios and the footprint table.
  */
 final class ResultTable {
 
     private ResultTable() {
     }
 
-    static void print(Collection<RunResult> results, String baseline, PrintStream out) {
-        // class -> rows (parameter values) -> method -> result
-        Map<String, Map<String, Map<String, RunResult>>> byClass =
-                new LinkedHashMap<>();
-        Map<String, String> paramHeader = new HashMap<>();
-        for (RunResult r : results) {
-            String full = r.getParams().getBenchmark();
-            int dot = full.lastIndexOf('.');
-            String cls = full.substring(full.lastIndexOf('.', dot - 1) + 1, dot);
-            String method = full.substring(dot + 1);
-            List<String> keys = new ArrayList<>(r.getParams().getParamsKeys());
-            List<String> values = new ArrayList<>();
-            for (String k : keys) {
-                values.add(r.getParams().getParam(k));
-            }
-            String row = String.join(" ", values);
-            paramHeader.putIfAbsent(cls, String.join(" ", keys));
-            byClass.computeIfAbsent(cls, c -> new TreeMap<>(ResultTable::compareRows))
-                    .computeIfAbsent(row, x -> new HashMap<>())
-                    .put(method, r);
-            }
-        for (var e : byClass.entrySet()) {
-            printClass(e.getKey(), paramHeader.get(e.getKey()), e.getValue(), baseline, out);
+    /** One workload's scores: rows are allocators (or methods), columns parameter values. */
+    record Table(String workload, String unit, List<String> columns, List<String> rows,
+                 Map<String, Map<String, RunResult>> cells) {
+
+        RunResult get(String row, String column) {
+            Map<String, RunResult> r = cells.get(row);
+            return r == null ? null : r.get(column);
+        }
+
+        Double score(String row, String column) {
+            RunResult r = get(row, column);
+            return r == null ? null : r.getPrimaryResult().getScore();
+        }
+
+        Double ratio(String row, String column, String baseline) {
+            Double s = score(row, column);
+            Double b = score(baseline, column);
+            return s == null || b == null || b == 0 ? null : s / b;
         }
     }
 
-    private static void printClass(String cls, String params,
-                                   Map<String, Map<String, RunResult>> rows,
-                                   String baseline, PrintStream out) {
-        SortedSet<String> methodSet = new TreeSet<>(ResultTable::compareMethods);
-        String unit = null;
-        for (var row : rows.values()) {
-            methodSet.addAll(row.keySet());
-            for (RunResult r : row.values()) {
-                unit = r.getPrimaryResult().getScoreUnit();
+    static List<Table> tables(Collection<RunResult> results) {
+        Map<String, String> units = new LinkedHashMap<>();
+        Map<String, List<String>> columns = new HashMap<>();
+        Map<String, List<String>> rows = new HashMap<>();
+        Map<String, Map<String, Map<String, RunResult>>> cells = new HashMap<>();
+        for (RunResult r : results) {
+            String bench = r.getParams().getBenchmark();
+            int dot = bench.lastIndexOf('.');
+            String method = bench.substring(dot + 1);
+            String cls = bench.substring(bench.lastIndexOf('.', dot - 1) + 1, dot);
+            String allocator = r.getParams().getParam("allocator");
+            String workload;
+            String row;
+            if (allocator != null) {
+                workload = method;
+                row = allocator;
+            } else {
+                workload = snake(cls);
+                row = method;
             }
+            List<String> col = new ArrayList<>();
+            for (String k : r.getParams().getParamsKeys()) {
+                if (!k.equals("allocator")) {
+                    col.add(k + "=" + r.getParams().getParam(k));
+                }
+            }
+            if (r.getParams().getThreadGroupLabels().size() <= 1
+                    && (r.getParams().getThreads() > 1 || workload.equals("thread_scalability"))) {
+                col.add("threads=" + r.getParams().getThreads());
+            }
+            String column = col.isEmpty() ? "-" : String.join(" ", col);
+            units.putIfAbsent(workload, r.getPrimaryResult().getScoreUnit());
+            addOnce(columns.computeIfAbsent(workload, x -> new ArrayList<>()), column);
+            addOnce(rows.computeIfAbsent(workload, x -> new ArrayList<>()), row);
+            cells.computeIfAbsent(workload, x -> new HashMap<>())
+                    .computeIfAbsent(row, x -> new HashMap<>()).put(column, r);
         }
-        List<String> methods = new ArrayList<>(methodSet);
-        boolean hasBaseline = methods.contains(baseline);
-        String rowHead = params.isEmpty() ? "" : params;
-        int headWidth = Math.max(rowHead.length(), 4);
-        for (String row : rows.keySet()) {
-            headWidth = Math.max(headWidth, row.length());
+        List<Table> out = new ArrayList<>();
+        for (String w : units.keySet()) {
+            List<String> cs = columns.get(w);
+            cs.sort(ResultTable::compareColumns);
+            List<String> rs = rows.get(w);
+            rs.sort(Comparator.comparingInt(ResultTable::rank).thenComparing(Comparator.naturalOrder()));
+            out.add(new Table(w, units.get(w), cs, rs, cells.get(w)));
         }
+        out.sort(Comparator.comparingInt(t -> workloadRank(t.workload())));
+        return out;
+    }
 
-        // scores with their error
-        String[][] cells = new String[rows.size()][methods.size()];
-        String[][] ratios = new String[rows.size()][methods.size()];
-        int[] widths = new int[methods.size()];
-        int[] ratioWidths = new int[methods.size()];
-        int i = 0;
-        for (var row : rows.values()) {
-            RunResult base = row.get(baseline);
-            for (int j = 0; j < methods.size(); j++) {
-                RunResult r = row.get(methods.get(j));
-                cells[i][j] = r == null ? "-" : scoreWithError(r);
-                ratios[i][j] = r == null || base == null ? "-"
-                        : String.format(Locale.ROOT, "%.2f",
-                        r.getPrimaryResult().getScore() / base.getPrimaryResult().getScore());
-                widths[j] = Math.max(Math.max(widths[j], methods.get(j).length()), cells[i][j].length());
-                ratioWidths[j] = Math.max(Math.max(ratioWidths[j], methods.get(j).length()), ratios[i][j].length());
-            }
-            i++;
+    private static void addOnce(List<String> list, String s) {
+        if (!list.contains(s)) {
+            list.add(s);
         }
-        out.println(cls + ": " + unit + " (score \u00b1 99.9% error as JMH reports it)");
-        printRow(out, headWidth, rowHead, methods.toArray(String[]::new), widths);
-        i = 0;
-        for (String row : rows.keySet()) {
-            printRow(out, headWidth, row, cells[i++], widths);
-        }
-        out.println();
-        if (hasBaseline) {
-            boolean perOp = unit != null && unit.endsWith("/op");
-            out.println(cls + ": score / " + baseline + " score of the same row ("
-                    + (perOp ? "below 1 is faster than " : "above 1 is faster than ") + baseline + ")");
-            printRow(out, headWidth, rowHead, methods.toArray(String[]::new), ratioWidths);
-            i = 0;
-            for (String row : rows.keySet()) {
-                printRow(out, headWidth, row, ratios[i++], ratioWidths);
+    }
+
+    static String snake(String camel) {
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+    }
+
+    private static int workloadRank(String workload) {
+        List<String> names = Main.WORKLOADS.stream().map(Main.Workload::name).toList();
+        int i = names.indexOf(workload);
+        return i < 0 ? names.size() : i;
+    }
+
+    /** Allocators in {@link Heap#NAMES} order, others after them. */
+    static int rank(String row) {
+        int i = Heap.NAMES.indexOf(row);
+        return i < 0 ? Heap.NAMES.size() : i;
+    }
+
+    static void print(List<Table> tables, String baseline, PrintStream out) {
+        for (Table t : tables) {
+            boolean hasBaseline = t.rows().contains(baseline);
+            out.println(t.workload() + ": " + t.unit() + " (score \u00b1 99.9% error"
+                    + (hasBaseline ? "; in brackets the ratio to " + baseline + " in the same column, below 1 is faster)"
+                    : ")"));
+            List<String> header = new ArrayList<>();
+            header.add(t.rows().stream().anyMatch(Heap.NAMES::contains) ? "allocator" : "benchmark");
+            header.addAll(t.columns());
+            List<List<String>> lines = new ArrayList<>();
+            lines.add(header);
+            for (String row : t.rows()) {
+                List<String> line = new ArrayList<>();
+                line.add(row);
+                for (String c : t.columns()) {
+                    RunResult r = t.get(row, c);
+                    if (r == null) {
+                        line.add("-");
+                        continue;
+                    }
+                    String cell = scoreWithError(r.getPrimaryResult());
+                    Double ratio = hasBaseline ? t.ratio(row, c, baseline) : null;
+                    if (ratio != null) {
+                        cell += String.format(Locale.ROOT, " (%.2f)", ratio);
+                    }
+                    line.add(cell);
+                }
+                lines.add(line);
             }
+            printAligned(out, lines, 1, false);
             out.println();
         }
     }
 
-    private static void printRow(PrintStream out, int headWidth, String head, String[] cells, int[] widths) {
-        StringBuilder line = new StringBuilder();
-        line.append(String.format(Locale.ROOT, "%" + headWidth + "s", head));
-        for (int j = 0; j < cells.length; j++) {
-            line.append("  ").append(String.format(Locale.ROOT, "%" + widths[j] + "s", cells[j]));
+    /** The scores, then their ratios, a column per workload and parameter value: the run at a glance. */
+    static void printSummary(List<Table> tables, String baseline, PrintStream out) {
+        List<String> heads = new ArrayList<>();
+        List<Table> of = new ArrayList<>();
+        List<String> cols = new ArrayList<>();
+        List<String> rows = new ArrayList<>();
+        for (Table t : tables) {
+            if (!t.rows().contains(baseline)) {
+                continue;
+            }
+            for (String c : t.columns()) {
+                heads.add(shortLabel(t.workload(), c));
+                of.add(t);
+                cols.add(c);
+            }
+            for (String r : t.rows()) {
+                addOnce(rows, r);
+            }
         }
-        out.println(line);
+        if (heads.isEmpty()) {
+            return;
+        }
+        rows.sort(Comparator.comparingInt(ResultTable::rank).thenComparing(Comparator.naturalOrder()));
+        for (boolean ratios : new boolean[] {false, true}) {
+            out.println(ratios
+                    ? "Summary: score / " + baseline + " score per workload (below 1 is faster than " + baseline + ")"
+                    : "Summary: score per workload, ns/op unless the column says otherwise (lower is faster)");
+            List<List<String>> lines = new ArrayList<>();
+            List<String> header = new ArrayList<>();
+            header.add("allocator");
+            for (int i = 0; i < heads.size(); i++) {
+                String unit = of.get(i).unit();
+                header.add(ratios || unit.equals("ns/op") ? heads.get(i)
+                        : heads.get(i) + " (" + unit.replace("/op", "") + ")");
+            }
+            lines.add(header);
+            for (String r : rows) {
+                List<String> line = new ArrayList<>();
+                line.add(r);
+                for (int i = 0; i < heads.size(); i++) {
+                    Double v = ratios ? of.get(i).ratio(r, cols.get(i), baseline) : of.get(i).score(r, cols.get(i));
+                    line.add(v == null ? "-" : ratios ? String.format(Locale.ROOT, "%.2f", v) : format(v));
+                }
+                lines.add(line);
+            }
+            printAligned(out, lines, 1, false);
+            out.println();
+        }
     }
 
-    private static String scoreWithError(RunResult r) {
-        double score = r.getPrimaryResult().getScore();
-        double error = r.getPrimaryResult().getScoreError();
-        String fmt = Math.abs(score) < 10 ? "%.2f" : Math.abs(score) < 1000 ? "%.1f" : "%.0f";
-        String s = String.format(Locale.ROOT, fmt, score);
-        return Double.isNaN(error) ? s + " \u00b1 n/a" : s + " \u00b1 " + String.format(Locale.ROOT, fmt, error);
+    /** A column's name for summaries and charts: the workload and its parameter values, short. */
+    static String shortLabel(String workload, String column) {
+        String w = switch (workload) {
+            case "single_alloc_dealloc" -> "single";
+            case "batch_1000" -> "batch_1000";
+            case "realloc_growth" -> "realloc";
+            case "mixed_sizes" -> "mixed";
+            case "producer_consumer" -> "prod_cons";
+            case "thread_scalability" -> "threads";
+            case "virtual_threads" -> "vthreads";
+            default -> workload;
+        };
+        if (column.equals("-")) {
+            return w;
+        }
+        StringBuilder sb = new StringBuilder(w);
+        for (String kv : column.split(" ")) {
+            sb.append(' ').append(kv.substring(kv.indexOf('=') + 1));
+        }
+        return sb.toString();
     }
 
-    /** rtmalloc's methods first, then the baseline family (libc), then the rest, each by name. */
-    private static int compareMethods(String a, String b) {
-        int c = Integer.compare(rank(a), rank(b));
-        return c != 0 ? c : a.compareTo(b);
+    static void printFootprint(List<Footprint.Row> rows, PrintStream out) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        out.println("Footprint with the live set allocated, after the last iteration (MiB):");
+        out.println("  live      bytes the workload holds, as requested");
+        out.println("  mapped, resident  the allocator's own account, growth since the trial began (see the last column)");
+        out.println("  Rss       resident bytes of the memory mappings holding the live blocks (/proc/self/smaps)");
+        out.println("  VmRSS+    growth of the whole process's resident set since the trial began (JVM included)");
+        List<List<String>> lines = new ArrayList<>();
+        lines.add(List.of("workload", "params", "allocator", "live", "mapped", "resident", "Rss", "Rss/live",
+                "VmRSS+", "own account"));
+        List<Footprint.Row> sorted = new ArrayList<>(rows);
+        sorted.sort(Comparator.comparingInt((Footprint.Row r) -> workloadRank(r.workload()))
+                .thenComparing(Footprint.Row::params, ResultTable::compareColumns)
+                .thenComparingInt(r -> rank(r.allocator())));
+        rows.clear();
+        rows.addAll(sorted);
+        for (Footprint.Row r : sorted) {
+            lines.add(List.of(r.workload(), r.params(), r.allocator(), Footprint.mib(r.liveBytes()),
+                    Footprint.mib(r.ownMapped()), Footprint.mib(r.ownResident()), Footprint.mib(r.mappingsRss()),
+                    r.mappingsRss() < 0 || r.liveBytes() <= 0 ? "-"
+                            : String.format(Locale.ROOT, "%.2f", (double) r.mappingsRss() / r.liveBytes()),
+                    Footprint.mib(r.rssGrowth()), r.ownSource().isEmpty() ? "-" : r.ownSource()));
+        }
+        printAligned(out, lines, 3, true);
+        out.println();
     }
 
-    private static int rank(String method) {
-        return method.startsWith("rtmalloc") ? 0 : method.startsWith("libc") ? 1 : 2;
+    /** Left-aligns the first {@code left} columns (and the last one if {@code lastLeft}), right-aligns the others. */
+    private static void printAligned(PrintStream out, List<List<String>> lines, int left, boolean lastLeft) {
+        int n = lines.getFirst().size();
+        int[] w = new int[n];
+        for (List<String> l : lines) {
+            for (int j = 0; j < n; j++) {
+                w[j] = Math.max(w[j], l.get(j).length());
+            }
+        }
+        for (List<String> l : lines) {
+            StringBuilder sb = new StringBuilder();
+            for (int j = 0; j < n; j++) {
+                if (j > 0) {
+                    sb.append("  ");
+                }
+                boolean l2r = j < left || (lastLeft && j == n - 1);
+                sb.append(String.format(Locale.ROOT, "%" + (l2r ? "-" : "") + w[j] + "s", l.get(j)));
+            }
+            out.println(sb.toString().stripTrailing());
+        }
     }
 
-    /** Parameter rows in numeric order where the values are numbers. */
-    private static int compareRows(String a, String b) {
+    static String scoreWithError(Result<?> r) {
+        double score = r.getScore();
+        double error = r.getScoreError();
+        String s = format(score);
+        return Double.isNaN(error) ? s : s + " \u00b1 " + format(error);
+    }
+
+    static String format(double v) {
+        double a = Math.abs(v);
+        String fmt = a < 10 ? "%.2f" : a < 1000 ? "%.1f" : "%.0f";
+        return String.format(Locale.ROOT, fmt, v);
+    }
+
+    /** Columns in numeric order of their parameter values where they are numbers. */
+    static int compareColumns(String a, String b) {
         String[] x = a.split(" ");
         String[] y = b.split(" ");
         for (int k = 0; k < Math.min(x.length, y.length); k++) {
+            String u = x[k].substring(x[k].indexOf('=') + 1);
+            String v = y[k].substring(y[k].indexOf('=') + 1);
             int c;
             try {
-                c = Long.compare(Long.parseLong(x[k]), Long.parseLong(y[k]));
+                c = Long.compare(Long.parseLong(u), Long.parseLong(v));
             } catch (NumberFormatException e) {
                 c = x[k].compareTo(y[k]);
             }

@@ -1,0 +1,490 @@
+package io.rtmalloc.bench;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.rtmalloc.Allocator;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+
+/**
+ * Blocks of one allocator, held in numbered slots by the workload that owns
+ * them: the one shape every allocator under test is driven through, whether it
+ * hands out addresses ({@code malloc}), {@code ByteBuf}s (Netty) or segments
+ * (an {@code Arena}). A benchmark JVM creates blocks of one allocator only, so
+ * these calls compile to direct calls of that allocator.
+ *
+ * <p>Not thread-safe: a slot is used by one thread at a time (the bounded
+ * queue of {@link ProducerConsumer} hands slots over with release/acquire).
+ */
+abstract class Blocks {
+
+    /** One {@code malloc} of {@code size} bytes and the {@code free} of that block. */
+    abstract long pair(long size);
+
+    /** Allocates {@code size} bytes into the empty {@code slot}; returns a value to consume. */
+    abstract long alloc(int slot, long size);
+
+    /** Frees the block in {@code slot}, which becomes empty. */
+    abstract void free(int slot);
+
+    /** Resizes the block in {@code slot} from {@code oldSize} to {@code newSize} bytes, keeping its contents. */
+    abstract long realloc(int slot, long oldSize, long newSize);
+
+    /** Whether {@code slot} holds a block. */
+    abstract boolean holds(int slot);
+
+    /** The number of slots. */
+    abstract int slots();
+
+    /** The address of the block in {@code slot} (for the footprint: which mappings hold the blocks). */
+    abstract long address(int slot);
+
+    /** Frees every block still held. */
+    final void freeAll() {
+        for (int i = 0, n = slots(); i < n; i++) {
+            if (holds(i)) {
+                free(i);
+            }
+        }
+    }
+
+    static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException(t);
+    }
+
+    /** Blocks named by their address; subclasses call one allocator's malloc, free and realloc. */
+    abstract static class Addresses extends Blocks {
+        final long[] blocks;
+
+        Addresses(int n) {
+            blocks = new long[n];
+        }
+
+        abstract long malloc(long size);
+
+        abstract void free(long address);
+
+        abstract long realloc(long address, long size);
+
+        @Override
+        final long pair(long size) {
+            long p = malloc(size);
+            free(p);
+            return p;
+        }
+
+        @Override
+        final long alloc(int slot, long size) {
+            return blocks[slot] = malloc(size);
+        }
+
+        @Override
+        final void free(int slot) {
+            free(blocks[slot]);
+            blocks[slot] = 0;
+        }
+
+        @Override
+        final long realloc(int slot, long oldSize, long newSize) {
+            return blocks[slot] = realloc(blocks[slot], newSize);
+        }
+
+        @Override
+        final boolean holds(int slot) {
+            return blocks[slot] != 0;
+        }
+
+        @Override
+        final int slots() {
+            return blocks.length;
+        }
+
+        @Override
+        final long address(int slot) {
+            return blocks[slot];
+        }
+    }
+
+    /** An rtmalloc {@link Allocator} (or its thread-bound view). */
+    static final class Rt extends Addresses {
+        private final Allocator a;
+
+        Rt(Allocator a, int n) {
+            super(n);
+            this.a = a;
+        }
+
+        @Override
+        long malloc(long size) {
+            return a.malloc(size);
+        }
+
+        @Override
+        void free(long address) {
+            a.free(address);
+        }
+
+        @Override
+        long realloc(long address, long size) {
+            return a.realloc(address, size);
+        }
+    }
+
+    /** glibc through plain downcalls. */
+    static final class Libc extends Addresses {
+        Libc(int n) {
+            super(n);
+        }
+
+        @Override
+        long malloc(long size) {
+            try {
+                return io.rtmalloc.bench.Libc.malloc(size);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        @Override
+        void free(long address) {
+            try {
+                io.rtmalloc.bench.Libc.free(address);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        @Override
+        long realloc(long address, long size) {
+            try {
+                return io.rtmalloc.bench.Libc.realloc(address, size);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+    }
+
+    /** glibc through critical downcalls. */
+    static final class LibcCritical extends Addresses {
+        LibcCritical(int n) {
+            super(n);
+        }
+
+        @Override
+        long malloc(long size) {
+            try {
+                return io.rtmalloc.bench.Libc.mallocCritical(size);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        @Override
+        void free(long address) {
+            try {
+                io.rtmalloc.bench.Libc.freeCritical(address);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        @Override
+        long realloc(long address, long size) {
+            try {
+                return io.rtmalloc.bench.Libc.reallocCritical(address, size);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+    }
+
+    /** tcmalloc through critical downcalls. */
+    static final class Tcmalloc extends Addresses {
+        Tcmalloc(int n) {
+            super(n);
+        }
+
+        @Override
+        long malloc(long size) {
+            try {
+                return Natives.Tcmalloc.malloc(size);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        @Override
+        void free(long address) {
+            try {
+                Natives.Tcmalloc.free(address);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        @Override
+        long realloc(long address, long size) {
+            try {
+                return Natives.Tcmalloc.realloc(address, size);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+    }
+
+    /** jemalloc through critical downcalls. */
+    static final class Jemalloc extends Addresses {
+        Jemalloc(int n) {
+            super(n);
+        }
+
+        @Override
+        long malloc(long size) {
+            try {
+                return Natives.Jemalloc.malloc(size);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        @Override
+        void free(long address) {
+            try {
+                Natives.Jemalloc.free(address);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        @Override
+        long realloc(long address, long size) {
+            try {
+                return Natives.Jemalloc.realloc(address, size);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+    }
+
+    /** mimalloc through critical downcalls. */
+    static final class Mimalloc extends Addresses {
+        Mimalloc(int n) {
+            super(n);
+        }
+
+        @Override
+        long malloc(long size) {
+            try {
+                return Natives.Mimalloc.malloc(size);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        @Override
+        void free(long address) {
+            try {
+                Natives.Mimalloc.free(address);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        @Override
+        long realloc(long address, long size) {
+            try {
+                return Natives.Mimalloc.realloc(address, size);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+    }
+
+    /**
+     * Netty direct buffers: {@code directBuffer(size)}, {@code release()}; a
+     * resize is {@code capacity(newSize)} of a buffer written to its end, so
+     * that Netty copies the whole old content as {@code realloc} does.
+     */
+    static final class Netty extends Blocks {
+        private final ByteBufAllocator alloc;
+        private final ByteBuf[] blocks;
+
+        Netty(ByteBufAllocator alloc, int n) {
+            this.alloc = alloc;
+            this.blocks = new ByteBuf[n];
+        }
+
+        @Override
+        long pair(long size) {
+            ByteBuf b = alloc.directBuffer((int) size);
+            int c = b.capacity();
+            b.release();
+            return c;
+        }
+
+        @Override
+        long alloc(int slot, long size) {
+            ByteBuf b = alloc.directBuffer((int) size);
+            blocks[slot] = b;
+            return b.capacity();
+        }
+
+        @Override
+        void free(int slot) {
+            blocks[slot].release();
+            blocks[slot] = null;
+        }
+
+        @Override
+        long realloc(int slot, long oldSize, long newSize) {
+            ByteBuf b = blocks[slot];
+            b.writerIndex(b.capacity());
+            b.capacity((int) newSize);
+            return b.capacity();
+        }
+
+        @Override
+        boolean holds(int slot) {
+            return blocks[slot] != null;
+        }
+
+        @Override
+        int slots() {
+            return blocks.length;
+        }
+
+        @Override
+        long address(int slot) {
+            ByteBuf b = blocks[slot];
+            return b.hasMemoryAddress() ? b.memoryAddress()
+                    : MemorySegment.ofBuffer(b.internalNioBuffer(0, 1)).address();
+        }
+    }
+
+    /**
+     * The JDK's way: each block is a segment of its own arena ({@code Arena.ofConfined()},
+     * or {@code ofShared()} where another thread frees it), freed by closing the arena. The
+     * JDK zeroes each segment; a resize allocates in a new arena, copies and closes the old.
+     */
+    static final class Arenas extends Blocks {
+        private final boolean shared;
+        private final Arena[] arenas;
+        private final MemorySegment[] segments;
+
+        Arenas(boolean shared, int n) {
+            this.shared = shared;
+            this.arenas = new Arena[n];
+            this.segments = new MemorySegment[n];
+        }
+
+        private Arena arena() {
+            return shared ? Arena.ofShared() : Arena.ofConfined();
+        }
+
+        @Override
+        long pair(long size) {
+            try (Arena arena = arena()) {
+                return arena.allocate(size).address();
+            }
+        }
+
+        @Override
+        long alloc(int slot, long size) {
+            Arena arena = arena();
+            arenas[slot] = arena;
+            MemorySegment s = arena.allocate(size);
+            segments[slot] = s;
+            return s.address();
+        }
+
+        @Override
+        void free(int slot) {
+            arenas[slot].close();
+            arenas[slot] = null;
+            segments[slot] = null;
+        }
+
+        @Override
+        long realloc(int slot, long oldSize, long newSize) {
+            Arena arena = arena();
+            MemorySegment s = arena.allocate(newSize);
+            MemorySegment.copy(segments[slot], 0, s, 0, Math.min(oldSize, newSize));
+            arenas[slot].close();
+            arenas[slot] = arena;
+            segments[slot] = s;
+            return s.address();
+        }
+
+        @Override
+        boolean holds(int slot) {
+            return arenas[slot] != null;
+        }
+
+        @Override
+        int slots() {
+            return arenas.length;
+        }
+
+        @Override
+        long address(int slot) {
+            return segments[slot].address();
+        }
+    }
+
+    /** {@code ByteBuffer.allocateDirect}: zeroed, freed only when the garbage collector finds it unreachable. */
+    static final class DirectByteBuffers extends Blocks {
+        private final ByteBuffer[] blocks;
+
+        DirectByteBuffers(int n) {
+            blocks = new ByteBuffer[n];
+        }
+
+        @Override
+        long pair(long size) {
+            return ByteBuffer.allocateDirect((int) size).capacity();
+        }
+
+        @Override
+        long alloc(int slot, long size) {
+            ByteBuffer b = ByteBuffer.allocateDirect((int) size);
+            blocks[slot] = b;
+            return b.capacity();
+        }
+
+        @Override
+        void free(int slot) {
+            blocks[slot] = null;
+        }
+
+        @Override
+        long realloc(int slot, long oldSize, long newSize) {
+            ByteBuffer b = ByteBuffer.allocateDirect((int) newSize);
+            b.put(0, blocks[slot], 0, (int) Math.min(oldSize, newSize));
+            blocks[slot] = b;
+            return b.capacity();
+        }
+
+        @Override
+        boolean holds(int slot) {
+            return blocks[slot] != null;
+        }
+
+        @Override
+        int slots() {
+            return blocks.length;
+        }
+
+        @Override
+        long address(int slot) {
+            return MemorySegment.ofBuffer(blocks[slot]).address();
+        }
+    }
+}
