@@ -20,7 +20,7 @@ import java.util.Map;
  * and the assembly of {@link AllocatorStats}.
  *
  * <p>A front end implements the small-block paths ({@link #malloc},
- * {@link #free(long)}, {@link #free(long, long)}) and says what its caches hold
+ * {@link #free(long)}, {@link #freeSmall}) and says what its caches hold
  * ({@link #frontEndCachedBlocks()}).
  *
  * <h2>Closing</h2>
@@ -162,6 +162,33 @@ public abstract class FrontEndSupport implements Allocator {
             return 0;
         }
         throw notAllocated(address, "its pages are free");
+    }
+
+    /**
+     * Takes back a small block of class {@code cl} whose address was checked
+     * (by the page map, or fully in checked mode): the front end's own small
+     * free path, counting it with {@link #countFree}.
+     */
+    protected abstract void freeSmall(int cl, long address);
+
+    /**
+     * Sized free, the same for every front end: 0 is a no-op, a negative size
+     * is rejected, a small size names the class ({@link #sizedFreeClass}) for
+     * {@link #freeSmall}, a larger one is a whole-span block.
+     */
+    @Override
+    public void free(long address, long size) {
+        if (address == 0) {
+            return;
+        }
+        if (size < 0) {
+            throw negativeSize(size);
+        }
+        if (size <= maxSmall) {
+            freeSmall(sizedFreeClass(address, size), address);
+            return;
+        }
+        freeLarge(address);
     }
 
     /**

@@ -36,28 +36,16 @@ final class GlobalAllocator extends FrontEndSupport {
         }
         int cl = blockClass(address);
         if (cl != 0) {
-            countFree(cl);
-            central.free(cl, address);
+            freeSmall(cl, address);
         } else {
             freeLarge(address);
         }
     }
 
     @Override
-    public void free(long address, long size) {
-        if (address == 0) {
-            return;
-        }
-        if (size < 0) {
-            throw negativeSize(size);
-        }
-        if (size <= maxSmall) {
-            int cl = sizedFreeClass(address, size);
-            countFree(cl);
-            central.free(cl, address);
-        } else {
-            freeLarge(address);
-        }
+    protected void freeSmall(int cl, long address) {
+        countFree(cl);
+        central.free(cl, address);
     }
 
     /** No caches: every block is in the central cache or in use. */

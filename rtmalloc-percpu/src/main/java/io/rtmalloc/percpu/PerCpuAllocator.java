@@ -120,21 +120,7 @@ final class PerCpuAllocator extends FrontEndSupport {
     }
 
     @Override
-    public void free(long address, long size) {
-        if (address == 0) {
-            return;
-        }
-        if (size < 0) {
-            throw negativeSize(size);
-        }
-        if (size <= maxSmall) {
-            freeSmall(sizedFreeClass(address, size), address);
-            return;
-        }
-        freeLarge(address);
-    }
-
-    private void freeSmall(int cl, long address) {
+    protected void freeSmall(int cl, long address) {
         countFree(cl);
         int cap = capacity[cl];
         if (cap != 0) {

@@ -79,36 +79,20 @@ final class ThreadCacheAllocator extends FrontEndSupport {
             if (CHECKED) {
                 blockClass(address);
             }
-            countFree(cl);
-            if (!Thread.currentThread().isVirtual()) {
-                local.get().cache.free(cl, address);
-            } else {
-                central.free(cl, address);
-            }
+            freeSmall(cl, address);
             return;
         }
         freeNotSmall(address);
     }
 
     @Override
-    public void free(long address, long size) {
-        if (address == 0) {
-            return;
+    protected void freeSmall(int cl, long address) {
+        countFree(cl);
+        if (!Thread.currentThread().isVirtual()) {
+            local.get().cache.free(cl, address);
+        } else {
+            central.free(cl, address);
         }
-        if (size < 0) {
-            throw negativeSize(size);
-        }
-        if (size <= maxSmall) {
-            int cl = sizedFreeClass(address, size);
-            countFree(cl);
-            if (!Thread.currentThread().isVirtual()) {
-                local.get().cache.free(cl, address);
-            } else {
-                central.free(cl, address);
-            }
-            return;
-        }
-        freeLarge(address);
     }
 
     @Override
