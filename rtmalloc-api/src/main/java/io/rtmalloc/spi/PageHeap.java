@@ -41,9 +41,31 @@ public interface PageHeap {
 
     /**
      * The size class recorded for the page of {@code address}: {@code > 0} for a
-     * page of a SMALL span, 0 otherwise (large, free or unknown). Takes no lock.
+     * page of a SMALL span, 0 otherwise (large, free, or any address outside
+     * this heap). Takes no lock. On the free fast path: it must cost one
+     * unsigned compare of the address against the heap's mapped range and one
+     * read of a flat map, and must never fault, whatever the address.
      */
     int sizeClassOf(long address);
+
+    /**
+     * Whether {@code address} lies in the memory this heap has mapped for spans
+     * (so that reading or writing the 8 bytes at an 8-byte aligned such address
+     * can never fault while the heap is open). One unsigned compare; no lock.
+     * The mapped range only grows until {@link #close()}.
+     */
+    boolean contains(long address);
+
+    /**
+     * Resizes a {@link Span#LARGE} span in place to {@code pages} pages, for
+     * {@code realloc}: shrinking gives the tail back to the free lists;
+     * growing takes the start of the free span that follows it, when that one
+     * is long enough. The span keeps its start.
+     *
+     * @return whether the span now has {@code pages} pages; false leaves it unchanged
+     * @throws IllegalArgumentException if {@code span} is not a large span in use of this heap
+     */
+    boolean resize(Span span, long pages);
 
     /** Returns every free, unreleased page to the OS; answers the bytes released. */
     long releaseFreeMemory();
