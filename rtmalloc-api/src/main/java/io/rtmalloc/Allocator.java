@@ -69,16 +69,22 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      *         address: always detected outside its spans, at an address not
      *         8-byte aligned, inside or after the free of a whole-page block;
      *         an aligned address inside a small block is detected in checked
-     *         mode ({@code -Drtmalloc.checked=true}) by every front end, and
-     *         always by the global one
+     *         mode ({@code -Drtmalloc.checked=true})
      */
     void free(long address);
 
     /**
-     * Frees a block whose requested size the caller knows, which spares the
-     * page-map lookup of its size class. {@code size} must be a size the block
-     * was allocated with (any size between the requested one and its
-     * {@link #usableSize}).
+     * Frees a block whose size the caller knows: any size between the
+     * requested one and its {@link #usableSize}. It costs what
+     * {@link #free(long)} costs plus one compare: the block's class comes from
+     * the page map (one compare and one read, as cheap as deriving it from the
+     * size, and right for every block, where the class of the size is not: an
+     * aligned block's class need not be the class of its requested size), and
+     * the size is checked against the class. A size below the requested one
+     * cannot be told from an aligned block's and is not detected.
+     *
+     * @throws IllegalArgumentException as {@link #free(long)}, for a negative
+     *         size, and for a size above the block's usable size
      */
     void free(long address, long size);
 
@@ -137,6 +143,15 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * costs nothing): the input of profile-guided size classes.
      */
     AllocationHistogram histogram();
+
+    /**
+     * Checks every invariant of every tier that can be checked from the
+     * calling thread (the page heap, the central lists and transfer caches,
+     * the calling thread's or every CPU's cache) and throws
+     * {@link IllegalStateException} naming the first one broken. Expensive:
+     * for tests and debugging.
+     */
+    void checkInvariants();
 
     /** The name of this allocator's front end: "global", "threadcache", "percpu". */
     String frontEnd();

@@ -3,7 +3,6 @@ package io.rtmalloc;
 import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.CentralCacheProvider;
 import io.rtmalloc.spi.FrontEndProvider;
-import io.rtmalloc.spi.FrontEndSupport;
 import io.rtmalloc.spi.PageHeap;
 import io.rtmalloc.spi.PageHeapProvider;
 import io.rtmalloc.spi.Providers;
@@ -165,7 +164,7 @@ public final class RtMalloc {
             CentralCacheProvider cc = centralCache != null ? centralCache : Providers.centralCache();
             PageHeap heap = ph.create(c);
             CentralCache central = cc.create(c, heap);
-            Allocator allocator = fe.create(c, central);
+            RtAllocator allocator = new RtAllocator(c, fe.create(c, central), central);
             if (name != null) {
                 try {
                     AllocatorMXBeans.register(name, allocator);
@@ -174,9 +173,7 @@ public final class RtMalloc {
                     throw e;
                 }
                 String registered = name;
-                if (allocator instanceof FrontEndSupport support) {
-                    support.onClose(() -> AllocatorMXBeans.unregister(registered));
-                }
+                allocator.onClose(() -> AllocatorMXBeans.unregister(registered));
             }
             return allocator;
         }

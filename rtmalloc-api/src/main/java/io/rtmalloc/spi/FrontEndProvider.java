@@ -1,14 +1,13 @@
 package io.rtmalloc.spi;
 
-import io.rtmalloc.Allocator;
 import io.rtmalloc.Config;
 
-/** Makes allocators of one front end; found by {@link java.util.ServiceLoader}. */
+/** Makes front ends of one kind; found by {@link java.util.ServiceLoader} or the OSGi service registry. */
 public interface FrontEndProvider {
 
     /** The front end's name, as given to {@code RtMalloc.builder().frontEnd(name)}. */
     String name();
 
-    /** A new allocator of this front end over {@code central}. */
-    Allocator create(Config config, CentralCache central);
+    /** A new front end over {@code central}, for one allocator. */
+    FrontEnd create(Config config, CentralCache central);
 }

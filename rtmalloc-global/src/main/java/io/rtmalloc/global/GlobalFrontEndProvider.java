@@ -1,6 +1,6 @@
 package io.rtmalloc.global;
 
-import io.rtmalloc.Allocator;
+import io.rtmalloc.spi.FrontEnd;
 import io.rtmalloc.Config;
 import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.FrontEndProvider;
@@ -14,11 +14,11 @@ public final class GlobalFrontEndProvider implements FrontEndProvider {
 
     @Override
     public String name() {
-        return GlobalAllocator.NAME;
+        return GlobalFrontEnd.NAME;
     }
 
     @Override
-    public Allocator create(Config config, CentralCache central) {
-        return new GlobalAllocator(config, central);
+    public FrontEnd create(Config config, CentralCache central) {
+        return new GlobalFrontEnd(central);
     }
 }

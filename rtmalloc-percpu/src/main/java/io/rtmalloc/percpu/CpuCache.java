@@ -6,7 +6,7 @@ import io.rtmalloc.spi.NativeMemory;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
-import static io.rtmalloc.spi.FrontEndSupport.STATS;
+import static io.rtmalloc.spi.Switches.STATS;
 
 /** Padding before the owner word, so that no two CPUs' owner words share a cache line. */
 abstract class CpuCachePadBefore {

@@ -1,6 +1,6 @@
 package io.rtmalloc.percpu;
 
-import io.rtmalloc.Allocator;
+import io.rtmalloc.spi.FrontEnd;
 import io.rtmalloc.Config;
 import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.FrontEndProvider;
@@ -14,11 +14,11 @@ public final class PerCpuFrontEndProvider implements FrontEndProvider {
 
     @Override
     public String name() {
-        return PerCpuAllocator.NAME;
+        return PerCpuFrontEnd.NAME;
     }
 
     @Override
-    public Allocator create(Config config, CentralCache central) {
-        return new PerCpuAllocator(config, central);
+    public FrontEnd create(Config config, CentralCache central) {
+        return new PerCpuFrontEnd(config, central);
     }
 }

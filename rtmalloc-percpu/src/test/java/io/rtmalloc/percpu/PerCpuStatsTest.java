@@ -24,7 +24,7 @@ class PerCpuStatsTest {
 
     @Test
     void counters_countHitsMissesRefillsFlushes_andReportCpuCacheBytes() {
-        PerCpuAllocator a = PerCpuTest.allocator();
+        PerCpuStack a = PerCpuTest.allocator();
         int cl = a.config().sizeClasses().classOf(64);
         List<Long> held = new ArrayList<>();
         for (int i = 0; i < 3000; i++) {

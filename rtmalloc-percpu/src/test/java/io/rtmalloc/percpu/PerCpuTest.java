@@ -24,30 +24,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PerCpuTest {
 
-    static PerCpuAllocator allocator(Config config) {
-        var heap = Providers.pageHeap().create(config);
-        var central = Providers.centralCache().create(config, heap);
-        return new PerCpuAllocator(config, central);
+    static PerCpuStack allocator(Config config) {
+        return new PerCpuStack(config);
     }
 
-    static PerCpuAllocator allocator() {
+    static PerCpuStack allocator() {
         return allocator(Config.defaults());
     }
 
-    static void assertBalanced(PerCpuAllocator a) {
+    static void assertBalanced(PerCpuStack a) {
         a.checkInvariants();
         AllocatorStats st = a.stats();
         assertEquals(0, st.bytesInUse(), () -> "bytes still in use:\n" + st);
     }
 
     /** The bound the issue states: CPU caches x per-CPU budget. */
-    static long bound(PerCpuAllocator a) {
-        return (long) PerCpuAllocator.possibleCpus() * a.config().perCpuCacheSize();
+    static long bound(PerCpuStack a) {
+        return (long) PerCpuFrontEnd.possibleCpus() * a.config().perCpuCacheSize();
     }
 
     @Test
     void currentCpu_isAValidCpuNumber_fromTheCheapestSourceHere() {
-        int cpus = PerCpuAllocator.possibleCpus();
+        int cpus = PerCpuFrontEnd.possibleCpus();
         for (int i = 0; i < 1000; i++) {
             int cpu = CurrentCpu.get();
             assertTrue(cpu >= 0, "cpu " + cpu);
@@ -73,7 +71,7 @@ class PerCpuTest {
         for (long budget : new long[] {Config.DEFAULT_PER_CPU_CACHE_SIZE, 64 * 1024, 8 * 1024 * 1024}) {
             Config c = Config.defaults().toBuilder().perCpuCacheSize(budget).build();
             SizeClasses classes = c.sizeClasses();
-            int[] cap = PerCpuAllocator.capacities(c, classes);
+            int[] cap = PerCpuFrontEnd.capacities(c, classes);
             long bytes = 0;
             for (int cl = 1; cl <= classes.count(); cl++) {
                 assertTrue(cap[cl] >= 0 && cap[cl] <= c.maxFreeListLength());
@@ -86,7 +84,7 @@ class PerCpuTest {
 
     @Test
     void singleThread_reusesItsCpusBlocks() {
-        PerCpuAllocator a = allocator();
+        PerCpuStack a = allocator();
         long p = a.malloc(64);
         a.free(p);
         // Unless the thread migrated in between, the block comes straight back.
@@ -107,7 +105,7 @@ class PerCpuTest {
 
     @Test
     void uncachedClass_goesToTheTransferCache() {
-        PerCpuAllocator a = allocator();
+        PerCpuStack a = allocator();
         SizeClasses classes = a.config().sizeClasses();
         int largest = classes.count();
         assertEquals(0, a.capacity(largest), "a 256 KiB block is larger than a class's share");
@@ -120,7 +118,7 @@ class PerCpuTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void thousandPlatformThreads_keepCachesBounded_andGiveEveryBlockBack() throws Exception {
-        PerCpuAllocator a = allocator();
+        PerCpuStack a = allocator();
         int threads = 1000;
         CountDownLatch start = new CountDownLatch(1);
         AtomicLong failures = new AtomicLong();
@@ -182,7 +180,7 @@ class PerCpuTest {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void hundredThousandVirtualThreads_keepCachesBounded_andGiveEveryBlockBack() throws Exception {
-        PerCpuAllocator a = allocator();
+        PerCpuStack a = allocator();
         AtomicLong failures = new AtomicLong();
         ConcurrentLinkedQueue<Long> handoff = new ConcurrentLinkedQueue<>();
         AtomicBoolean done = new AtomicBoolean();
@@ -234,7 +232,7 @@ class PerCpuTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void drainFromAnotherThread_whileAllocating_isSafe() throws Exception {
-        PerCpuAllocator a = allocator();
+        PerCpuStack a = allocator();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong failures = new AtomicLong();
         List<Thread> workers = new ArrayList<>();

@@ -2,7 +2,6 @@ package io.rtmalloc.tests;
 
 import io.rtmalloc.Allocator;
 import io.rtmalloc.RtMalloc;
-import io.rtmalloc.spi.FrontEndSupport;
 import io.rtmalloc.spi.NativeMemory;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,7 +28,7 @@ class AllocatorErrorsTest extends FrontEndSuite {
         NativeMemory.putLong(p + 40, 99);
         assertEquals(99, NativeMemory.getLong(p + 40));
         a.free(p);
-        ((FrontEndSupport) a).checkInvariants();
+        a.checkInvariants();
         return e;
     }
 
@@ -130,13 +129,44 @@ class AllocatorErrorsTest extends FrontEndSuite {
 
     @ParameterizedTest
     @MethodSource("frontEnds")
-    void sizedFree_withTheWrongClass_isIllegalArgument(String fe) {
+    void sizedFree_aboveTheUsableSize_isIllegalArgument(String fe) {
         Allocator a = make(fe);
         long p = a.malloc(64);
+        rejects(a, IllegalArgumentException.class, () -> a.free(p, 65));
         rejects(a, IllegalArgumentException.class, () -> a.free(p, 4000));
-        rejects(a, IllegalArgumentException.class, () -> a.free(p, 8));
         rejects(a, IllegalArgumentException.class, () -> a.free(p, 1 << 20));
+        rejects(a, IllegalArgumentException.class, () -> a.free(p, -1));
+        long big = a.malloc(300_000);
+        long usable = a.usableSize(big);
+        rejects(a, IllegalArgumentException.class, () -> a.free(big, usable + 1));
+        a.free(big, usable);
         a.free(p, 64);
+        assertBalanced(a);
+    }
+
+    @ParameterizedTest
+    @MethodSource("frontEnds")
+    void sizedFree_acceptsEverySizeFromTheRequestedOneToTheUsableOne_alignedBlocksToo(String fe) {
+        Allocator a = make(fe);
+        long[][] cases = {{8, 142}, {64, 142}, {16, 20}, {256, 1000}, {4096, 100}, {16384, 5000}, {8, 0}};
+        for (long[] c : cases) {
+            long alignment = c[0];
+            long size = c[1];
+            long usable = -1;
+            for (long s = size; s <= Math.max(size, 1) * 2; s += Math.max(1, size / 64)) {
+                long p = a.alignedAlloc(alignment, size);
+                assertEquals(0, p % alignment);
+                usable = a.usableSize(p);
+                long tooBig = s;
+                if (s > usable) {
+                    rejects(a, IllegalArgumentException.class, () -> a.free(p, tooBig));
+                    a.free(p, usable);
+                    break;
+                }
+                a.free(p, s);
+            }
+            assertTrue(usable >= size);
+        }
         assertBalanced(a);
     }
 

@@ -1,7 +1,6 @@
 package io.rtmalloc.tests;
 
 import io.rtmalloc.Allocator;
-import io.rtmalloc.spi.FrontEndSupport;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,7 +35,7 @@ class CheckedModeTest extends FrontEndSuite {
         assertThrows(IllegalArgumentException.class, () -> a.free(p + 24, 56));
         a.free(p, 64);
         a.flushThreadCache();
-        ((FrontEndSupport) a).checkInvariants();
+        a.checkInvariants();
         assertBalanced(a);
     }
 }

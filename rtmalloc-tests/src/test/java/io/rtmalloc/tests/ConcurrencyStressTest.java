@@ -1,7 +1,6 @@
 package io.rtmalloc.tests;
 
 import io.rtmalloc.Allocator;
-import io.rtmalloc.spi.FrontEndSupport;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -101,7 +100,7 @@ class ConcurrencyStressTest extends FrontEndSuite {
             check(b);
             a.free(b.address());
         }
-        ((FrontEndSupport) a).checkInvariants();
+        a.checkInvariants();
         assertBalanced(a);
     }
 

@@ -3,52 +3,75 @@ package io.rtmalloc.threadcache;
 import io.rtmalloc.Config;
 import io.rtmalloc.SizeClasses;
 import io.rtmalloc.spi.CentralCache;
+import io.rtmalloc.spi.FrontEnd;
 import io.rtmalloc.spi.NativeMemory;
-
-import static io.rtmalloc.spi.FrontEndSupport.STATS;
 
 import java.lang.ref.WeakReference;
 import java.util.Arrays;
 
+import static io.rtmalloc.spi.Switches.STATS;
+
 /**
  * One thread's cache: for each size class an intrusive free list of blocks
- * (the next pointer in each free block's first word), with tcmalloc's adaptive
- * length limits.
+ * (the next pointer in each free block's first word), with tcmalloc's
+ * adaptive length limits.
  *
  * <pre>
- *   heads[cl] -> block -> block -> ... -> block -> 0      lengths[cl] blocks
+ *   heads[cl] -> block -> block -> ... -> block -> 0      lengths[cl] &lt;= maxLengths[cl] blocks
  * </pre>
  *
- * <p>SYNCHRONIZATION: every field but {@link #maxSize} belongs to the owner
- * thread, which alone touches it, without locks or atomics. After the owner
- * has died (seen through {@link Thread#isAlive()}, which happens-after its last
- * action, or through the cache becoming unreachable) the
- * {@link ThreadCacheBudget} may flush it under its lock. {@link #maxSize} is
- * written under the budget's lock, by the owner or by a thread stealing from
- * it, and read by the owner without a lock (a volatile read: a plain load on
- * x86). When the allocator closes, the closing thread empties the cache
- * ({@link #forget()}); the owner's later calls happen after the close, as
+ * <h2>The fast path and the byte budget</h2>
+ * A pop touches {@code heads}, {@code lengths} and {@code lowWater}; a push
+ * touches {@code heads}, {@code lengths} and {@code maxLengths}. Neither counts
+ * bytes nor reads the cache's share of the budget ({@link #maxSize}, volatile):
+ * the byte budget is kept through the length limits instead. {@link #capacity}
+ * is {@code sum(maxLengths[cl] * size[cl])}, and since no list is ever longer
+ * than its limit after a call returns, the cache never holds more than
+ * {@code capacity} bytes. Only the slow paths ({@link #refill}, a push past a
+ * limit in {@link #overflow}) change limits, and they raise one only when
+ * {@code capacity} stays within {@code maxSize}, first asking the budget for a
+ * larger share and then scavenging idle lists. The one overshoot: a thread
+ * stealing from this cache lowers {@code maxSize} at once, and this cache
+ * brings {@code capacity} back under it at its owner's next slow path; until
+ * then it may hold up to the stolen amount ({@code steal_amount} per steal)
+ * over its share. Limits start at 0: a class this thread never allocated
+ * holds no share of the budget.
+ *
+ * <p>SYNCHRONIZATION: every field but {@link #maxSize} and {@link #retired}
+ * belongs to the owner thread, which alone touches it, without locks or
+ * atomics. After the owner has died (seen through {@link Thread#isAlive()},
+ * which happens-after its last action, or through its handle becoming
+ * unreachable) the {@link ThreadCacheBudget} may flush it under its lock.
+ * {@link #maxSize} is written under the budget's lock, by the owner or by a
+ * thread stealing from it, and read by the owner's slow paths. When the
+ * allocator closes, the closing thread empties the cache ({@link #forget()});
+ * the owner's later calls happen after the close, as
  * {@code Allocator.close()} requires.
  *
- * <p>INVARIANTS (while the owner is alive): {@code lengths[cl]} is the length
- * of the list at {@code heads[cl]}; {@code size} is the sum over classes of
- * {@code lengths[cl] * classSize[cl]}; {@code lowWater[cl] <= lengths[cl]};
- * {@code 1 <= maxLengths[cl] <= max(maxFreeListLength, batch)}.
+ * <p>INVARIANTS (while the owner is alive, between its calls):
+ * {@code lengths[cl]} is the length of the list at {@code heads[cl]};
+ * {@code 0 <= lowWater[cl] <= lengths[cl] <= maxLengths[cl]
+ * <= max(maxFreeListLength, batch[cl])};
+ * {@code capacity == sum(maxLengths[cl] * size[cl])}.
  */
-final class ThreadCache {
+final class ThreadCache implements FrontEnd.Cache {
 
     // Hot fields, read on every call.
     final long[] heads;
     final int[] lengths;
-    private final int[] classSize;
-    /** Bytes held in all lists. */
-    long size;
+    private final int[] lowWater;
+    private final int[] maxLengths;
+
+    /** The owner's thread id: the slot table's owner check. */
+    final long ownerId;
+
+    /** Bytes the lists may hold at their current limits: {@code sum(maxLengths[cl] * size[cl])}. */
+    private long capacity;
     /** The share of the budget this cache may hold; see the class comment. */
     volatile long maxSize;
 
     // Slow-path state.
-    private final int[] maxLengths;
-    private final int[] lowWater;
+    private final int[] classSize;
     private final int[] overages;
     private final int[] batch;
     private final int maxFreeListLength;
@@ -59,34 +82,35 @@ final class ThreadCache {
     final long[] counters;
 
     final WeakReference<Thread> owner;
-    /** Set once the cache has been given back (owner dead); guarded by the budget's lock. */
-    boolean retired;
+    /** Set once the cache has been given back (owner dead, or allocator closed); guarded by the budget's lock. */
+    volatile boolean retired;
 
-    ThreadCache(Config config, CentralCache central, ThreadCacheBudget budget, Thread owner, boolean stats) {
+    ThreadCache(Config config, CentralCache central, ThreadCacheBudget budget, Thread owner) {
         SizeClasses classes = central.sizeClasses();
         int n = classes.count() + 1;
         this.heads = new long[n];
         this.lengths = new int[n];
-        this.classSize = new int[n];
-        this.maxLengths = new int[n];
         this.lowWater = new int[n];
+        this.maxLengths = new int[n];
+        this.classSize = new int[n];
         this.overages = new int[n];
         this.batch = new int[n];
         for (int cl = 1; cl < n; cl++) {
             classSize[cl] = classes.size(cl);
             batch[cl] = classes.batchSize(cl);
-            maxLengths[cl] = 1;
         }
         this.maxFreeListLength = config.maxFreeListLength();
         this.maxOverages = config.maxOverages();
         this.central = central;
         this.budget = budget;
-        this.counters = stats ? new long[n * 4] : null;
+        this.counters = STATS ? new long[n * FrontEnd.COUNTERS] : null;
         this.owner = new WeakReference<>(owner);
+        this.ownerId = owner.threadId();
     }
 
     /** Pops a block of class {@code cl}, refilling the list when it is empty. */
-    long allocate(int cl) {
+    @Override
+    public long allocate(int cl) {
         long head = heads[cl];
         if (head != 0) {
             heads[cl] = NativeMemory.getLong(head);
@@ -94,93 +118,144 @@ final class ThreadCache {
             if (len < lowWater[cl]) {
                 lowWater[cl] = len;
             }
-            size -= classSize[cl];
-            if (STATS && counters != null) { // STATS is static final: off, the JIT drops the block
-                counters[cl << 2]++;
+            if (STATS) { // static final: off, the JIT drops the block
+                counters[cl * FrontEnd.COUNTERS + FrontEnd.HITS]++;
             }
             return head;
         }
         return refill(cl);
     }
 
-    /** Pushes a block of class {@code cl}, trimming the list or the cache when over their limits. */
-    void free(int cl, long block) {
+    /** Pushes a block of class {@code cl}; past the list's limit, {@link #overflow} gives a batch back. */
+    @Override
+    public void free(int cl, long block) {
         NativeMemory.putLong(block, heads[cl]);
         heads[cl] = block;
-        int len = ++lengths[cl];
-        size += classSize[cl];
-        if (len > maxLengths[cl]) {
-            listTooLong(cl);
-        } else if (size > maxSize) {
-            scavenge();
+        if (++lengths[cl] > maxLengths[cl]) {
+            overflow(cl);
         }
     }
 
     /**
-     * The list of {@code cl} is empty: fetch up to a batch from the transfer
-     * cache and let the list's limit grow (slow start: by one up to a batch,
-     * then by a batch up to {@code max_free_list_length}).
+     * The list of {@code cl} is empty: let its limit grow (slow start: by one
+     * up to a batch, then by a batch up to {@code max_free_list_length}) as
+     * far as the budget allows, fetch up to a batch (at most the limit, at
+     * least one block) and return one.
      */
     private long refill(int cl) {
         int b = batch[cl];
         int max = maxLengths[cl];
-        int n = Math.min(max, b);
-        long head = central.removeRange(cl, n);
-        if (max < b) {
-            maxLengths[cl] = max + 1;
-        } else {
-            int grown = Math.min(max + b, Math.max(maxFreeListLength, b));
-            maxLengths[cl] = Math.max(b, grown - grown % b);
-        }
+        growLimit(cl, max < b ? max + 1 : Math.min(max + b, Math.max(maxFreeListLength, b)));
+        int n = Math.max(1, Math.min(maxLengths[cl], b)); // keeps n - 1 <= the limit
         overages[cl] = 0; // a miss ends a run of overflows
+        long head = central.removeRange(cl, n);
         heads[cl] = NativeMemory.getLong(head);
         lengths[cl] = n - 1;
-        size += (long) (n - 1) * classSize[cl];
-        if (STATS && counters != null) {
-            counters[(cl << 2) + 1]++;
-            counters[(cl << 2) + 2]++;
+        lowWater[cl] = 0;
+        if (STATS) {
+            counters[cl * FrontEnd.COUNTERS + FrontEnd.MISSES]++;
+            counters[cl * FrontEnd.COUNTERS + FrontEnd.REFILLS]++;
         }
         return head;
     }
 
     /**
-     * The list of {@code cl} grew past its limit: give a batch back; grow the
-     * limit while it is under a batch, and shrink it by a batch after
-     * {@code max_overages} overflows in a row.
+     * A push made the list of {@code cl} longer than its limit: give a batch
+     * back (or the whole list when shorter); grow the limit while it is under
+     * a batch, and shrink it by a batch after {@code max_overages} overflows
+     * in a row.
      */
-    private void listTooLong(int cl) {
+    private void overflow(int cl) {
         int b = batch[cl];
         release(cl, Math.min(b, lengths[cl]));
         int max = maxLengths[cl];
         if (max < b) {
-            maxLengths[cl] = max + 1;
+            growLimit(cl, max + 1);
         } else if (max > b && ++overages[cl] >= maxOverages) {
-            maxLengths[cl] = max - b;
+            setLimit(cl, max - b);
             overages[cl] = 0;
-        }
-        if (size > maxSize) {
-            scavenge();
+        } else if (capacity > maxSize) {
+            shrinkToShare(cl);
         }
     }
 
     /**
-     * The cache is over its share: give back half of each list's low-water mark
-     * (blocks that sat unused since the last scavenge), then ask the budget for
-     * a larger share.
+     * Raises the limit of {@code cl} towards {@code wanted} as far as the
+     * cache's share allows: when the capacity would go over it, asks the
+     * budget for more, then scavenges the other lists; grows only by what
+     * then fits. Also brings an overshoot left by a steal back under the share.
      */
-    void scavenge() {
+    private void growLimit(int cl, int wanted) {
+        int max = maxLengths[cl];
+        long need = (long) (wanted - max) * classSize[cl];
+        if (capacity + need > maxSize) {
+            budget.grow(this);
+            if (capacity + need > maxSize) {
+                scavenge(cl);
+            }
+            long room = maxSize - capacity;
+            if (room < need) {
+                wanted = max + (int) Math.max(0, room / classSize[cl]);
+            }
+        }
+        if (wanted > max) {
+            setLimit(cl, wanted);
+        }
+        if (capacity > maxSize) {
+            shrinkToShare(cl);
+        }
+    }
+
+    /** Sets the limit of {@code cl}, giving back what the list holds beyond it, and keeps {@link #capacity}. */
+    private void setLimit(int cl, int max) {
+        capacity += (long) (max - maxLengths[cl]) * classSize[cl];
+        maxLengths[cl] = max;
+        if (lengths[cl] > max) {
+            release(cl, lengths[cl] - max);
+        }
+    }
+
+    /**
+     * The cache is short of room: as tcmalloc does, give back half of each
+     * other list's low-water mark (blocks that sat unused since the last
+     * scavenge) and cut its limit by a batch, never under its length; also cut
+     * by a batch the limits of empty lists, which hold room but no blocks (an
+     * active one grows back at its next refill).
+     */
+    void scavenge(int except) {
         for (int cl = 1; cl < heads.length; cl++) {
+            if (cl == except) {
+                continue;
+            }
             int low = lowWater[cl];
             if (low > 0) {
                 release(cl, low > 1 ? low >>> 1 : 1);
-                int b = batch[cl];
-                if (maxLengths[cl] > b) {
-                    maxLengths[cl] = Math.max(maxLengths[cl] - b, b);
-                }
+            }
+            int max = maxLengths[cl];
+            if (max > 0 && (low > 0 || lengths[cl] == 0)) {
+                setLimit(cl, Math.max(lengths[cl], max - Math.min(batch[cl], max)));
             }
             lowWater[cl] = lengths[cl];
         }
-        budget.grow(this);
+    }
+
+    /** The share shrank under the capacity (a steal): cut limits, largest bytes first, until it fits. */
+    private void shrinkToShare(int keep) {
+        long share = maxSize;
+        for (int cl = heads.length - 1; cl >= 1 && capacity > share; cl--) {
+            int max = maxLengths[cl];
+            if (max == 0 || cl == keep) {
+                continue;
+            }
+            long over = capacity - share;
+            int cut = (int) Math.min(max, (over + classSize[cl] - 1) / classSize[cl]);
+            setLimit(cl, max - cut);
+        }
+        if (capacity > share && maxLengths[keep] > 0) {
+            long over = capacity - share;
+            int cut = (int) Math.min(maxLengths[keep], (over + classSize[keep] - 1) / classSize[keep]);
+            setLimit(keep, maxLengths[keep] - cut);
+        }
     }
 
     /** Gives the first {@code n} blocks of list {@code cl} to the transfer cache as one chain. */
@@ -198,9 +273,8 @@ final class ThreadCache {
         if (len < lowWater[cl]) {
             lowWater[cl] = len;
         }
-        size -= (long) n * classSize[cl];
-        if (STATS && counters != null) {
-            counters[(cl << 2) + 3]++;
+        if (STATS) {
+            counters[cl * FrontEnd.COUNTERS + FrontEnd.FLUSHES]++;
         }
         central.insertRange(cl, head, n);
     }
@@ -222,7 +296,20 @@ final class ThreadCache {
         Arrays.fill(heads, 0);
         Arrays.fill(lengths, 0);
         Arrays.fill(lowWater, 0);
-        size = 0;
+    }
+
+    /** The bytes the lists hold (exact for the owner; a racy snapshot for other threads). */
+    long bytes() {
+        long sum = 0;
+        for (int cl = 1; cl < heads.length; cl++) {
+            sum += (long) lengths[cl] * classSize[cl];
+        }
+        return sum;
+    }
+
+    /** The bytes the lists may hold at their current limits. */
+    long capacity() {
+        return capacity;
     }
 
     int maxLength(int cl) {
@@ -231,7 +318,7 @@ final class ThreadCache {
 
     /** Checks the invariants of the lists; the caller is the owner or the owner is dead. */
     void checkInvariants() {
-        long bytes = 0;
+        long cap = 0;
         for (int cl = 1; cl < heads.length; cl++) {
             int len = 0;
             for (long b = heads[cl]; b != 0; b = NativeMemory.getLong(b)) {
@@ -242,13 +329,15 @@ final class ThreadCache {
             if (len != lengths[cl]) {
                 throw new IllegalStateException("list " + cl + " has " + len + " blocks, counted " + lengths[cl]);
             }
-            if (lowWater[cl] > len || maxLengths[cl] < 1) {
-                throw new IllegalStateException("list " + cl + ": low water " + lowWater[cl] + ", max " + maxLengths[cl]);
+            if (lowWater[cl] < 0 || lowWater[cl] > len || len > maxLengths[cl]
+                    || maxLengths[cl] > Math.max(maxFreeListLength, batch[cl])) {
+                throw new IllegalStateException("list " + cl + ": low water " + lowWater[cl] + ", length " + len
+                        + ", limit " + maxLengths[cl]);
             }
-            bytes += (long) len * classSize[cl];
+            cap += (long) maxLengths[cl] * classSize[cl];
         }
-        if (bytes != size) {
-            throw new IllegalStateException("cache holds " + bytes + " bytes, counted " + size);
+        if (cap != capacity) {
+            throw new IllegalStateException("limits allow " + cap + " bytes, counted " + capacity);
         }
     }
 }

@@ -4,6 +4,7 @@ import io.rtmalloc.Config;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The process-wide budget of one allocator's thread caches, as in tcmalloc:
@@ -35,8 +36,11 @@ final class ThreadCacheBudget {
     private int nextVictim;
     private long retired;
     private boolean closed;
+    /** Told of every cache retired (the front end empties its slot). */
+    private final Consumer<ThreadCache> onRetire;
 
-    ThreadCacheBudget(Config config) {
+    ThreadCacheBudget(Config config, Consumer<ThreadCache> onRetire) {
+        this.onRetire = onRetire;
         this.budget = config.threadCacheSize();
         this.min = config.minPerThreadCache();
         this.steal = config.stealAmount();
@@ -100,6 +104,7 @@ final class ThreadCacheBudget {
             return;
         }
         cache.retired = true;
+        onRetire.accept(cache);
         cache.flushAll();
         unclaimed += cache.maxSize;
         caches.remove(cache);
@@ -115,6 +120,7 @@ final class ThreadCacheBudget {
         closed = true;
         for (ThreadCache c : caches) {
             c.retired = true;
+            onRetire.accept(c);
             c.forget();
         }
         caches.clear();
@@ -178,7 +184,7 @@ final class ThreadCacheBudget {
     synchronized long held() {
         long sum = 0;
         for (ThreadCache c : caches) {
-            sum += c.size;
+            sum += c.bytes();
         }
         return sum;
     }

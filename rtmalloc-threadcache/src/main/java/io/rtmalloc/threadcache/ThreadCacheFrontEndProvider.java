@@ -1,6 +1,6 @@
 package io.rtmalloc.threadcache;
 
-import io.rtmalloc.Allocator;
+import io.rtmalloc.spi.FrontEnd;
 import io.rtmalloc.Config;
 import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.FrontEndProvider;
@@ -14,11 +14,11 @@ public final class ThreadCacheFrontEndProvider implements FrontEndProvider {
 
     @Override
     public String name() {
-        return ThreadCacheAllocator.NAME;
+        return ThreadCacheFrontEnd.NAME;
     }
 
     @Override
-    public Allocator create(Config config, CentralCache central) {
-        return new ThreadCacheAllocator(config, central);
+    public FrontEnd create(Config config, CentralCache central) {
+        return new ThreadCacheFrontEnd(config, central);
     }
 }

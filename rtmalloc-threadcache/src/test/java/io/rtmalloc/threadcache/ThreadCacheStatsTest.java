@@ -24,7 +24,7 @@ class ThreadCacheStatsTest {
 
     @Test
     void counters_countHitsMissesRefillsAndFlushes() {
-        ThreadCacheAllocator a = ThreadCacheTest.allocator();
+        ThreadCacheStack a = ThreadCacheTest.allocator();
         int cl = a.config().sizeClasses().classOf(64);
         List<Long> held = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {

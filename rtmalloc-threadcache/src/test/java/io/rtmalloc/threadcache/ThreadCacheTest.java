@@ -28,17 +28,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ThreadCacheTest {
 
-    static ThreadCacheAllocator allocator(Config config) {
-        var heap = Providers.pageHeap().create(config);
-        var central = Providers.centralCache().create(config, heap);
-        return new ThreadCacheAllocator(config, central);
+    static ThreadCacheStack allocator(Config config) {
+        return new ThreadCacheStack(config);
     }
 
-    static ThreadCacheAllocator allocator() {
+    static ThreadCacheStack allocator() {
         return allocator(Config.defaults());
     }
 
-    static void assertBalanced(ThreadCacheAllocator a) {
+    static void assertBalanced(ThreadCacheStack a) {
         a.flushThreadCache();
         a.checkInvariants();
         AllocatorStats st = a.stats();
@@ -47,20 +45,20 @@ class ThreadCacheTest {
 
     @Test
     void maxLength_growsByOneToABatch_thenByBatches() {
-        ThreadCacheAllocator a = allocator();
+        ThreadCacheStack a = allocator();
         SizeClasses classes = a.config().sizeClasses();
         int cl = classes.classOf(64);
         int batch = classes.batchSize(cl);
         ThreadCache c = a.cache();
-        assertEquals(1, c.maxLength(cl));
+        assertEquals(0, c.maxLength(cl), "a class never used holds no share of the budget");
         List<Long> held = new ArrayList<>();
         // Every miss (the list empty) lets the limit grow: by one while under a batch.
-        for (int miss = 1; miss < batch; miss++) {
+        for (int miss = 1; miss <= batch; miss++) {
             while (c.lengths[cl] > 0) {
                 held.add(a.malloc(64));
             }
             held.add(a.malloc(64));
-            assertEquals(1 + miss, c.maxLength(cl), "after miss " + miss);
+            assertEquals(miss, c.maxLength(cl), "after miss " + miss);
         }
         // Then by a batch at a time.
         for (int step = 1; step <= 3; step++) {
@@ -82,7 +80,7 @@ class ThreadCacheTest {
                 thread_cache_size = 1073741824
                 min_per_thread_cache = 536870912
                 """ + "\n" + classesOf(Config.defaults()), "<test>");
-        ThreadCacheAllocator a = allocator(big);
+        ThreadCacheStack a = allocator(big);
         SizeClasses classes = big.sizeClasses();
         int cl = classes.classOf(256);
         int batch = classes.batchSize(cl);
@@ -105,15 +103,16 @@ class ThreadCacheTest {
                 assertEquals(overflows < overages ? cap : cap - batch, c.maxLength(cl), "after overflow " + overflows);
             }
         }
-        // Each overflow came at cap + 1 blocks and gave a batch back.
-        assertEquals(cap + 1 - batch, c.lengths[cl]);
+        // Each overflow came at cap + 1 blocks and gave a batch back; the last one also cut
+        // the list to its new limit.
+        assertEquals(cap - batch, c.lengths[cl]);
         held.forEach(a::free);
         assertBalanced(a);
     }
 
     @Test
     void refillsAndFlushes_moveBatches_throughTheTransferCache() {
-        ThreadCacheAllocator a = allocator();
+        ThreadCacheStack a = allocator();
         SizeClasses classes = a.config().sizeClasses();
         int cl = classes.classOf(1024);
         List<Long> held = new ArrayList<>();
@@ -139,7 +138,7 @@ class ThreadCacheTest {
                 min_per_thread_cache = 131072
                 steal_amount = 65536
                 """, "<test>");
-        ThreadCacheAllocator a = allocator(small);
+        ThreadCacheStack a = allocator(small);
         ThreadCache c = a.cache();
         Random rnd = new Random(1);
         ArrayDeque<Long> held = new ArrayDeque<>();
@@ -154,7 +153,7 @@ class ThreadCacheTest {
             }
             while (!held.isEmpty()) {
                 a.free(held.poll());
-                assertTrue(c.size <= c.maxSize + slack, "held " + c.size + " over share " + c.maxSize);
+                assertTrue(c.bytes() <= c.maxSize + slack, "held " + c.bytes() + " over share " + c.maxSize);
             }
         }
         assertTrue(c.maxSize <= small.threadCacheSize());
@@ -171,7 +170,7 @@ class ThreadCacheTest {
                 min_per_thread_cache = 65536
                 steal_amount = 16384
                 """ + "\n" + classesOf(Config.defaults()), "<test>");
-        ThreadCacheAllocator a = allocator(config);
+        ThreadCacheStack a = allocator(config);
         SizeClasses classes = config.sizeClasses();
         long slackPerThread = 0;
         for (int cl = 1; cl <= classes.count(); cl++) {
@@ -236,7 +235,7 @@ class ThreadCacheTest {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void tenThousandThreads_thatEnd_giveTheirCachesBack() throws Exception {
-        ThreadCacheAllocator a = allocator();
+        ThreadCacheStack a = allocator();
         a.free(a.malloc(8)); // the test thread's own cache
         int total = 10_000;
         int parallel = 16;
@@ -284,7 +283,7 @@ class ThreadCacheTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void deadThreadsCache_isGivenBackByTheCleaner_withoutASweep() throws Exception {
-        ThreadCacheAllocator a = allocator();
+        ThreadCacheStack a = allocator();
         a.free(a.malloc(8));
         ThreadCacheBudget b = a.budget();
         Thread t = Thread.ofPlatform().start(() -> {
@@ -310,7 +309,7 @@ class ThreadCacheTest {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void hundredThousandVirtualThreads_ownNoCache_andGiveEveryBlockBack() throws Exception {
-        ThreadCacheAllocator a = allocator();
+        ThreadCacheStack a = allocator();
         ThreadCacheBudget b = a.budget();
         int before = b.liveCaches();
         AtomicLong failures = new AtomicLong();
@@ -350,7 +349,7 @@ class ThreadCacheTest {
 
     @Test
     void threadBound_sharesTheThreadsCache() {
-        ThreadCacheAllocator a = allocator();
+        ThreadCacheStack a = allocator();
         var bound = a.threadBound();
         long p = bound.malloc(100);
         ThreadCache c = a.cache();
@@ -367,7 +366,7 @@ class ThreadCacheTest {
 
     @Test
     void close_emptiesEveryThreadsCacheWithoutTouchingIt_andLaterCallsThrow() throws Exception {
-        ThreadCacheAllocator a = allocator();
+        ThreadCacheStack a = allocator();
         ExecutorService worker = Executors.newSingleThreadExecutor();
         try {
             // The worker fills its cache and keeps a bound view and one live block.
@@ -383,7 +382,7 @@ class ThreadCacheTest {
             ThreadCache workerCache = (ThreadCache) state[0];
             Allocator view = (Allocator) state[1];
             long kept = (Long) state[2];
-            assertTrue(workerCache.size > 0, "the worker's cache holds blocks");
+            assertTrue(workerCache.bytes() > 0, "the worker's cache holds blocks");
             long mine = a.malloc(64);
             a.free(mine); // and so does this thread's
 
@@ -392,7 +391,7 @@ class ThreadCacheTest {
             assertEquals(0, a.budget().liveCaches());
             for (ThreadCache c : List.of(workerCache, a.cache())) {
                 assertTrue(c.retired);
-                assertEquals(0, c.size);
+                assertEquals(0, c.bytes());
                 for (int cl = 1; cl < c.heads.length; cl++) {
                     assertEquals(0, c.heads[cl]);
                     assertEquals(0, c.lengths[cl]);

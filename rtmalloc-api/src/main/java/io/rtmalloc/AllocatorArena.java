@@ -1,6 +1,4 @@
-package io.rtmalloc.spi;
-
-import io.rtmalloc.Allocator;
+package io.rtmalloc;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -14,15 +12,15 @@ import java.lang.foreign.MemorySegment;
 final class AllocatorArena implements Arena {
 
     private final Arena session = Arena.ofConfined();
-    private final FrontEndSupport allocator;
+    private final RtAllocator allocator;
 
-    AllocatorArena(FrontEndSupport allocator) {
+    AllocatorArena(RtAllocator allocator) {
         this.allocator = allocator;
     }
 
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
-        FrontEndSupport.checkSegmentArguments(byteSize, byteAlignment);
+        RtAllocator.checkSegmentArguments(byteSize, byteAlignment);
         if (!session.scope().isAlive()) {
             throw new IllegalStateException("Already closed");
         }

@@ -1,24 +1,26 @@
-package io.rtmalloc.spi;
+package io.rtmalloc;
 
-import io.rtmalloc.Allocator;
-import io.rtmalloc.AllocatorStats;
-import io.rtmalloc.Config;
+import io.rtmalloc.spi.FrontEnd;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * {@link Allocator#threadBound()} for front ends without per-thread state: the
- * same allocator, with every call checked to come from the thread that made
- * the view. Front ends with thread caches return a faster view of their own.
+ * {@link Allocator#threadBound()}, for every front end: the allocator's calls
+ * with the owner thread's front-end cache held in hand, so that
+ * {@code malloc} and {@code free} skip the cache lookup. Every call but the
+ * read-only ones checks that it comes from the owner (one compare) and throws
+ * {@link WrongThreadException} otherwise.
  */
-final class ThreadBoundView implements Allocator {
+final class BoundAllocator implements Allocator {
 
-    private final Allocator parent;
+    private final RtAllocator parent;
+    private final FrontEnd.Cache cache;
     private final Thread owner = Thread.currentThread();
 
-    ThreadBoundView(Allocator parent) {
+    BoundAllocator(RtAllocator parent, FrontEnd.Cache cache) {
         this.parent = parent;
+        this.cache = cache;
     }
 
     private void check() {
@@ -27,23 +29,39 @@ final class ThreadBoundView implements Allocator {
         }
     }
 
-    @Override public long malloc(long size) { check(); return parent.malloc(size); }
+    @Override
+    public long malloc(long size) {
+        check();
+        return parent.malloc(size, cache);
+    }
+
+    @Override
+    public void free(long address) {
+        check();
+        parent.free(address, cache);
+    }
+
+    @Override
+    public void free(long address, long size) {
+        check();
+        parent.free(address, size, cache);
+    }
+
     @Override public long calloc(long count, long size) { check(); return parent.calloc(count, size); }
     @Override public long realloc(long address, long newSize) { check(); return parent.realloc(address, newSize); }
     @Override public long alignedAlloc(long alignment, long size) { check(); return parent.alignedAlloc(alignment, size); }
-    @Override public void free(long address) { check(); parent.free(address); }
-    @Override public void free(long address, long size) { check(); parent.free(address, size); }
     @Override public long usableSize(long address) { check(); return parent.usableSize(address); }
     @Override public MemorySegment allocate(long byteSize, long byteAlignment) { check(); return parent.allocate(byteSize, byteAlignment); }
     @Override public void free(MemorySegment segment) { check(); parent.free(segment); }
     @Override public Arena newArena() { check(); return parent.newArena(); }
     @Override public AllocatorStats stats() { return parent.stats(); }
-    @Override public long releaseFreeMemory() { return parent.releaseFreeMemory(); }
+    @Override public long releaseFreeMemory() { check(); return parent.releaseFreeMemory(); }
     @Override public void flushThreadCache() { check(); parent.flushThreadCache(); }
-    @Override public Allocator threadBound() { check(); return this; }
-    @Override public io.rtmalloc.AllocationHistogram histogram() { return parent.histogram(); }
+    @Override public Allocator threadBound() { check(); parent.ensureOpen(); return this; }
+    @Override public AllocationHistogram histogram() { return parent.histogram(); }
     @Override public String frontEnd() { return parent.frontEnd(); }
     @Override public Config config() { return parent.config(); }
+    @Override public void checkInvariants() { check(); parent.checkInvariants(); }
 
     /** A view does not own the allocator's memory. */
     @Override

@@ -3,7 +3,7 @@ package io.rtmalloc.percpu;
 import io.rtmalloc.Config;
 import io.rtmalloc.SizeClasses;
 import io.rtmalloc.spi.CentralCache;
-import io.rtmalloc.spi.FrontEndSupport;
+import io.rtmalloc.spi.FrontEnd;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+
+import static io.rtmalloc.spi.Switches.STATS;
 
 /**
  * The per-CPU front end: small blocks come from and go to the cache of the
@@ -26,10 +28,13 @@ import java.util.concurrent.atomic.LongAdder;
  * owner word, a pop or push, a release store. A lost CAS goes to the transfer
  * cache rather than spinning.
  */
-final class PerCpuAllocator extends FrontEndSupport {
+final class PerCpuFrontEnd implements FrontEnd, FrontEnd.Cache {
 
     static final String NAME = "percpu";
 
+    private final Config config;
+    private final CentralCache central;
+    private final SizeClasses classes;
     private final CpuCache[] caches;
     private final int mask;
     /** Blocks each CPU may hold per class; 0 means the class bypasses the CPU caches. */
@@ -37,8 +42,10 @@ final class PerCpuAllocator extends FrontEndSupport {
     private final int[] batch;
     private final LongAdder lostRaces = new LongAdder();
 
-    PerCpuAllocator(Config config, CentralCache central) {
-        super(NAME, config, central);
+    PerCpuFrontEnd(Config config, CentralCache central) {
+        this.config = config;
+        this.central = central;
+        this.classes = central.sizeClasses();
         int n = Integer.highestOneBit(Math.max(1, possibleCpus()) * 2 - 1); // a power of two >= CPUs
         this.mask = n - 1;
         this.caches = new CpuCache[n];
@@ -83,45 +90,31 @@ final class PerCpuAllocator extends FrontEndSupport {
     }
 
     @Override
-    public long malloc(long size) {
-        if (size >= 0 && size <= maxSmall) {
-            int cl = classes.classOf(size);
-            countMalloc(size, cl);
-            int cap = capacity[cl];
-            if (cap != 0) {
-                CpuCache c = cpuCache();
-                if (c.tryAcquire()) {
-                    try {
-                        return c.allocate(cl, batch[cl], cap, central);
-                    } finally {
-                        c.release();
-                    }
-                }
-                if (STATS) {
-                    lostRaces.increment();
-                }
-            }
-            return central.allocate(cl);
-        }
-        return mallocNotSmall(size);
+    public String name() {
+        return NAME;
     }
 
     @Override
-    public void free(long address) {
-        int cl = heap.sizeClassOf(address);
-        if (cl != 0 && (address & 7) == 0) {
-            if (CHECKED) {
-                blockClass(address);
+    public long allocate(int cl) {
+        int cap = capacity[cl];
+        if (cap != 0) {
+            CpuCache c = cpuCache();
+            if (c.tryAcquire()) {
+                try {
+                    return c.allocate(cl, batch[cl], cap, central);
+                } finally {
+                    c.release();
+                }
             }
-            freeSmall(cl, address);
-            return;
+            if (STATS) {
+                lostRaces.increment();
+            }
         }
-        freeNotSmall(address);
+        return central.allocate(cl);
     }
 
     @Override
-    protected void freeSmall(int cl, long address) {
-        countFree(cl);
+    public void free(int cl, long address) {
         int cap = capacity[cl];
         if (cap != 0) {
             CpuCache c = cpuCache();
@@ -140,14 +133,20 @@ final class PerCpuAllocator extends FrontEndSupport {
         central.free(cl, address);
     }
 
-    /** Empties every CPU cache (each taken through its owner word), then releases free pages. */
+    /** Itself: a thread holds no per-CPU cache in hand, since it may move to another CPU between calls. */
     @Override
-    public long releaseFreeMemory() {
-        drainCpuCaches();
-        return super.releaseFreeMemory();
+    public Cache cache() {
+        return this;
     }
 
-    void drainCpuCaches() {
+    /** Nothing belongs to the calling thread. */
+    @Override
+    public void flushCurrentThread() {
+    }
+
+    /** Empties every CPU cache, each taken through its owner word. */
+    @Override
+    public void drain() {
         for (CpuCache c : caches) {
             c.acquireForMaintenance();
             try {
@@ -165,7 +164,7 @@ final class PerCpuAllocator extends FrontEndSupport {
      * cache, which refuses.
      */
     @Override
-    protected void closeCaches() {
+    public void forgetAll() {
         for (CpuCache c : caches) {
             c.acquireForMaintenance();
             try {
@@ -177,7 +176,7 @@ final class PerCpuAllocator extends FrontEndSupport {
     }
 
     @Override
-    protected long[] frontEndCachedBlocks() {
+    public long[] cachedBlocks() {
         long[] out = new long[classes.count() + 1];
         for (CpuCache c : caches) {
             for (int cl = 1; cl <= classes.count(); cl++) {
@@ -188,7 +187,7 @@ final class PerCpuAllocator extends FrontEndSupport {
     }
 
     @Override
-    protected long[] frontEndCounters() {
+    public long[] counters() {
         if (!STATS) {
             return null;
         }
@@ -202,7 +201,7 @@ final class PerCpuAllocator extends FrontEndSupport {
     }
 
     @Override
-    protected Map<String, Long> frontEndDetails() {
+    public Map<String, Long> details() {
         Map<String, Long> details = new LinkedHashMap<>();
         details.put("cpu caches", (long) caches.length);
         details.put("cpu number source: " + CurrentCpu.SOURCE.name().toLowerCase(java.util.Locale.ROOT), 1L);
@@ -250,6 +249,5 @@ final class PerCpuAllocator extends FrontEndSupport {
                 c.release();
             }
         }
-        super.checkInvariants();
     }
 }

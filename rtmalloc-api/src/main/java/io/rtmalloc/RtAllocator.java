@@ -1,0 +1,638 @@
+package io.rtmalloc;
+
+import io.rtmalloc.spi.CentralCache;
+import io.rtmalloc.spi.CentralClassStats;
+import io.rtmalloc.spi.FrontEnd;
+import io.rtmalloc.spi.LargeAllocationEvent;
+import io.rtmalloc.spi.MemoryReleaseEvent;
+import io.rtmalloc.spi.NativeMemory;
+import io.rtmalloc.spi.PageHeap;
+import io.rtmalloc.spi.PageHeapStats;
+import io.rtmalloc.spi.Span;
+import io.rtmalloc.spi.StripedCounters;
+import io.rtmalloc.spi.Switches;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The allocator: the whole {@link Allocator} contract, the same for every front
+ * end, over three components passed in: a {@link FrontEnd} (caches of small
+ * blocks), the {@link CentralCache} below it and the {@link PageHeap} below
+ * that. It validates every call, serves blocks above the largest size class as
+ * whole spans, derives calloc, realloc and aligned allocation, hands out
+ * segments and arenas, closes, and assembles the stats. Calls go one way:
+ * allocator, front end, central cache, page heap.
+ *
+ * <h2>Fast paths</h2>
+ * <pre>
+ *   malloc(size):  cl = classOf(size)              two compares, one table read
+ *                  cl != 0 ? frontEnd.allocate(cl)  (a pop from the thread's list)
+ *   free(a):       cl = heap.sizeClassOf(a)        one unsigned compare, one flat-map read
+ *                  cl != 0 and a 8-aligned ? frontEnd.free(cl, a)  (a push)
+ * </pre>
+ * Everything else (negative and large sizes, address 0, foreign addresses,
+ * whole-span blocks) is in separate methods, so that C2 inlines the fast paths
+ * whole. A sized free takes the same path as an unsized one, plus one compare
+ * of the size with the class's size: the flat map gives the block's class as
+ * cheaply as the size would, and is right for every block, where the class of
+ * the size is not (an aligned block, or one realloc shrank in place, is of a
+ * larger class than its requested size). So any size from the requested one
+ * to the usable size is accepted, and a larger one is an
+ * {@link IllegalArgumentException}.
+ *
+ * <h2>Closing</h2>
+ * {@link #close()} lets the front end's caches forget their blocks, marks the
+ * allocator closed, ends the lifetime of the segments of
+ * {@link #allocate(long, long)} (a shared arena, whose close the JDK makes safe
+ * against threads using them), then closes the central cache and the page
+ * heap, which clears the page map and unmaps every region. After that no path
+ * reads block memory: a small {@code malloc} finds its cache empty and the
+ * central cache refuses; a {@code free} finds no class in the page map and
+ * lands in {@link #blockClass}, which throws {@link IllegalStateException}.
+ */
+final class RtAllocator implements Allocator {
+
+    /** Requests {@code >=} this, reached by growing a block with realloc, move to whole pages, which grow in place. */
+    private final long reallocPagesFrom;
+
+    private final Config config;
+    private final FrontEnd frontEnd;
+    private final CentralCache central;
+    private final PageHeap heap;
+    private final SizeClasses classes;
+    private final int pageShift;
+    private final String name;
+
+    /** What this allocator was asked for (recorded only with {@link AllocationHistogram#ENABLED}). */
+    private final AllocationHistogram histogram = new AllocationHistogram();
+    /**
+     * Per class, allocations ({@code 2 * cl}) and frees ({@code 2 * cl + 1});
+     * class 0 stands for whole-span blocks. Null unless {@link Switches#STATS}.
+     */
+    private final StripedCounters calls;
+
+    /** The lifetime of the segments of {@link #allocate(long, long)}; closed by {@link #close()}. */
+    private final Arena lifetime = Arena.ofShared();
+    /** Every address, within {@link #lifetime}: those segments are slices of it. */
+    private final MemorySegment lifetimeMemory;
+    /** Guards {@link #openArenas} and the transition to closed. */
+    private final Object lifecycle = new Object();
+    /** Arenas of {@link #newArena()} not yet closed; guarded by {@link #lifecycle}. */
+    private int openArenas;
+    private volatile boolean closed;
+    /** Whether close() got as far as the tiers below; guarded by {@link #lifecycle}. */
+    private boolean unmapping;
+    /** Run after {@link #close()} has unmapped everything (for example, to unregister an MXBean). */
+    private final List<Runnable> closeActions = new CopyOnWriteArrayList<>();
+
+    RtAllocator(Config config, FrontEnd frontEnd, CentralCache central) {
+        this.config = config;
+        this.frontEnd = frontEnd;
+        this.central = central;
+        this.heap = central.pageHeap();
+        this.classes = central.sizeClasses();
+        this.pageShift = heap.pageShift();
+        this.name = frontEnd.name();
+        this.reallocPagesFrom = Math.min(classes.maxSize() + 1, heap.pageSize() / 2);
+        this.lifetimeMemory = MemorySegment.NULL.reinterpret(Long.MAX_VALUE, lifetime, null);
+        this.calls = Switches.STATS ? new StripedCounters(2 * (classes.count() + 1)) : null;
+    }
+
+    // ---------------------------------------------------------------- fast paths
+
+    @Override
+    public long malloc(long size) {
+        int cl = classes.classOf(size); // 0 for a negative size or one above the largest class
+        if (cl != 0) {
+            countMalloc(size, cl);
+            return frontEnd.allocate(cl);
+        }
+        return mallocNotSmall(size);
+    }
+
+    @Override
+    public void free(long address) {
+        int cl = heap.sizeClassOf(address);
+        if (cl != 0 && (address & 7) == 0) {
+            if (Switches.CHECKED) {
+                checkedSmallBlock(address, cl);
+            }
+            countFree(cl);
+            frontEnd.free(cl, address);
+            return;
+        }
+        freeNotSmall(address);
+    }
+
+    /**
+     * Sized free: the path of {@link #free(long)}, plus one compare of the size
+     * with the block's usable size (an unsigned compare, so that a negative
+     * size also leaves the fast path).
+     */
+    @Override
+    public void free(long address, long size) {
+        int cl = heap.sizeClassOf(address);
+        if (cl != 0 && (address & 7) == 0 && Long.compareUnsigned(size, classes.size(cl)) <= 0) {
+            if (Switches.CHECKED) {
+                checkedSmallBlock(address, cl);
+            }
+            countFree(cl);
+            frontEnd.free(cl, address);
+            return;
+        }
+        freeSizedNotSmall(address, size);
+    }
+
+    // The calls of a view bound to one thread, with that thread's cache in hand.
+
+    long malloc(long size, FrontEnd.Cache cache) {
+        int cl = classes.classOf(size);
+        if (cl != 0) {
+            countMalloc(size, cl);
+            return cache.allocate(cl);
+        }
+        return mallocNotSmall(size);
+    }
+
+    void free(long address, long size, FrontEnd.Cache cache) {
+        int cl = heap.sizeClassOf(address);
+        if (cl != 0 && (address & 7) == 0 && Long.compareUnsigned(size, classes.size(cl)) <= 0) {
+            if (Switches.CHECKED) {
+                checkedSmallBlock(address, cl);
+            }
+            countFree(cl);
+            cache.free(cl, address);
+            return;
+        }
+        freeSizedNotSmall(address, size);
+    }
+
+    void free(long address, FrontEnd.Cache cache) {
+        int cl = heap.sizeClassOf(address);
+        if (cl != 0 && (address & 7) == 0) {
+            if (Switches.CHECKED) {
+                checkedSmallBlock(address, cl);
+            }
+            countFree(cl);
+            cache.free(cl, address);
+            return;
+        }
+        freeNotSmall(address);
+    }
+
+    /** Counts a {@code malloc} of {@code size} bytes served by class {@code cl} (0: whole pages), when switched on. */
+    private void countMalloc(long size, int cl) {
+        if (AllocationHistogram.ENABLED) {
+            histogram.record(size);
+        }
+        if (Switches.STATS) {
+            calls.increment(2 * cl);
+        }
+    }
+
+    /** Counts a free of a block of class {@code cl} (0: whole pages), in stats mode. */
+    private void countFree(int cl) {
+        if (Switches.STATS) {
+            calls.increment(2 * cl + 1);
+        }
+    }
+
+    // ---------------------------------------------------------------- slow paths and checks
+
+    private static IllegalArgumentException negativeSize(long size) {
+        return new IllegalArgumentException("size must be >= 0: " + size);
+    }
+
+    private static IllegalArgumentException notAllocated(long address, String why) {
+        return new IllegalArgumentException(
+                "0x" + Long.toHexString(address) + " was not allocated by this allocator (" + why + ")");
+    }
+
+    /** A {@code malloc} whose size has no class: negative (rejected) or above the largest class. */
+    private long mallocNotSmall(long size) {
+        if (size < 0) {
+            throw negativeSize(size);
+        }
+        return mallocLarge(size);
+    }
+
+    /**
+     * A {@code free} the fast path did not take: 0 (a no-op), a whole-span
+     * block, a small block the fast path's read of the page map did not see
+     * yet, or an address this allocator never handed out.
+     */
+    private void freeNotSmall(long address) {
+        if (address == 0) {
+            return;
+        }
+        int cl = blockClass(address);
+        if (cl != 0) {
+            countFree(cl);
+            frontEnd.free(cl, address);
+        } else {
+            freeLarge(address);
+        }
+    }
+
+    /**
+     * A sized free the fast path did not take: a negative size, 0, a
+     * whole-span block, a size above the block's usable size, or an address
+     * this allocator never handed out.
+     */
+    private void freeSizedNotSmall(long address, long size) {
+        if (size < 0) {
+            throw negativeSize(size);
+        }
+        if (address == 0) {
+            return;
+        }
+        int cl = blockClass(address);
+        long usable = cl != 0 ? classes.size(cl) : heap.spanOf(address).bytes(pageShift);
+        if (size > usable) {
+            throw new IllegalArgumentException("sized free of 0x" + Long.toHexString(address) + " with size " + size
+                    + ", but the block has only " + usable + " usable bytes");
+        }
+        if (cl != 0) {
+            countFree(cl);
+            frontEnd.free(cl, address);
+        } else {
+            freeLarge(address);
+        }
+    }
+
+    /**
+     * The size class of the live block at {@code address}, or 0 for a live
+     * whole-span block; throws {@link IllegalArgumentException} for any address
+     * the page map can tell was not handed out: outside every span, inside a
+     * free span, at a position that is no block boundary, or not the start of
+     * a whole-span block; {@link IllegalStateException} once closed.
+     */
+    private int blockClass(long address) {
+        Span span = heap.spanOf(address);
+        if (span == null || !span.contains(address, pageShift)) {
+            ensureOpen(); // a closed allocator's page map is empty
+            throw notAllocated(address, "no span of this allocator holds it");
+        }
+        int state = span.state;
+        if (state == Span.SMALL) {
+            int cl = span.sizeClass;
+            if ((address - span.start) % classes.size(cl) != 0) {
+                throw notAllocated(address, "not at a block boundary of class " + cl);
+            }
+            return cl;
+        }
+        if (state == Span.LARGE) {
+            if (address != span.start) {
+                throw notAllocated(address, "inside a block of whole pages that starts at 0x"
+                        + Long.toHexString(span.start));
+            }
+            return 0;
+        }
+        throw notAllocated(address, "its pages are free");
+    }
+
+    /** Checked mode: the fast path's class must be the span's, at a block boundary. */
+    private void checkedSmallBlock(long address, int cl) {
+        int actual = blockClass(address);
+        if (actual != cl) {
+            throw new IllegalStateException("page map says class " + cl + " for 0x" + Long.toHexString(address)
+                    + ", its span says " + actual);
+        }
+    }
+
+    // ---------------------------------------------------------------- whole-span blocks
+
+    /** A whole-span block of at least {@code size} bytes. */
+    private long mallocLarge(long size) {
+        long pages = pagesFor(size);
+        long address = heap.allocate(pages, 0).start;
+        countMalloc(size, 0);
+        LargeAllocationEvent event = new LargeAllocationEvent();
+        if (event.shouldCommit()) {
+            event.requested = size;
+            event.size = pages << pageShift;
+            event.address = address;
+            event.frontEnd = name;
+            event.commit();
+        }
+        return address;
+    }
+
+    /** Frees a whole-span block, validating it. */
+    private void freeLarge(long address) {
+        Span span = heap.spanOf(address);
+        if (span == null || span.state != Span.LARGE || span.start != address) {
+            blockClass(address); // throws with the precise reason
+            throw notAllocated(address, "not a block of whole pages");
+        }
+        heap.free(span);
+        countFree(0);
+    }
+
+    private long pagesFor(long size) {
+        long pageMask = (1L << pageShift) - 1;
+        if (size > Long.MAX_VALUE - pageMask) {
+            throw new OutOfMemoryError("cannot allocate " + size + " bytes");
+        }
+        return Math.max(1, (size + pageMask) >>> pageShift);
+    }
+
+    // ---------------------------------------------------------------- derived calls
+
+    @Override
+    public long calloc(long count, long size) {
+        if (count < 0 || size < 0) {
+            throw new IllegalArgumentException("count and size must be >= 0: " + count + " * " + size);
+        }
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(count, size);
+        } catch (ArithmeticException overflow) {
+            throw new IllegalArgumentException("count * size overflows: " + count + " * " + size);
+        }
+        long address = malloc(bytes);
+        NativeMemory.fill(address, bytes, (byte) 0);
+        return address;
+    }
+
+    /**
+     * C's realloc. In place where the block allows it:
+     * <ul>
+     *   <li>a small block keeps its address while the new size is in its
+     *       class, or shrinks to no less than half of it;</li>
+     *   <li>a small block that grows to {@code >= reallocPagesFrom} (half a
+     *       page) moves to whole pages, where later growth is in place;</li>
+     *   <li>a whole-page block shrinks in place, giving its tail pages back,
+     *       and grows in place into a free span that follows it.</li>
+     * </ul>
+     * Otherwise it allocates, copies and frees.
+     */
+    @Override
+    public long realloc(long address, long newSize) {
+        if (newSize < 0) {
+            throw negativeSize(newSize);
+        }
+        if (address == 0) {
+            return malloc(newSize);
+        }
+        int cl = blockClass(address);
+        long usable;
+        if (cl != 0) {
+            usable = classes.size(cl);
+            if (newSize <= usable && newSize >= (usable >>> 1)) {
+                return address;
+            }
+            if (newSize > usable && newSize >= reallocPagesFrom) {
+                return move(address, usable, newSize, mallocLarge(newSize));
+            }
+        } else {
+            Span span = heap.spanOf(address);
+            usable = span.bytes(pageShift);
+            if (newSize >= reallocPagesFrom) {
+                long pages = pagesFor(newSize);
+                if (pages == span.pages || heap.resize(span, pages)) {
+                    return address;
+                }
+                return move(address, usable, newSize, mallocLarge(newSize));
+            }
+        }
+        return move(address, usable, newSize, malloc(newSize));
+    }
+
+    /** Copies what fits from the old block to {@code fresh}, frees the old one, answers {@code fresh}. */
+    private long move(long address, long usable, long newSize, long fresh) {
+        NativeMemory.copy(address, fresh, Math.min(usable, newSize));
+        free(address);
+        return fresh;
+    }
+
+    @Override
+    public long alignedAlloc(long alignment, long size) {
+        if (alignment <= 0 || Long.bitCount(alignment) != 1) {
+            throw new IllegalArgumentException("alignment must be a power of two: " + alignment);
+        }
+        if (size < 0) {
+            throw negativeSize(size);
+        }
+        if (alignment <= 8) {
+            return malloc(size);
+        }
+        long pageSize = 1L << pageShift;
+        if (size <= classes.maxSize() && alignment <= pageSize) {
+            // Spans start on page boundaries, so every block of a class whose size is a
+            // multiple of the alignment is aligned.
+            for (int cl = classes.classOf(size); cl != 0 && cl <= classes.count(); cl++) {
+                if (classes.size(cl) % alignment == 0) {
+                    return malloc(classes.size(cl));
+                }
+            }
+        }
+        long pages = pagesFor(Math.max(size, 1));
+        countMalloc(size, 0);
+        if (alignment <= pageSize) {
+            return heap.allocate(pages, 0).start;
+        }
+        return heap.allocateAligned(pages, alignment).start;
+    }
+
+    @Override
+    public long usableSize(long address) {
+        int cl = blockClass(address);
+        return cl != 0 ? classes.size(cl) : heap.spanOf(address).bytes(pageShift);
+    }
+
+    // ---------------------------------------------------------------- segments
+
+    @Override
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        checkSegmentArguments(byteSize, byteAlignment);
+        return lifetimeMemory.asSlice(alignedAlloc(byteAlignment, byteSize), byteSize);
+    }
+
+    static void checkSegmentArguments(long byteSize, long byteAlignment) {
+        if (byteSize < 0) {
+            throw new IllegalArgumentException("byteSize must be >= 0: " + byteSize);
+        }
+        if (byteAlignment <= 0 || Long.bitCount(byteAlignment) != 1) {
+            throw new IllegalArgumentException("byteAlignment must be a power of two: " + byteAlignment);
+        }
+    }
+
+    @Override
+    public void free(MemorySegment segment) {
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("not a native segment: " + segment);
+        }
+        if (!segment.scope().equals(lifetime.scope()) && !NativeMemory.isUnboundedScope(segment)) {
+            throw new IllegalArgumentException(
+                    "the segment belongs to an arena, which frees it when it closes: " + segment);
+        }
+        free(segment.address());
+    }
+
+    @Override
+    public Arena newArena() {
+        synchronized (lifecycle) {
+            ensureOpen();
+            openArenas++;
+        }
+        return new AllocatorArena(this);
+    }
+
+    /** An arena of {@link #newArena()} has closed (and freed its segments). */
+    void arenaClosed() {
+        synchronized (lifecycle) {
+            openArenas--;
+        }
+    }
+
+    @Override
+    public Allocator threadBound() {
+        ensureOpen();
+        return new BoundAllocator(this, frontEnd.cache());
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    /** Frees everything and unmaps it; see {@link Allocator#close()} and the class comment. */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (!closed) {
+                if (openArenas > 0) {
+                    throw new IllegalStateException(openArenas + " arena(s) of " + this
+                            + " still open: close them before the allocator");
+                }
+                frontEnd.forgetAll();
+                closed = true;
+            }
+            if (unmapping) {
+                return;
+            }
+            // Throws while a native call holds one of its segments: then nothing is unmapped, and
+            // a later close() tries again.
+            lifetime.close();
+            unmapping = true;
+        }
+        try {
+            central.close();
+        } finally {
+            heap.close();
+            closeActions.forEach(Runnable::run);
+        }
+    }
+
+    /** Throws {@link IllegalStateException} once the allocator is closed. */
+    void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException(this + " is closed");
+        }
+    }
+
+    /** Runs {@code action} once {@link #close()} has unmapped everything. */
+    void onClose(Runnable action) {
+        closeActions.add(action);
+    }
+
+    // ---------------------------------------------------------------- the rest
+
+    /**
+     * Returns cached blocks to the central lists (every CPU's, or the calling
+     * thread's and dead threads'), the transfer caches to the central lists,
+     * so that spans left empty go back to the page heap, then releases every
+     * free page to the OS.
+     */
+    @Override
+    public long releaseFreeMemory() {
+        ensureOpen();
+        frontEnd.drain();
+        central.drainTransferCaches();
+        long released = heap.releaseFreeMemory();
+        MemoryReleaseEvent event = new MemoryReleaseEvent();
+        if (event.shouldCommit()) {
+            event.bytes = released;
+            event.mapped = heap.stats().mappedBytes();
+            event.frontEnd = name;
+            event.commit();
+        }
+        return released;
+    }
+
+    @Override
+    public void flushThreadCache() {
+        ensureOpen();
+        frontEnd.flushCurrentThread();
+    }
+
+    @Override
+    public AllocationHistogram histogram() {
+        return histogram;
+    }
+
+    @Override
+    public String frontEnd() {
+        return name;
+    }
+
+    @Override
+    public Config config() {
+        return config;
+    }
+
+    SizeClasses classes() {
+        return classes;
+    }
+
+    @Override
+    public AllocatorStats stats() {
+        ensureOpen();
+        long[] cached = frontEnd.cachedBlocks();
+        long[] counters = frontEnd.counters();
+        CentralClassStats[] centralStats = central.classStats();
+        PageHeapStats heapStats = heap.stats();
+        List<SizeClassStats> perClass = new ArrayList<>(classes.count());
+        long inUse = heapStats.largeBytes();
+        long inFrontEnd = 0;
+        long transfer = 0;
+        long handedOut = 0;
+        for (int cl = 1; cl <= classes.count(); cl++) {
+            CentralClassStats c = centralStats[cl];
+            long size = classes.size(cl);
+            long fe = cl < cached.length ? cached[cl] : 0;
+            long used = c.handedOut() - c.inTransfer() - fe;
+            inUse += used * size;
+            inFrontEnd += fe * size;
+            transfer += c.inTransfer() * size;
+            handedOut += c.handedOut() * size;
+            int k = cl * FrontEnd.COUNTERS;
+            boolean counted = counters != null && k + FrontEnd.COUNTERS <= counters.length;
+            perClass.add(new SizeClassStats(cl, (int) size, c.spans(), used, fe, c.inTransfer(), c.freeInSpans(),
+                    counted ? counters[k + FrontEnd.HITS] : 0, counted ? counters[k + FrontEnd.MISSES] : 0,
+                    counted ? counters[k + FrontEnd.REFILLS] : 0, counted ? counters[k + FrontEnd.FLUSHES] : 0,
+                    Switches.STATS ? calls.sum(2 * cl) : 0, Switches.STATS ? calls.sum(2 * cl + 1) : 0));
+        }
+        return new AllocatorStats(name, inUse, inFrontEnd, transfer, heapStats.smallBytes() - handedOut,
+                heapStats.freeBytes(), heapStats.releasedBytes(), heapStats.mappedBytes(),
+                heapStats.largeBytes(), heapStats.metadataBytes(), heapStats.spansAllocated(),
+                heapStats.spansFreed(), heapStats.bytesReleasedTotal(), Switches.STATS ? calls.sum(0) : 0,
+                Switches.STATS ? calls.sum(1) : 0, perClass, frontEnd.details());
+    }
+
+    /** Checks the invariants of every tier: the front end's reachable caches, the central cache, the page heap. */
+    @Override
+    public void checkInvariants() {
+        ensureOpen();
+        frontEnd.checkInvariants();
+        central.checkInvariants();
+        heap.checkInvariants();
+    }
+
+    @Override
+    public String toString() {
+        return "rtmalloc[" + name + "]";
+    }
+}

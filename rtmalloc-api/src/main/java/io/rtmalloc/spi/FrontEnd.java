@@ -1,0 +1,109 @@
+package io.rtmalloc.spi;
+
+import java.util.Map;
+
+/**
+ * A front end: the caches small blocks pass through between the application
+ * and the {@link CentralCache}. The allocator ({@code io.rtmalloc.Allocator},
+ * one class for every front end) validates every call, serves large blocks,
+ * segments and arenas, and calls a front end only to take or give back one
+ * block of a size class it has already checked: calls go one way, allocator,
+ * front end, central cache, page heap.
+ *
+ * <p>Implementations are thread-safe. {@link #allocate} and {@link #free} are
+ * the fast path: they should find the calling thread's (or CPU's) cache with
+ * no lock, no atomic and no {@link ThreadLocal} probe where they can, and stay
+ * small enough for C2 to inline into the allocator.
+ *
+ * <p>Counter indices of {@link #counters()}: {@code [sizeClass * 4 + kind]}
+ * with kinds {@link #HITS}, {@link #MISSES}, {@link #REFILLS}, {@link #FLUSHES}.
+ */
+public interface FrontEnd {
+
+    /** Counter kind: an allocation served from a cache. */
+    int HITS = 0;
+    /** Counter kind: an allocation that found its list empty. */
+    int MISSES = 1;
+    /** Counter kind: a batch fetched from the central cache. */
+    int REFILLS = 2;
+    /** Counter kind: a batch given back to the central cache. */
+    int FLUSHES = 3;
+    /** Counters per class. */
+    int COUNTERS = 4;
+
+    /** The name users choose it by ("global", "threadcache", "percpu"). */
+    String name();
+
+    /**
+     * A block of class {@code sizeClass} for the calling thread.
+     *
+     * @throws OutOfMemoryError if the tiers below cannot grow
+     * @throws IllegalStateException once the allocator is closed and the cache is empty
+     */
+    long allocate(int sizeClass);
+
+    /**
+     * Takes back a block of class {@code sizeClass}; the allocator has checked
+     * that the address lies in the page heap and that its page is of that
+     * class.
+     */
+    void free(int sizeClass, long block);
+
+    /**
+     * The calling thread's cache, to be held in hand by a thread-bound view or
+     * a confined arena and used by the calling thread only: its calls skip the
+     * lookup of {@link #allocate}. For a front end without per-thread state, a
+     * cache that does what {@link #allocate} and {@link #free} do.
+     */
+    Cache cache();
+
+    /** Returns the calling thread's cached blocks to the central cache. */
+    void flushCurrentThread();
+
+    /**
+     * Returns every cached block it can to the central cache (every CPU's, or
+     * the calling thread's and those of dead threads), for
+     * {@code releaseFreeMemory()}.
+     */
+    void drain();
+
+    /**
+     * Makes every cache forget its blocks without touching them (their memory
+     * is about to be unmapped), so that a later call finds its cache empty and
+     * goes to the central cache, which refuses. For {@code close()}: no other
+     * call runs meanwhile.
+     */
+    void forgetAll();
+
+    /** Blocks held in caches per class (index 0 unused), counted as well as can be without stopping threads. */
+    long[] cachedBlocks();
+
+    /** The counters (see the class comment), or null when stats are off or the front end keeps none. */
+    default long[] counters() {
+        return null;
+    }
+
+    /** Figures particular to this front end, in report order. */
+    default Map<String, Long> details() {
+        return Map.of();
+    }
+
+    /**
+     * Checks the invariants of the caches it can reach safely (the calling
+     * thread's, every CPU's), throwing {@link IllegalStateException} at the
+     * first one broken.
+     */
+    void checkInvariants();
+
+    /**
+     * One thread's cache held in hand: {@link FrontEnd#allocate} and
+     * {@link FrontEnd#free} without the lookup. Used by its thread only.
+     */
+    interface Cache {
+        /** A block of class {@code sizeClass}. */
+        long allocate(int sizeClass);
+
+        /** Takes back a checked block of class {@code sizeClass}. */
+        void free(int sizeClass, long block);
+    }
+}

@@ -1,0 +1,213 @@
+package io.rtmalloc.threadcache;
+
+import io.rtmalloc.Config;
+import io.rtmalloc.SizeClasses;
+import io.rtmalloc.spi.CentralCache;
+import io.rtmalloc.spi.FrontEnd;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Cleaner;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static io.rtmalloc.spi.Switches.STATS;
+
+/**
+ * The per-thread front end: small blocks come from and go to the calling
+ * platform thread's {@link ThreadCache}; virtual threads go to the central
+ * tier (see the package comment).
+ *
+ * <h2>Finding the thread's cache</h2>
+ * A slot table keyed by thread id: the fast path reads
+ * {@code slots[threadId & (SLOTS - 1)]} and checks that the cache there is
+ * the calling thread's ({@link ThreadCache#ownerId}, a final field; thread
+ * ids are never reused in a JVM). No {@link ThreadLocal} probe, no lock, no
+ * atomic. On a miss (first call, an id colliding with a live thread's, a
+ * virtual thread) the slow path takes the {@link ThreadLocal}, which stays
+ * the cache's true home, and installs the cache in its slot when the slot is
+ * empty or holds a retired cache.
+ *
+ * <p>SYNCHRONIZATION of the slots: a slot changes only by compare-and-set:
+ * null or retired to a live cache by its owner, and a cache to null by
+ * whoever retires it (under the budget's lock). The fast path reads slots
+ * plainly: a stale read finds a cache whose owner id is another thread's (or
+ * a retired cache of a dead thread, whose id no live thread has) and goes to
+ * the slow path. A slot holds no {@link Thread}; caches hold their owner
+ * weakly, so the table keeps no thread reachable.
+ */
+final class ThreadCacheFrontEnd implements FrontEnd {
+
+    static final String NAME = "threadcache";
+
+    /** Slots of the table: a power of two. 4096 references, 16 KiB with compressed oops. */
+    static final int SLOTS = 4096;
+
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(ThreadCache[].class);
+
+    /** One cleaner thread for every allocator of this module. */
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    /**
+     * What a thread's {@link ThreadLocal} holds: the key whose unreachability
+     * (when the thread has died) lets the cleaner give the cache back. The
+     * budget holds the cache, never the handle.
+     */
+    static final class Handle {
+        final ThreadCache cache;
+
+        Handle(ThreadCache cache) {
+            this.cache = cache;
+        }
+    }
+
+    private final Config config;
+    private final CentralCache central;
+    private final SizeClasses classes;
+    private final ThreadCacheBudget budget;
+    private final ThreadCache[] slots = new ThreadCache[SLOTS];
+    private final ThreadLocal<Handle> local = ThreadLocal.withInitial(this::newHandle);
+    /** The cache of virtual threads: none, straight to the central tier. */
+    private final Cache central0;
+
+    ThreadCacheFrontEnd(Config config, CentralCache central) {
+        this.config = config;
+        this.central = central;
+        this.classes = central.sizeClasses();
+        this.budget = new ThreadCacheBudget(config, this::unslot);
+        this.central0 = new Cache() {
+            @Override
+            public long allocate(int sizeClass) {
+                return central.allocate(sizeClass);
+            }
+
+            @Override
+            public void free(int sizeClass, long block) {
+                central.free(sizeClass, block);
+            }
+        };
+    }
+
+    private Handle newHandle() {
+        ThreadCache cache = new ThreadCache(config, central, budget, Thread.currentThread());
+        budget.register(cache);
+        Handle handle = new Handle(cache);
+        ThreadCacheBudget b = budget;
+        CLEANER.register(handle, () -> b.retire(cache));
+        return handle;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public long allocate(int cl) {
+        long id = Thread.currentThread().threadId();
+        ThreadCache c = slots[(int) id & (SLOTS - 1)];
+        if (c != null && c.ownerId == id) {
+            return c.allocate(cl);
+        }
+        return cache().allocate(cl);
+    }
+
+    @Override
+    public void free(int cl, long block) {
+        long id = Thread.currentThread().threadId();
+        ThreadCache c = slots[(int) id & (SLOTS - 1)];
+        if (c != null && c.ownerId == id) {
+            c.free(cl, block);
+            return;
+        }
+        cache().free(cl, block);
+    }
+
+    /**
+     * The calling thread's cache, through its {@link ThreadLocal}, installed in
+     * its slot when the slot is free; for a virtual thread, the central tier.
+     */
+    @Override
+    public Cache cache() {
+        Thread t = Thread.currentThread();
+        if (t.isVirtual()) {
+            return central0;
+        }
+        ThreadCache c = local.get().cache;
+        int i = (int) c.ownerId & (SLOTS - 1);
+        ThreadCache old = slots[i];
+        if (old != c && (old == null || old.retired) && !c.retired) {
+            SLOT.compareAndSet(slots, i, old, c);
+        }
+        return c;
+    }
+
+    /** Empties the slot of a cache being retired (called under the budget's lock). */
+    private void unslot(ThreadCache cache) {
+        SLOT.compareAndSet(slots, (int) cache.ownerId & (SLOTS - 1), cache, null);
+    }
+
+    /** The calling platform thread's cache (made if it has none); for tests. */
+    ThreadCache platformCache() {
+        return local.get().cache;
+    }
+
+    /** Whether the calling thread's slot holds its cache; for tests. */
+    boolean slotted() {
+        long id = Thread.currentThread().threadId();
+        ThreadCache c = slots[(int) id & (SLOTS - 1)];
+        return c != null && c.ownerId == id;
+    }
+
+    @Override
+    public void flushCurrentThread() {
+        if (!Thread.currentThread().isVirtual()) {
+            local.get().cache.flushAll();
+        }
+    }
+
+    /** The calling thread's cache and those of dead threads go back. */
+    @Override
+    public void drain() {
+        flushCurrentThread();
+        budget.sweepDead();
+    }
+
+    /** Every thread's cache forgets its blocks; no new cache registers. */
+    @Override
+    public void forgetAll() {
+        budget.close();
+    }
+
+    @Override
+    public long[] cachedBlocks() {
+        return budget.cachedBlocks(classes.count());
+    }
+
+    @Override
+    public long[] counters() {
+        return STATS ? budget.counters(classes.count()) : null;
+    }
+
+    @Override
+    public Map<String, Long> details() {
+        Map<String, Long> d = new LinkedHashMap<>();
+        d.put("thread caches", (long) budget.liveCaches());
+        d.put("thread caches retired", budget.retiredCaches());
+        d.put("budget of all thread caches (bytes)", budget.budget());
+        d.put("budget unclaimed (bytes)", budget.unclaimed());
+        return d;
+    }
+
+    @Override
+    public void checkInvariants() {
+        budget.checkInvariants();
+        if (!Thread.currentThread().isVirtual()) {
+            local.get().cache.checkInvariants();
+        }
+    }
+
+    ThreadCacheBudget budget() {
+        return budget;
+    }
+}
