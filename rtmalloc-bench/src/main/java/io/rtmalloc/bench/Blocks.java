@@ -74,10 +74,22 @@ abstract class Blocks {
 
         abstract long realloc(long address, long size);
 
+        /** A sized free, where the allocator has one. */
+        void freeSized(long address, long size) {
+            throw new UnsupportedOperationException("no sized free");
+        }
+
         @Override
         final long pair(long size) {
             long p = malloc(size);
             free(p);
+            return p;
+        }
+
+        /** One {@code malloc} of {@code size} bytes and the sized free of that block. */
+        final long pairSized(long size) {
+            long p = malloc(size);
+            freeSized(p, size);
             return p;
         }
 
@@ -130,6 +142,11 @@ abstract class Blocks {
         @Override
         void free(long address) {
             a.free(address);
+        }
+
+        @Override
+        void freeSized(long address, long size) {
+            a.free(address, size);
         }
 
         @Override
@@ -231,6 +248,15 @@ abstract class Blocks {
         }
 
         @Override
+        void freeSized(long address, long size) {
+            try {
+                Natives.Tcmalloc.freeSized(address, size);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        @Override
         long realloc(long address, long size) {
             try {
                 return Natives.Tcmalloc.realloc(address, size);
@@ -265,6 +291,15 @@ abstract class Blocks {
         }
 
         @Override
+        void freeSized(long address, long size) {
+            try {
+                Natives.Jemalloc.freeSized(address, size);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        @Override
         long realloc(long address, long size) {
             try {
                 return Natives.Jemalloc.realloc(address, size);
@@ -293,6 +328,15 @@ abstract class Blocks {
         void free(long address) {
             try {
                 Natives.Mimalloc.free(address);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        @Override
+        void freeSized(long address, long size) {
+            try {
+                Natives.Mimalloc.freeSized(address, size);
             } catch (Throwable t) {
                 throw rethrow(t);
             }

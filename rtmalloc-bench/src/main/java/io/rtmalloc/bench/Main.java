@@ -159,6 +159,7 @@ public final class Main {
 
     static final List<Workload> WORKLOADS = List.of(
             new Workload("single_alloc_dealloc", SingleAllocDealloc.class, Map.of("size", "64"), true, false, true),
+            new Workload("sized_free", SizedFree.class, Map.of("size", "64"), true, false, true),
             new Workload("batch_1000", Batch1000.class, Map.of("size", "64"), false, false, true),
             new Workload("churn", Churn.class, Map.of("size", "256"), false, false, true),
             new Workload("realloc_growth", ReallocGrowth.class, Map.of(), false, false, true),

@@ -102,6 +102,8 @@ final class Natives {
     private static final FunctionDescriptor MALLOC_DESC =
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
     private static final FunctionDescriptor FREE_DESC = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS);
+    private static final FunctionDescriptor FREE_SIZED_DESC =
+            FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
     private static final FunctionDescriptor REALLOC_DESC =
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
 
@@ -160,6 +162,8 @@ final class Natives {
         static final MethodHandle MALLOC = handle(LIB, Lib.TCMALLOC.malloc, MALLOC_DESC);
         static final MethodHandle FREE = handle(LIB, Lib.TCMALLOC.free, FREE_DESC);
         static final MethodHandle REALLOC = handle(LIB, Lib.TCMALLOC.realloc, REALLOC_DESC);
+        /** Sized free: {@code tc_free_sized}. */
+        static final MethodHandle FREE_SIZED = handle(LIB, "tc_free_sized", FREE_SIZED_DESC);
 
         private Tcmalloc() {
         }
@@ -170,6 +174,10 @@ final class Natives {
 
         static void free(long address) throws Throwable {
             FREE.invokeExact(MemorySegment.ofAddress(address));
+        }
+
+        static void freeSized(long address, long size) throws Throwable {
+            FREE_SIZED.invokeExact(MemorySegment.ofAddress(address), size);
         }
 
         static long realloc(long address, long size) throws Throwable {
@@ -199,6 +207,8 @@ final class Natives {
         static final MethodHandle MALLOC = handle(LIB, Lib.JEMALLOC.malloc, MALLOC_DESC);
         static final MethodHandle FREE = handle(LIB, Lib.JEMALLOC.free, FREE_DESC);
         static final MethodHandle REALLOC = handle(LIB, Lib.JEMALLOC.realloc, REALLOC_DESC);
+        /** Sized free: {@code sdallocx}. */
+        static final MethodHandle FREE_SIZED = handle(LIB, "sdallocx", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
 
         private Jemalloc() {
         }
@@ -209,6 +219,10 @@ final class Natives {
 
         static void free(long address) throws Throwable {
             FREE.invokeExact(MemorySegment.ofAddress(address));
+        }
+
+        static void freeSized(long address, long size) throws Throwable {
+            FREE_SIZED.invokeExact(MemorySegment.ofAddress(address), size, 0);
         }
 
         static long realloc(long address, long size) throws Throwable {
@@ -250,6 +264,8 @@ final class Natives {
         static final MethodHandle MALLOC = handle(LIB, Lib.MIMALLOC.malloc, MALLOC_DESC);
         static final MethodHandle FREE = handle(LIB, Lib.MIMALLOC.free, FREE_DESC);
         static final MethodHandle REALLOC = handle(LIB, Lib.MIMALLOC.realloc, REALLOC_DESC);
+        /** Sized free: {@code mi_free_size}. */
+        static final MethodHandle FREE_SIZED = handle(LIB, "mi_free_size", FREE_SIZED_DESC);
 
         private Mimalloc() {
         }
@@ -260,6 +276,10 @@ final class Natives {
 
         static void free(long address) throws Throwable {
             FREE.invokeExact(MemorySegment.ofAddress(address));
+        }
+
+        static void freeSized(long address, long size) throws Throwable {
+            FREE_SIZED.invokeExact(MemorySegment.ofAddress(address), size);
         }
 
         static long realloc(long address, long size) throws Throwable {

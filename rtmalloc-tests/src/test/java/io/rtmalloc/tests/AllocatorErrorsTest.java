@@ -33,7 +33,7 @@ class AllocatorErrorsTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("frontEnds")
+    @MethodSource("variants")
     void negativeSizes_areIllegalArguments(String fe) {
         Allocator a = make(fe);
         rejects(a, IllegalArgumentException.class, () -> a.malloc(-1));
@@ -50,7 +50,7 @@ class AllocatorErrorsTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("frontEnds")
+    @MethodSource("variants")
     void calloc_overflow_isIllegalArgument_notAWrap(String fe) {
         Allocator a = make(fe);
         IllegalArgumentException e = rejects(a, IllegalArgumentException.class, () -> a.calloc(1L << 32, 1L << 32));
@@ -61,7 +61,7 @@ class AllocatorErrorsTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("frontEnds")
+    @MethodSource("variants")
     void alignment_notAPowerOfTwo_isIllegalArgument(String fe) {
         Allocator a = make(fe);
         for (long bad : new long[] {0, -8, 3, 24, 100, Long.MIN_VALUE, (1L << 20) + 1}) {
@@ -73,7 +73,7 @@ class AllocatorErrorsTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("frontEnds")
+    @MethodSource("variants")
     void free_foreignAddresses_areIllegalArguments(String fe) {
         Allocator a = make(fe);
         try (Arena jdk = Arena.ofConfined()) {
@@ -88,7 +88,7 @@ class AllocatorErrorsTest extends FrontEndSuite {
             rejects(a, IllegalArgumentException.class, () -> a.free(bogus, 16));
         }
         // An address of another rtmalloc allocator is foreign too.
-        Allocator other = RtMalloc.builder().frontEnd(fe).build();
+        Allocator other = RtMalloc.builder().frontEnd(frontEndOf(fe)).build();
         long theirs = other.malloc(64);
         rejects(a, IllegalArgumentException.class, () -> a.free(theirs));
         other.free(theirs);
@@ -96,7 +96,7 @@ class AllocatorErrorsTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("frontEnds")
+    @MethodSource("variants")
     void free_insideABlock_isIllegalArgument(String fe) {
         Allocator a = make(fe);
         // A block boundary inside a small block is caught by every front end only in
@@ -116,7 +116,7 @@ class AllocatorErrorsTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("frontEnds")
+    @MethodSource("variants")
     void free_largeTwice_isIllegalArgument(String fe) {
         Allocator a = make(fe);
         long large = a.malloc(1 << 20);
@@ -128,7 +128,7 @@ class AllocatorErrorsTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("frontEnds")
+    @MethodSource("variants")
     void sizedFree_aboveTheUsableSize_isIllegalArgument(String fe) {
         Allocator a = make(fe);
         long p = a.malloc(64);
@@ -145,7 +145,7 @@ class AllocatorErrorsTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("frontEnds")
+    @MethodSource("variants")
     void sizedFree_acceptsEverySizeFromTheRequestedOneToTheUsableOne_alignedBlocksToo(String fe) {
         Allocator a = make(fe);
         long[][] cases = {{8, 142}, {64, 142}, {16, 20}, {256, 1000}, {4096, 100}, {16384, 5000}, {8, 0}};
@@ -171,7 +171,7 @@ class AllocatorErrorsTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("frontEnds")
+    @MethodSource("variants")
     void free_zero_isANoOp(String fe) {
         Allocator a = make(fe);
         a.free(0);
@@ -180,7 +180,7 @@ class AllocatorErrorsTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("frontEnds")
+    @MethodSource("variants")
     void refusedMemory_isOutOfMemoryError(String fe) {
         Allocator a = make(fe);
         long before = a.stats().mappedBytes();
@@ -193,7 +193,7 @@ class AllocatorErrorsTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("frontEnds")
+    @MethodSource("variants")
     void segments_fromTheHeapOrAnArena_cannotBeFreedDirectly(String fe) {
         Allocator a = make(fe);
         rejects(a, IllegalArgumentException.class, () -> a.free(MemorySegment.ofArray(new byte[16])));

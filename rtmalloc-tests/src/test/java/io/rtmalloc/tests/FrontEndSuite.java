@@ -22,7 +22,23 @@ abstract class FrontEndSuite {
         return RtMalloc.frontEnds().stream();
     }
 
+    /** The suffix of a variant that runs the test through {@link Allocator#threadBound()}. */
+    static final String BOUND = "+bound";
+
+    /** Every front end, plain and through its thread-bound view (for single-threaded suites). */
+    static Stream<String> variants() {
+        return frontEnds().flatMap(fe -> Stream.of(fe, fe + BOUND));
+    }
+
+    /** The front end of a variant's name. */
+    static String frontEndOf(String variant) {
+        return variant.endsWith(BOUND) ? variant.substring(0, variant.length() - BOUND.length()) : variant;
+    }
+
+    /** What the test calls: the allocator, or its thread-bound view. */
     Allocator allocator;
+    /** The allocator built, closed after the test. */
+    private Allocator owner;
 
     /** Frees everything and checks that the accounting returns to zero. */
     static void assertBalanced(Allocator a) {
@@ -41,16 +57,20 @@ abstract class FrontEndSuite {
                 + st.centralFreeBytes() + st.pageHeapFreeBytes() + st.releasedBytes(), () -> "figures do not add up:\n" + st);
     }
 
-    Allocator make(String frontEnd) {
-        allocator = RtMalloc.builder().frontEnd(frontEnd).build();
+    /** An allocator of the variant's front end (a thread-bound view of one for a {@link #BOUND} variant). */
+    Allocator make(String variant) {
+        owner = RtMalloc.builder().frontEnd(frontEndOf(variant)).build();
+        allocator = variant.endsWith(BOUND) ? owner.threadBound() : owner;
         return allocator;
     }
 
+    /** Checks the invariants of every tier after the test, then closes the allocator. */
     @AfterEach
-    void checkInvariants() {
+    void checkInvariantsAndClose() {
         if (allocator != null) {
             allocator.flushThreadCache();
             allocator.checkInvariants();
+            owner.close();
         }
     }
 }

@@ -159,6 +159,22 @@ final class ThreadCacheFrontEnd implements FrontEnd {
         return c != null && c.ownerId == id;
     }
 
+    /** Slots holding a cache, and of those, slots holding a retired one; for tests. */
+    int[] slotCensus() {
+        int held = 0;
+        int stale = 0;
+        for (int i = 0; i < SLOTS; i++) {
+            ThreadCache c = (ThreadCache) SLOT.getVolatile(slots, i);
+            if (c != null) {
+                held++;
+                if (c.retired) {
+                    stale++;
+                }
+            }
+        }
+        return new int[] {held, stale};
+    }
+
     @Override
     public void flushCurrentThread() {
         if (!Thread.currentThread().isVirtual()) {
