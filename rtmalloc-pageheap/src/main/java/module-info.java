@@ -1,6 +1,7 @@
 /**
- * rtmalloc's back end: spans of pages over memory mapped from the OS through FFM
- * downcalls, and the page map from address to span.
+ * rtmalloc's back end: spans of pages in one range of address space reserved up
+ * front and mapped from the OS through FFM downcalls, and the flat page map from
+ * address to span and size class.
  */
 module io.rtmalloc.pageheap {
     requires io.rtmalloc.api;

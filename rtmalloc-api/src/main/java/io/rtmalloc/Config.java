@@ -31,6 +31,7 @@ import java.util.List;
  * max_transfer_slots = 64
  * max_pages = 128
  * per_cpu_cache_size = 1572864   # 1.5 MiB
+ * address_space = 274877906944    # 256 GiB of address space (not memory)
  *
  * [[class]]                       # one table per class, in ascending size
  * size = 8                        # required
@@ -51,6 +52,8 @@ import java.util.List;
  *       most {@link #MAX_SPAN_BYTES} (1 GiB) bytes;</li>
  *   <li>every budget and count is {@code > 0}, and
  *       {@code thread_cache_size >= min_per_thread_cache};</li>
+ *   <li>{@code address_space} is a multiple of {@code page_size} from
+ *       {@link #MIN_ADDRESS_SPACE} (16 MiB) to {@link #MAX_ADDRESS_SPACE} (2^46 bytes);</li>
  *   <li>in a file: no unknown key anywhere, integers only (no float, string or
  *       negative number), a value fits its field ({@code int} fields take at most
  *       {@link Integer#MAX_VALUE}), and no TOML syntax error.</li>
@@ -72,6 +75,8 @@ import java.util.List;
  * @param maxTransferSlots   batches the transfer cache holds per size class
  * @param maxPages           spans up to this many pages have exact-size free lists in the page heap
  * @param perCpuCacheSize    bytes one logical CPU's cache of the per-CPU front end may hold
+ * @param addressSpace       bytes of address space the page heap reserves up front (not memory:
+ *                           pages are mapped inside it as they are needed)
  * @param classes            the size classes, ascending, fully resolved
  * @param source             where the configuration came from: a file path,
  *                           {@code "<string>"}, {@code "classpath:rtmalloc.toml"} or
@@ -87,6 +92,7 @@ public record Config(
         int maxTransferSlots,
         int maxPages,
         long perCpuCacheSize,
+        long addressSpace,
         List<SizeClass> classes,
         String source) {
 
@@ -108,6 +114,12 @@ public record Config(
     public static final int DEFAULT_MAX_PAGES = 128;
     /** Default of {@code per_cpu_cache_size}: 1.5 MiB per logical CPU. */
     public static final long DEFAULT_PER_CPU_CACHE_SIZE = 3L << 19;
+    /**
+     * Default of {@code address_space}: 256 GiB. It is address space, not memory:
+     * the page heap reserves it with {@code PROT_NONE}, which costs no memory and
+     * no commit charge, and maps pages inside it only as it needs them.
+     */
+    public static final long DEFAULT_ADDRESS_SPACE = 256L << 30;
 
     /** The smallest page size allowed: 4 KiB. */
     public static final int MIN_PAGE_SIZE = 4096;
@@ -119,6 +131,10 @@ public record Config(
      * bigger blocks are served as whole pages anyway.
      */
     public static final int MAX_CLASS_SIZE = 16 << 20;
+    /** The smallest {@code address_space} allowed: 16 MiB. */
+    public static final long MIN_ADDRESS_SPACE = 16L << 20;
+    /** The largest {@code address_space} allowed: 2^46 bytes (64 TiB), a quarter of a 48-bit user address space. */
+    public static final long MAX_ADDRESS_SPACE = 1L << 46;
     /** The largest span of one class allowed ({@code pages * page_size}): 1 GiB, so it fits an {@code int}. */
     public static final int MAX_SPAN_BYTES = 1 << 30;
 
@@ -147,7 +163,8 @@ public record Config(
             source = CODE_SOURCE;
         }
         ConfigValidator.check(pageSize, threadCacheSize, minPerThreadCache, stealAmount,
-                maxFreeListLength, maxOverages, maxTransferSlots, maxPages, perCpuCacheSize, classes, source);
+                maxFreeListLength, maxOverages, maxTransferSlots, maxPages, perCpuCacheSize, addressSpace,
+                classes, source);
         classes = List.copyOf(classes);
     }
 
@@ -280,6 +297,7 @@ public record Config(
         b.append("max_transfer_slots = ").append(maxTransferSlots).append('\n');
         b.append("max_pages = ").append(maxPages).append('\n');
         b.append("per_cpu_cache_size = ").append(perCpuCacheSize).append('\n');
+        b.append("address_space = ").append(addressSpace).append('\n');
         for (SizeClass c : classes) {
             b.append("\n[[class]]\n");
             b.append("size = ").append(c.size()).append('\n');
@@ -350,6 +368,7 @@ public record Config(
                 .maxTransferSlots(maxTransferSlots)
                 .maxPages(maxPages)
                 .perCpuCacheSize(perCpuCacheSize)
+                .addressSpace(addressSpace)
                 .source(source);
         for (SizeClass c : classes) {
             b.addClass(c.size(), c.pages(), c.batchSize());
@@ -372,6 +391,7 @@ public record Config(
         private int maxTransferSlots = DEFAULT_MAX_TRANSFER_SLOTS;
         private int maxPages = DEFAULT_MAX_PAGES;
         private long perCpuCacheSize = DEFAULT_PER_CPU_CACHE_SIZE;
+        private long addressSpace = DEFAULT_ADDRESS_SPACE;
         private final List<ClassSpec> classes = new ArrayList<>();
         private String source = CODE_SOURCE;
 
@@ -433,6 +453,12 @@ public record Config(
         /** Sets {@code per_cpu_cache_size}. */
         public Builder perCpuCacheSize(long v) {
             perCpuCacheSize = v;
+            return this;
+        }
+
+        /** Sets {@code address_space}. */
+        public Builder addressSpace(long v) {
+            addressSpace = v;
             return this;
         }
 
@@ -504,7 +530,8 @@ public record Config(
                 resolved.add(new SizeClass(c.size(), pages, batch));
             }
             return new Config(pageSize, threadCacheSize, minPerThreadCache, stealAmount,
-                    maxFreeListLength, maxOverages, maxTransferSlots, maxPages, perCpuCacheSize, resolved, src);
+                    maxFreeListLength, maxOverages, maxTransferSlots, maxPages, perCpuCacheSize, addressSpace,
+                    resolved, src);
         }
     }
 }

@@ -27,7 +27,7 @@ final class ConfigParser {
     private static final List<String> TOP_KEYS = List.of("config", "class", "classes");
     private static final List<String> CONFIG_KEYS = List.of("page_size", "thread_cache_size",
             "min_per_thread_cache", "steal_amount", "max_free_list_length", "max_overages",
-            "max_transfer_slots", "max_pages", "per_cpu_cache_size");
+            "max_transfer_slots", "max_pages", "per_cpu_cache_size", "address_space");
     private static final List<String> CLASS_KEYS = List.of("size", "pages", "batch_size");
 
     private final String source;
@@ -116,6 +116,7 @@ final class ConfigParser {
                 case "max_transfer_slots" -> b.maxTransferSlots(intValue(v, key, line));
                 case "max_pages" -> b.maxPages(intValue(v, key, line));
                 case "per_cpu_cache_size" -> b.perCpuCacheSize(longValue(v, key, line));
+                case "address_space" -> b.addressSpace(longValue(v, key, line));
                 default -> throw new AssertionError(k);
             }
         }

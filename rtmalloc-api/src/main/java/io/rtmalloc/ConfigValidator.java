@@ -19,7 +19,7 @@ final class ConfigValidator {
     /** Checks every rule; throws a {@link ConfigException} (line 0) for the first broken one. */
     static void check(int pageSize, long threadCacheSize, long minPerThreadCache, long stealAmount,
                       int maxFreeListLength, int maxOverages, int maxTransferSlots, int maxPages,
-                      long perCpuCacheSize, List<SizeClass> classes, String source) {
+                      long perCpuCacheSize, long addressSpace, List<SizeClass> classes, String source) {
         try {
             checkPageSize(pageSize);
         } catch (ConfigException e) {
@@ -37,6 +37,7 @@ final class ConfigValidator {
             throw fail(source, "config.thread_cache_size", threadCacheSize
                     + " is smaller than min_per_thread_cache (" + minPerThreadCache + ")");
         }
+        checkAddressSpace(pageSize, addressSpace, source);
         checkClasses(pageSize, classes, source);
     }
 
@@ -48,6 +49,17 @@ final class ConfigValidator {
         if (pageSize < Config.MIN_PAGE_SIZE || Integer.bitCount(pageSize) != 1) {
             throw new ConfigException(null, "config.page_size", 0,
                     pageSize + " is not a power of two >= " + Config.MIN_PAGE_SIZE);
+        }
+    }
+
+    private static void checkAddressSpace(int pageSize, long addressSpace, String source) {
+        String key = "config.address_space";
+        if (addressSpace < Config.MIN_ADDRESS_SPACE || addressSpace > Config.MAX_ADDRESS_SPACE) {
+            throw fail(source, key, addressSpace + " is out of range: it must be from " + Config.MIN_ADDRESS_SPACE
+                    + " (16 MiB) to " + Config.MAX_ADDRESS_SPACE + " (2^46) bytes");
+        }
+        if (addressSpace % pageSize != 0) {
+            throw fail(source, key, addressSpace + " is not a multiple of page_size (" + pageSize + ")");
         }
     }
 

@@ -62,13 +62,14 @@ class ConfigTest {
         return new Config(pageSize, Config.DEFAULT_THREAD_CACHE_SIZE, Config.DEFAULT_MIN_PER_THREAD_CACHE,
                 Config.DEFAULT_STEAL_AMOUNT, Config.DEFAULT_MAX_FREE_LIST_LENGTH, Config.DEFAULT_MAX_OVERAGES,
                 Config.DEFAULT_MAX_TRANSFER_SLOTS, Config.DEFAULT_MAX_PAGES, Config.DEFAULT_PER_CPU_CACHE_SIZE,
-                classes, null);
+                Config.DEFAULT_ADDRESS_SPACE, classes, null);
     }
 
     private static void assertSameExceptSource(Config expected, Config actual) {
         assertEquals(expected, new Config(actual.pageSize(), actual.threadCacheSize(), actual.minPerThreadCache(),
                 actual.stealAmount(), actual.maxFreeListLength(), actual.maxOverages(), actual.maxTransferSlots(),
-                actual.maxPages(), actual.perCpuCacheSize(), actual.classes(), expected.source()));
+                actual.maxPages(), actual.perCpuCacheSize(), actual.addressSpace(), actual.classes(),
+                expected.source()));
     }
 
     private Path write(String name, String text) throws IOException {
@@ -89,6 +90,8 @@ class ConfigTest {
         assertEquals(64, c.maxTransferSlots());
         assertEquals(128, c.maxPages());
         assertEquals(1572864, c.perCpuCacheSize());
+        assertEquals(274877906944L, c.addressSpace());
+        assertEquals(Config.DEFAULT_ADDRESS_SPACE, c.addressSpace());
         assertEquals("classpath:rtmalloc.toml", c.source());
     }
 
@@ -134,7 +137,8 @@ class ConfigTest {
         }
         List<String> lines = text.lines().toList();
         for (String key : List.of("page_size", "thread_cache_size", "min_per_thread_cache", "steal_amount",
-                "max_free_list_length", "max_overages", "max_transfer_slots", "max_pages", "per_cpu_cache_size")) {
+                "max_free_list_length", "max_overages", "max_transfer_slots", "max_pages", "per_cpu_cache_size",
+                "address_space")) {
             int at = lines.indexOf(lines.stream().filter(l -> l.startsWith(key + " = ")).findFirst().orElseThrow());
             assertTrue(lines.get(at - 1).startsWith("#"), "no comment above " + key);
         }
@@ -187,6 +191,7 @@ class ConfigTest {
                 max_transfer_slots = 6
                 max_pages = 7
                 per_cpu_cache_size = 9000
+                address_space = 1073741824
                 [[class]]
                 size = 8
                 """);
@@ -199,6 +204,7 @@ class ConfigTest {
         assertEquals(6, c.maxTransferSlots());
         assertEquals(7, c.maxPages());
         assertEquals(9000, c.perCpuCacheSize());
+        assertEquals(1L << 30, c.addressSpace());
     }
 
     @Test
@@ -342,6 +348,70 @@ class ConfigTest {
     }
 
     // ------------------------------------------------------------------ class rules
+
+    // ------------------------------------------------------------------ address_space
+
+    @Test
+    void parse_noAddressSpace_isTheDefault256GiB() {
+        Config c = Config.parse("classes = [8]\n[config]\nmax_pages = 9\n");
+        assertEquals(256L << 30, c.addressSpace());
+        assertEquals(Config.DEFAULT_ADDRESS_SPACE, Config.builder().addClass(8).build().addressSpace());
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {16777216L, 1073741824L, 274877906944L, 70368744177664L})
+    void parse_addressSpaceInBounds_isRead(long bytes) {
+        Config c = Config.parse("""
+                classes = [8]
+                [config]
+                address_space = %d
+                """.formatted(bytes), SRC);
+        assertEquals(bytes, c.addressSpace());
+        assertSameExceptSource(c, Config.parse(c.toToml()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {0L, 8192L, 16769024L, 70368744185856L, 1L << 47, Long.MAX_VALUE})
+    void parse_addressSpaceOutOfBounds_namesKeyAndLine(long bytes) {
+        ConfigException e = fails("""
+                classes = [8]
+                [config]
+                page_size = 8192
+
+                address_space = %d
+                """.formatted(bytes));
+        assertAt(e, "config.address_space", 5);
+        assertTrue(e.problem().contains("out of range") && e.problem().contains("16777216"), e.getMessage());
+    }
+
+    @Test
+    void parse_addressSpaceNotAPageMultiple_namesKeyAndLine() {
+        ConfigException e = fails("""
+                classes = [8]
+                [config]
+                page_size = 65536
+                address_space = 16809984
+                """);
+        assertAt(e, "config.address_space", 4);
+        assertEquals(SRC + ":4: config.address_space: 16809984 is not a multiple of page_size (65536)",
+                e.getMessage());
+    }
+
+    @Test
+    void parse_addressSpaceNegativeOrFloat_isError() {
+        assertAt("classes = [8]\n[config]\naddress_space = -1\n", "config.address_space", 3);
+        assertAt("classes = [8]\n[config]\naddress_space = 1.5e9\n", "config.address_space", 3);
+    }
+
+    @Test
+    void builder_addressSpaceOutOfBounds_throwsAtLineZero() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> Config.builder().addClass(8).addressSpace(1L << 20).build());
+        assertEquals("config.address_space", e.key());
+        assertEquals(0, e.line());
+        assertEquals("<code>", e.source());
+        assertEquals(1L << 40, Config.builder().addClass(8).addressSpace(1L << 40).build().addressSpace());
+    }
 
     @Test
     void parse_zeroClassSize_isError() {
@@ -697,7 +767,7 @@ class ConfigTest {
     @Test
     void constructor_negativeBudget_throws() {
         ConfigException e = assertThrows(ConfigException.class, () -> new Config(8192, 1 << 20, 1 << 10, -1,
-                1, 1, 1, 1, 1, List.of(new SizeClass(8, 1, 32)), "mine"));
+                1, 1, 1, 1, 1, Config.DEFAULT_ADDRESS_SPACE, List.of(new SizeClass(8, 1, 32)), "mine"));
         assertEquals("config.steal_amount", e.key());
         assertEquals("mine", e.source());
     }
@@ -745,6 +815,7 @@ class ConfigTest {
     void toToml_customExplicitClasses_roundTrips() {
         Config c = Config.builder().pageSize(4096).threadCacheSize(1L << 40).minPerThreadCache(4096)
                 .stealAmount(1).maxFreeListLength(2).maxOverages(3).maxTransferSlots(4).maxPages(5)
+                .addressSpace(3L << 24)
                 .addClass(8, 3, 7).addClass(1032).addClass(4096, 2, 1).build();
         Config back = Config.parse(c.toToml(), "again");
         assertEquals("again", back.source());

@@ -10,7 +10,8 @@ package io.rtmalloc.spi;
  * @param smallBytes    bytes in SMALL spans (owned by the central free lists)
  * @param freeSpans     number of free spans (backed or released)
  * @param largeSpans    number of LARGE spans
- * @param metadataBytes an estimate of the Java heap the page map and spans use
+ * @param metadataBytes an estimate of the memory the page map and spans use (Java heap, and
+ *                      native memory of a page map kept outside it)
  * @param spansAllocated  spans handed out since the heap was made (small and large)
  * @param spansFreed      spans taken back since the heap was made
  * @param bytesReleasedTotal bytes returned to the OS since the heap was made

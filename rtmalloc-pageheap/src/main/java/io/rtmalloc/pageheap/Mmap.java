@@ -15,16 +15,19 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The OS's memory through downcalls to libc's {@code mmap}, {@code munmap} and
- * {@code madvise} (Linux constants).
+ * {@code madvise} (Linux constants, the same on x86-64 and AArch64).
  */
 final class Mmap implements SystemMemory {
 
     static final Mmap INSTANCE = new Mmap();
 
+    private static final int PROT_NONE = 0x0;
     private static final int PROT_READ = 0x1;
     private static final int PROT_WRITE = 0x2;
     private static final int MAP_PRIVATE = 0x02;
+    private static final int MAP_FIXED = 0x10;
     private static final int MAP_ANONYMOUS = 0x20;
+    private static final int MAP_NORESERVE = 0x4000;
     private static final int MADV_DONTNEED = 4;
     private static final long MAP_FAILED = -1L;
 
@@ -52,20 +55,37 @@ final class Mmap implements SystemMemory {
     }
 
     @Override
-    public long map(long bytes) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            long address = (long) MMAP.invokeExact(state, 0L, bytes, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L);
-            if (address == MAP_FAILED || address == 0) {
-                throw new OutOfMemoryError("rtmalloc: the OS refused to map " + bytes + " bytes (mmap errno "
-                        + (int) ERRNO.get(state, 0L) + ")");
+    public long reserve(long bytes) {
+        return mmap(0L, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, "reserve");
+    }
+
+    @Override
+    public void commit(long address, long bytes) {
+        try {
+            mmap(address, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, "map");
+        } catch (OutOfMemoryError e) {
+            // Some kernels drop the old mapping before they find they cannot make the new
+            // one: put the reservation back so that no other mapping can land in the range.
+            try {
+                mmap(address, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, "re-reserve");
+            } catch (OutOfMemoryError again) {
+                e.addSuppressed(again);
             }
-            return address;
-        } catch (OutOfMemoryError | RuntimeException e) {
             throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("mmap downcall failed", t);
+        }
+    }
+
+    @Override
+    public long map(long bytes) {
+        return mmap(0L, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, "map");
+    }
+
+    @Override
+    public void zeroReadOnly(long address, long bytes) {
+        try {
+            mmap(address, bytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, "remap");
+        } catch (OutOfMemoryError e) {
+            throw new IllegalStateException(e.getMessage(), e);
         }
     }
 
@@ -77,6 +97,24 @@ final class Mmap implements SystemMemory {
     @Override
     public void release(long address, long bytes) {
         call(MADVISE, "madvise", address, bytes, MADV_DONTNEED);
+    }
+
+    /** mmap; a fixed {@code address} must come back unchanged. */
+    private static long mmap(long address, long bytes, int prot, int flags, String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long got = (long) MMAP.invokeExact(state, address, bytes, prot, flags, -1, 0L);
+            if (got == MAP_FAILED || got == 0 || ((flags & MAP_FIXED) != 0 && got != address)) {
+                throw new OutOfMemoryError("rtmalloc: the OS refused to " + what + " " + bytes + " bytes"
+                        + (address == 0 ? "" : " at 0x" + Long.toHexString(address))
+                        + " (mmap errno " + (int) ERRNO.get(state, 0L) + ")");
+            }
+            return got;
+        } catch (OutOfMemoryError | RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("mmap downcall failed", t);
+        }
     }
 
     private static void call(MethodHandle handle, String name, long address, long bytes, int advice) {

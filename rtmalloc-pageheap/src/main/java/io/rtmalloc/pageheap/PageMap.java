@@ -1,89 +1,113 @@
 package io.rtmalloc.pageheap;
 
+import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.Span;
 
 import java.util.Arrays;
 
 /**
- * A two-level radix tree from page number to span and size class, covering the
- * 48-bit address space.
+ * The page map of one reservation: for every page, by its index from the
+ * reservation's base, the span recorded for it and its size class.
  *
  * <pre>
- *   address:  | root index (48 - shift - 18 bits) | leaf index (18 bits) | offset (shift bits) |
- *   root[r] -> Leaf { Span[2^18] spans; byte[2^18] classes }
+ *   page index:  | root index | leaf index (15 bits) |
+ *   spans:       root[r] -> Span[2^15]      (Java heap, a leaf made on first use)
+ *   classes:     classMap + index -> byte    (native, one flat array)
  * </pre>
  *
- * <p>With 8 KiB pages the root has 2^17 slots and a leaf covers 2 GiB; leaves are
- * made on first use. Lookups take no lock: leaves are published through their
- * final fields, and entries are written under the page heap's lock before the
- * blocks they describe are handed out.
+ * <p>The class bytes live in a native array of one byte per page of the whole
+ * reservation, mapped {@code MAP_NORESERVE} by the page heap: only its pages
+ * that describe mapped heap pages are ever touched, so it costs about one byte
+ * of memory per page in use. The page heap reads it directly on the free fast
+ * path ({@link MmapPageHeap#sizeClassOf}); the span leaves are off that path.
+ * With 8 KiB pages a leaf covers 256 MiB and, with compressed references, takes
+ * 128 KiB of Java heap.
+ *
+ * <p>Lookups take no lock and never fail for an index below {@link #pages()}:
+ * leaves are zero-initialised arrays published by a plain store (a reader sees
+ * null or the leaf), and entries are written under the page heap's lock before
+ * the blocks they describe are handed out. Callers check that an index lies in
+ * the mapped part of the reservation.
  */
 final class PageMap {
 
-    static final int ADDRESS_BITS = 48;
-    static final int LEAF_BITS = 18;
+    static final int LEAF_BITS = 15;
     private static final int LEAF_SIZE = 1 << LEAF_BITS;
     private static final long LEAF_MASK = LEAF_SIZE - 1;
 
-    /** One leaf of the tree. */
-    private static final class Leaf {
-        final Span[] spans = new Span[LEAF_SIZE];
-        final byte[] classes = new byte[LEAF_SIZE];
-    }
-
+    private final long base;
     private final int shift;
-    private final Leaf[] root;
+    private final long pages;
+    private final long classMap;
+    private final Span[][] root;
     private int leaves;
 
-    PageMap(int pageShift) {
-        this.shift = pageShift;
-        int rootBits = Math.max(0, ADDRESS_BITS - pageShift - LEAF_BITS);
-        this.root = new Leaf[1 << rootBits];
-    }
-
-    /** Whether {@code address} lies in the range this map covers. */
-    static boolean covers(long address) {
-        return address >= 0 && (address >>> ADDRESS_BITS) == 0;
-    }
-
-    /** The span recorded for {@code address}'s page, or null. */
-    Span get(long address) {
-        if ((address >>> ADDRESS_BITS) != 0) {
-            return null; // negative or beyond 48 bits
+    /**
+     * @param base     the reservation's first byte, a multiple of the page size
+     * @param pages    pages in the reservation
+     * @param shift    log2 of the page size
+     * @param classMap a native array of {@code pages} zero bytes
+     */
+    PageMap(long base, long pages, int shift, long classMap) {
+        this.base = base;
+        this.shift = shift;
+        this.pages = pages;
+        this.classMap = classMap;
+        long rootLength = (pages + LEAF_SIZE - 1) >>> LEAF_BITS;
+        if (rootLength > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("reservation too large for the page map: " + pages + " pages");
         }
-        long page = address >>> shift;
-        Leaf leaf = root[(int) (page >>> LEAF_BITS)];
-        return leaf == null ? null : leaf.spans[(int) (page & LEAF_MASK)];
+        this.root = new Span[(int) rootLength][];
     }
 
-    /** The size class recorded for {@code address}'s page, 0 when none. */
-    int sizeClass(long address) {
-        if ((address >>> ADDRESS_BITS) != 0) {
-            return 0;
+    /** Pages the map covers: the whole reservation. */
+    long pages() {
+        return pages;
+    }
+
+    /** The page index of {@code address}, an address of the reservation. */
+    long index(long address) {
+        return (address - base) >>> shift;
+    }
+
+    /** The span recorded for page {@code index} ({@code < pages()}), or null. Takes no lock. */
+    Span span(long index) {
+        Span[] leaf = root[(int) (index >>> LEAF_BITS)];
+        return leaf == null ? null : leaf[(int) (index & LEAF_MASK)];
+    }
+
+    /** The size class recorded for page {@code index} ({@code < pages()}), 0 when none. Takes no lock. */
+    int sizeClass(long index) {
+        return NativeMemory.getByte(classMap + index) & 0xff;
+    }
+
+    /**
+     * Records {@code span} and {@code sizeClass} for {@code count} pages from
+     * page {@code index}. Caller holds the heap lock.
+     */
+    void set(long index, long count, Span span, int sizeClass) {
+        if (index < 0 || count < 0 || index + count > pages) {
+            throw new IllegalStateException("pages [" + index + ", " + (index + count) + ") outside the page map of "
+                    + pages + " pages");
         }
-        long page = address >>> shift;
-        Leaf leaf = root[(int) (page >>> LEAF_BITS)];
-        return leaf == null ? 0 : leaf.classes[(int) (page & LEAF_MASK)];
-    }
-
-    /** Records {@code span} and {@code sizeClass} for {@code count} pages from {@code page}. Caller holds the heap lock. */
-    void set(long page, long count, Span span, int sizeClass) {
-        long end = page + count;
-        while (page < end) {
-            Leaf leaf = leaf(page);
-            int from = (int) (page & LEAF_MASK);
-            int to = (int) Math.min(LEAF_SIZE, from + (end - page));
-            for (int i = from; i < to; i++) {
-                leaf.spans[i] = span;
-                leaf.classes[i] = (byte) sizeClass;
-            }
-            page += to - from;
+        if (count == 1) {
+            NativeMemory.putByte(classMap + index, (byte) sizeClass);
+        } else {
+            NativeMemory.fill(classMap + index, count, (byte) sizeClass);
+        }
+        long end = index + count;
+        while (index < end) {
+            Span[] leaf = leaf(index);
+            int from = (int) (index & LEAF_MASK);
+            int to = (int) Math.min(LEAF_SIZE, from + (end - index));
+            Arrays.fill(leaf, from, to, span);
+            index += to - from;
         }
     }
 
     /** Records a span for its first and last pages only (free and large spans). */
     void setEnds(Span span, int sizeClass) {
-        long first = span.start >>> shift;
+        long first = index(span.start);
         set(first, 1, span, sizeClass);
         if (span.pages > 1) {
             set(first + span.pages - 1, 1, span, sizeClass);
@@ -92,28 +116,37 @@ final class PageMap {
 
     /** Records a span on every page (small spans). */
     void setAll(Span span, int sizeClass) {
-        set(span.start >>> shift, span.pages, span, sizeClass);
+        set(index(span.start), span.pages, span, sizeClass);
     }
 
-    private Leaf leaf(long page) {
-        int r = (int) (page >>> LEAF_BITS);
-        Leaf leaf = root[r];
+    private Span[] leaf(long index) {
+        int r = (int) (index >>> LEAF_BITS);
+        Span[] leaf = root[r];
         if (leaf == null) {
-            leaf = new Leaf();
+            leaf = new Span[LEAF_SIZE];
             root[r] = leaf;
             leaves++;
         }
         return leaf;
     }
 
-    /** Forgets every entry: afterwards every lookup answers null and class 0. Caller holds the heap lock. */
-    void clear() {
+    /**
+     * Forgets every span: afterwards every span lookup answers null. The class
+     * bytes are the page heap's to dispose of. Caller holds the heap lock.
+     */
+    void clearSpans() {
         Arrays.fill(root, null);
         leaves = 0;
     }
 
-        /** An estimate of the Java heap this map uses. */
-    long metadataBytes() {
-        return 16L + 4L * root.length + (long) leaves * (5L * LEAF_SIZE + 48);
+    /**
+     * An estimate of the memory this map uses: the Java heap of the span leaves
+     * (4-byte compressed references) and the class-map bytes of the first
+     * {@code mappedPages} pages, in whole 4 KiB pages of the OS.
+     */
+    long metadataBytes(long mappedPages) {
+        long spans = 16L + 4L * root.length + (long) leaves * (16L + 4L * LEAF_SIZE);
+        long classes = (mappedPages + 4095) & -4096L;
+        return spans + classes;
     }
 }
