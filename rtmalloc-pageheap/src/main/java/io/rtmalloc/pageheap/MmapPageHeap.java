@@ -278,21 +278,6 @@ final class MmapPageHeap implements PageHeap {
         return base + mappedBytes;
     }
 
-    @Override
-    public synchronized boolean contains(long address) {
-        for (long[] r : regions) {
-            if (address >= r[0] && address < r[1]) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    @Override
-    public synchronized boolean resize(Span span, long pages) {
-        return false;
-    }
-
     // ------------------------------------------------------------------ allocation
 
     @Override

@@ -137,7 +137,7 @@ class FelixStacksIT {
             for (int i = 0; i < 16; i++) {
                 assertEquals(i * 7L, s.getAtIndex(ValueLayout.JAVA_LONG, i));
             }
-            a.service.getClass().getMethod("free", MemorySegment.class).invoke(a.service, s);
+            a.api.getMethod("free", MemorySegment.class).invoke(a.service, s);
             assertEquals(0, a.bytesInUse(), name + ": everything freed");
             felix.context.ungetService(ref);
         }
