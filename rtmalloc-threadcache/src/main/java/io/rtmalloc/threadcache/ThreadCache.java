@@ -17,15 +17,15 @@ import static io.rtmalloc.spi.Switches.STATS;
  * adaptive length limits.
  *
  * <pre>
- *   heads[cl] -> block -> block -> ... -> block -> 0      lengths[cl] &lt;= maxLengths[cl] blocks
+ *   heads[cl] -> block -> block -> ... -> block -> 0      lists[(cl << 2) + LENGTH] &lt;= lists[(cl << 2) + MAX_LENGTH] blocks
  * </pre>
  *
  * <h2>The fast path and the byte budget</h2>
- * A pop touches {@code heads}, {@code lengths} and {@code lowWater}; a push
- * touches {@code heads}, {@code lengths} and {@code maxLengths}. Neither counts
+ * A pop touches {@code heads[cl]} and the list's length; a push touches
+ * {@code heads[cl]} and the list's length and limit. Neither counts
  * bytes nor reads the cache's share of the budget ({@link #maxSize}, volatile):
  * the byte budget is kept through the length limits instead. {@link #capacity}
- * is {@code sum(maxLengths[cl] * size[cl])}, and since no list is ever longer
+ * is {@code sum(lists[(cl << 2) + MAX_LENGTH] * size[cl])}, and since no list is ever longer
  * than its limit after a call returns, the cache never holds more than
  * {@code capacity} bytes. Only the slow paths ({@link #refill}, a push past a
  * limit in {@link #overflow}) change limits, and they raise one only when
@@ -49,23 +49,30 @@ import static io.rtmalloc.spi.Switches.STATS;
  * {@code Allocator.close()} requires.
  *
  * <p>INVARIANTS (while the owner is alive, between its calls):
- * {@code lengths[cl]} is the length of the list at {@code heads[cl]};
- * {@code 0 <= lowWater[cl] <= lengths[cl] <= maxLengths[cl]
- * <= max(maxFreeListLength, batch[cl])};
- * {@code capacity == sum(maxLengths[cl] * size[cl])}.
+ * {@code length(cl)} is the length of the list at {@code heads[cl]};
+ * {@code 0 <= length(cl) <= maxLength(cl) <= max(maxFreeListLength, batch[cl])};
+ * {@code capacity == sum(maxLength(cl) * size[cl])}.
  */
 final class ThreadCache implements FrontEnd.Cache {
 
     // Hot fields, read on every call.
     final long[] heads;
-    final int[] lengths;
-    private final int[] lowWater;
-    private final int[] maxLengths;
+    /**
+     * Per class, four ints side by side so that one array (one reference, one
+     * bounds check, one cache line for up to four classes) serves the fast
+     * path: {@code [cl * 4 + LENGTH]}, {@code [cl * 4 + MAX_LENGTH]} and
+     * {@code [cl * 4 + MISSES]}, the refills since the last scavenge (the
+     * fourth is unused).
+     */
+    private final int[] lists;
+    private static final int LENGTH = 0;
+    private static final int MISSES = 1;
+    private static final int MAX_LENGTH = 2;
 
     /** The owner's thread id: the slot table's owner check. */
     final long ownerId;
 
-    /** Bytes the lists may hold at their current limits: {@code sum(maxLengths[cl] * size[cl])}. */
+    /** Bytes the lists may hold at their current limits: {@code sum(lists[(cl << 2) + MAX_LENGTH] * size[cl])}. */
     private long capacity;
     /** The share of the budget this cache may hold; see the class comment. */
     volatile long maxSize;
@@ -89,9 +96,7 @@ final class ThreadCache implements FrontEnd.Cache {
         SizeClasses classes = central.sizeClasses();
         int n = classes.count() + 1;
         this.heads = new long[n];
-        this.lengths = new int[n];
-        this.lowWater = new int[n];
-        this.maxLengths = new int[n];
+        this.lists = new int[n * 4];
         this.classSize = new int[n];
         this.overages = new int[n];
         this.batch = new int[n];
@@ -114,10 +119,7 @@ final class ThreadCache implements FrontEnd.Cache {
         long head = heads[cl];
         if (head != 0) {
             heads[cl] = NativeMemory.getLong(head);
-            int len = --lengths[cl];
-            if (len < lowWater[cl]) {
-                lowWater[cl] = len;
-            }
+            lists[(cl << 2) + LENGTH]--;
             if (STATS) { // static final: off, the JIT drops the block
                 counters[cl * FrontEnd.COUNTERS + FrontEnd.HITS]++;
             }
@@ -131,7 +133,8 @@ final class ThreadCache implements FrontEnd.Cache {
     public void free(int cl, long block) {
         NativeMemory.putLong(block, heads[cl]);
         heads[cl] = block;
-        if (++lengths[cl] > maxLengths[cl]) {
+        int k = cl << 2;
+        if (++lists[k + LENGTH] > lists[k + MAX_LENGTH]) {
             overflow(cl);
         }
     }
@@ -144,14 +147,14 @@ final class ThreadCache implements FrontEnd.Cache {
      */
     private long refill(int cl) {
         int b = batch[cl];
-        int max = maxLengths[cl];
+        int max = lists[(cl << 2) + MAX_LENGTH];
         growLimit(cl, max < b ? max + 1 : Math.min(max + b, Math.max(maxFreeListLength, b)));
-        int n = Math.max(1, Math.min(maxLengths[cl], b)); // keeps n - 1 <= the limit
+        int n = Math.max(1, Math.min(lists[(cl << 2) + MAX_LENGTH], b)); // keeps n - 1 <= the limit
         overages[cl] = 0; // a miss ends a run of overflows
         long head = central.removeRange(cl, n);
         heads[cl] = NativeMemory.getLong(head);
-        lengths[cl] = n - 1;
-        lowWater[cl] = 0;
+        lists[(cl << 2) + LENGTH] = n - 1;
+        lists[(cl << 2) + MISSES]++;
         if (STATS) {
             counters[cl * FrontEnd.COUNTERS + FrontEnd.MISSES]++;
             counters[cl * FrontEnd.COUNTERS + FrontEnd.REFILLS]++;
@@ -167,8 +170,8 @@ final class ThreadCache implements FrontEnd.Cache {
      */
     private void overflow(int cl) {
         int b = batch[cl];
-        release(cl, Math.min(b, lengths[cl]));
-        int max = maxLengths[cl];
+        release(cl, Math.min(b, lists[(cl << 2) + LENGTH]));
+        int max = lists[(cl << 2) + MAX_LENGTH];
         if (max < b) {
             growLimit(cl, max + 1);
         } else if (max > b && ++overages[cl] >= maxOverages) {
@@ -186,7 +189,7 @@ final class ThreadCache implements FrontEnd.Cache {
      * then fits. Also brings an overshoot left by a steal back under the share.
      */
     private void growLimit(int cl, int wanted) {
-        int max = maxLengths[cl];
+        int max = lists[(cl << 2) + MAX_LENGTH];
         long need = (long) (wanted - max) * classSize[cl];
         if (capacity + need > maxSize) {
             budget.grow(this);
@@ -208,34 +211,39 @@ final class ThreadCache implements FrontEnd.Cache {
 
     /** Sets the limit of {@code cl}, giving back what the list holds beyond it, and keeps {@link #capacity}. */
     private void setLimit(int cl, int max) {
-        capacity += (long) (max - maxLengths[cl]) * classSize[cl];
-        maxLengths[cl] = max;
-        if (lengths[cl] > max) {
-            release(cl, lengths[cl] - max);
+        capacity += (long) (max - lists[(cl << 2) + MAX_LENGTH]) * classSize[cl];
+        lists[(cl << 2) + MAX_LENGTH] = max;
+        if (lists[(cl << 2) + LENGTH] > max) {
+            release(cl, lists[(cl << 2) + LENGTH] - max);
         }
     }
 
     /**
-     * The cache is short of room: as tcmalloc does, give back half of each
-     * other list's low-water mark (blocks that sat unused since the last
-     * scavenge) and cut its limit by a batch, never under its length; also cut
-     * by a batch the limits of empty lists, which hold room but no blocks (an
-     * active one grows back at its next refill).
+     * The cache is short of room: give back half of each other list that had
+     * no miss since the last scavenge (its blocks sat there unused) and cut
+     * its limit by a batch, never under its length; also cut by a batch the
+     * limits of empty lists, which hold room but no blocks (an active one
+     * grows back at its next refill). tcmalloc uses each list's low-water
+     * mark for the first part; a miss count kept by the refill costs the
+     * fast path nothing, where a low-water mark costs a load, a compare and
+     * a store on every pop.
      */
     void scavenge(int except) {
         for (int cl = 1; cl < heads.length; cl++) {
             if (cl == except) {
                 continue;
             }
-            int low = lowWater[cl];
-            if (low > 0) {
-                release(cl, low > 1 ? low >>> 1 : 1);
+            int k = cl << 2;
+            int len = lists[k + LENGTH];
+            boolean idle = lists[k + MISSES] == 0;
+            if (idle && len > 0) {
+                release(cl, Math.max(1, len >>> 1));
             }
-            int max = maxLengths[cl];
-            if (max > 0 && (low > 0 || lengths[cl] == 0)) {
-                setLimit(cl, Math.max(lengths[cl], max - Math.min(batch[cl], max)));
+            int max = lists[k + MAX_LENGTH];
+            if (max > 0 && (idle || lists[k + LENGTH] == 0)) {
+                setLimit(cl, Math.max(lists[k + LENGTH], max - Math.min(batch[cl], max)));
             }
-            lowWater[cl] = lengths[cl];
+            lists[k + MISSES] = 0;
         }
     }
 
@@ -243,7 +251,7 @@ final class ThreadCache implements FrontEnd.Cache {
     private void shrinkToShare(int keep) {
         long share = maxSize;
         for (int cl = heads.length - 1; cl >= 1 && capacity > share; cl--) {
-            int max = maxLengths[cl];
+            int max = lists[(cl << 2) + MAX_LENGTH];
             if (max == 0 || cl == keep) {
                 continue;
             }
@@ -251,10 +259,10 @@ final class ThreadCache implements FrontEnd.Cache {
             int cut = (int) Math.min(max, (over + classSize[cl] - 1) / classSize[cl]);
             setLimit(cl, max - cut);
         }
-        if (capacity > share && maxLengths[keep] > 0) {
+        if (capacity > share && lists[(keep << 2) + MAX_LENGTH] > 0) {
             long over = capacity - share;
-            int cut = (int) Math.min(maxLengths[keep], (over + classSize[keep] - 1) / classSize[keep]);
-            setLimit(keep, maxLengths[keep] - cut);
+            int cut = (int) Math.min(lists[(keep << 2) + MAX_LENGTH], (over + classSize[keep] - 1) / classSize[keep]);
+            setLimit(keep, lists[(keep << 2) + MAX_LENGTH] - cut);
         }
     }
 
@@ -269,10 +277,7 @@ final class ThreadCache implements FrontEnd.Cache {
             last = NativeMemory.getLong(last);
         }
         heads[cl] = NativeMemory.getLong(last);
-        int len = lengths[cl] -= n;
-        if (len < lowWater[cl]) {
-            lowWater[cl] = len;
-        }
+        lists[(cl << 2) + LENGTH] -= n;
         if (STATS) {
             counters[cl * FrontEnd.COUNTERS + FrontEnd.FLUSHES]++;
         }
@@ -282,8 +287,7 @@ final class ThreadCache implements FrontEnd.Cache {
     /** Gives every block back (the owner calls it, or the budget once the owner is dead). */
     void flushAll() {
         for (int cl = 1; cl < heads.length; cl++) {
-            release(cl, lengths[cl]);
-            lowWater[cl] = 0;
+            release(cl, lists[(cl << 2) + LENGTH]);
         }
     }
 
@@ -294,15 +298,16 @@ final class ThreadCache implements FrontEnd.Cache {
      */
     void forget() {
         Arrays.fill(heads, 0);
-        Arrays.fill(lengths, 0);
-        Arrays.fill(lowWater, 0);
+        for (int cl = 1; cl < heads.length; cl++) {
+            lists[(cl << 2) + LENGTH] = 0;
+        }
     }
 
     /** The bytes the lists hold (exact for the owner; a racy snapshot for other threads). */
     long bytes() {
         long sum = 0;
         for (int cl = 1; cl < heads.length; cl++) {
-            sum += (long) lengths[cl] * classSize[cl];
+            sum += (long) lists[(cl << 2) + LENGTH] * classSize[cl];
         }
         return sum;
     }
@@ -312,8 +317,13 @@ final class ThreadCache implements FrontEnd.Cache {
         return capacity;
     }
 
+    /** The length of list {@code cl} (a racy read from other threads). */
+    int length(int cl) {
+        return lists[(cl << 2) + LENGTH];
+    }
+
     int maxLength(int cl) {
-        return maxLengths[cl];
+        return lists[(cl << 2) + MAX_LENGTH];
     }
 
     /** Checks the invariants of the lists; the caller is the owner or the owner is dead. */
@@ -322,19 +332,18 @@ final class ThreadCache implements FrontEnd.Cache {
         for (int cl = 1; cl < heads.length; cl++) {
             int len = 0;
             for (long b = heads[cl]; b != 0; b = NativeMemory.getLong(b)) {
-                if (++len > lengths[cl]) {
-                    throw new IllegalStateException("list " + cl + " longer than its count " + lengths[cl]);
+                if (++len > lists[(cl << 2) + LENGTH]) {
+                    throw new IllegalStateException("list " + cl + " longer than its count " + lists[(cl << 2) + LENGTH]);
                 }
             }
-            if (len != lengths[cl]) {
-                throw new IllegalStateException("list " + cl + " has " + len + " blocks, counted " + lengths[cl]);
+            if (len != lists[(cl << 2) + LENGTH]) {
+                throw new IllegalStateException("list " + cl + " has " + len + " blocks, counted " + lists[(cl << 2) + LENGTH]);
             }
-            if (lowWater[cl] < 0 || lowWater[cl] > len || len > maxLengths[cl]
-                    || maxLengths[cl] > Math.max(maxFreeListLength, batch[cl])) {
-                throw new IllegalStateException("list " + cl + ": low water " + lowWater[cl] + ", length " + len
-                        + ", limit " + maxLengths[cl]);
+            int max = lists[(cl << 2) + MAX_LENGTH];
+            if (len > max || max > Math.max(maxFreeListLength, batch[cl])) {
+                throw new IllegalStateException("list " + cl + ": length " + len + ", limit " + max);
             }
-            cap += (long) maxLengths[cl] * classSize[cl];
+            cap += (long) lists[(cl << 2) + MAX_LENGTH] * classSize[cl];
         }
         if (cap != capacity) {
             throw new IllegalStateException("limits allow " + cap + " bytes, counted " + capacity);

@@ -67,7 +67,7 @@ class SlotTableTest {
         long mine = a.malloc(64);
         a.free(mine);
         ThreadCache myCache = a.cache();
-        int myLength = myCache.lengths[cl];
+        int myLength = myCache.length(cl);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicReference<ThreadCache> theirs = new AtomicReference<>();
         Thread other = collidingWith(Thread.currentThread().threadId(), () -> {
@@ -92,7 +92,7 @@ class SlotTableTest {
         });
         run(other, failure);
         assertNotSame(myCache, theirs.get());
-        assertEquals(myLength, myCache.lengths[cl], "the other thread never touched this thread's cache");
+        assertEquals(myLength, myCache.length(cl), "the other thread never touched this thread's cache");
         assertTrue(a.frontEnd.slotted());
         assertEquals(mine, a.malloc(64), "this thread's cache still serves it");
         a.free(mine);

@@ -54,7 +54,7 @@ class ThreadCacheTest {
         List<Long> held = new ArrayList<>();
         // Every miss (the list empty) lets the limit grow: by one while under a batch.
         for (int miss = 1; miss <= batch; miss++) {
-            while (c.lengths[cl] > 0) {
+            while (c.length(cl) > 0) {
                 held.add(a.malloc(64));
             }
             held.add(a.malloc(64));
@@ -62,7 +62,7 @@ class ThreadCacheTest {
         }
         // Then by a batch at a time.
         for (int step = 1; step <= 3; step++) {
-            while (c.lengths[cl] > 0) {
+            while (c.length(cl) > 0) {
                 held.add(a.malloc(64));
             }
             held.add(a.malloc(64));
@@ -96,16 +96,16 @@ class ThreadCacheTest {
         int overflows = 0;
         int overages = big.maxOverages();
         while (overflows < overages) {
-            int before = c.lengths[cl];
+            int before = c.length(cl);
             a.free(held.removeLast());
-            if (c.lengths[cl] < before) { // the push overflowed and a batch went back
+            if (c.length(cl) < before) { // the push overflowed and a batch went back
                 overflows++;
                 assertEquals(overflows < overages ? cap : cap - batch, c.maxLength(cl), "after overflow " + overflows);
             }
         }
         // Each overflow came at cap + 1 blocks and gave a batch back; the last one also cut
         // the list to its new limit.
-        assertEquals(cap - batch, c.lengths[cl]);
+        assertEquals(cap - batch, c.length(cl));
         held.forEach(a::free);
         assertBalanced(a);
     }
@@ -120,12 +120,12 @@ class ThreadCacheTest {
             held.add(a.malloc(1000));
         }
         ThreadCache c = a.cache();
-        assertTrue(c.lengths[cl] < classes.batchSize(cl) * 2 + c.maxLength(cl));
+        assertTrue(c.length(cl) < classes.batchSize(cl) * 2 + c.maxLength(cl));
         held.forEach(a::free);
         c.checkInvariants();
-        assertTrue(c.lengths[cl] <= c.maxLength(cl), "the list is bounded by its limit");
+        assertTrue(c.length(cl) <= c.maxLength(cl), "the list is bounded by its limit");
         assertBalanced(a);
-        assertEquals(0, c.lengths[cl], "flushed");
+        assertEquals(0, c.length(cl), "flushed");
     }
 
     @Test
@@ -354,13 +354,13 @@ class ThreadCacheTest {
         long p = bound.malloc(100);
         ThreadCache c = a.cache();
         int cl = a.config().sizeClasses().classOf(100);
-        int len = c.lengths[cl];
+        int len = c.length(cl);
         a.free(p);
-        assertEquals(len + 1, c.lengths[cl], "the parent's free reached the same cache");
+        assertEquals(len + 1, c.length(cl), "the parent's free reached the same cache");
         assertEquals(p, bound.malloc(100), "and the view pops it");
         bound.free(p, 100);
         bound.flushThreadCache();
-        assertEquals(0, c.lengths[cl]);
+        assertEquals(0, c.length(cl));
         assertBalanced(a);
     }
 
@@ -394,7 +394,7 @@ class ThreadCacheTest {
                 assertEquals(0, c.bytes());
                 for (int cl = 1; cl < c.heads.length; cl++) {
                     assertEquals(0, c.heads[cl]);
-                    assertEquals(0, c.lengths[cl]);
+                    assertEquals(0, c.length(cl));
                 }
             }
             a.budget().retire(workerCache); // as the cleaner would, later: nothing left to give back
