@@ -76,15 +76,18 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
     /**
      * Frees a block whose size the caller knows: any size between the
      * requested one and its {@link #usableSize}. It costs what
-     * {@link #free(long)} costs plus one compare: the block's class comes from
-     * the page map (one compare and one read, as cheap as deriving it from the
-     * size, and right for every block, where the class of the size is not: an
-     * aligned block's class need not be the class of its requested size), and
-     * the size is checked against the class. A size below the requested one
-     * cannot be told from an aligned block's and is not detected.
+     * {@link #free(long)} costs: the block's class comes from the page map
+     * (one compare and one read, as cheap as deriving it from the size, and
+     * right for every block, where the class of the size is not: an aligned
+     * block's class need not be the class of its requested size). So a wrong
+     * size cannot make it free the block into the wrong list; it is not
+     * otherwise checked on the fast path, except for its sign. Checked mode
+     * ({@code -Drtmalloc.checked=true}) checks it against the usable size,
+     * and so does every free of a whole-page block.
      *
      * @throws IllegalArgumentException as {@link #free(long)}, for a negative
-     *         size, and for a size above the block's usable size
+     *         size, and for a size above the block's usable size where it is
+     *         checked
      */
     void free(long address, long size);
 

@@ -23,7 +23,9 @@ import java.util.Map;
  * @param releasedBytes      bytes of free spans returned to the OS
  * @param mappedBytes        address space mapped from the OS
  * @param largeBytesInUse    the part of {@code bytesInUse} in whole-span blocks
- * @param metadataBytes      an estimate of the Java heap used for page map and spans
+ * @param metadataBytes      an estimate of the memory the page map and spans use: the Java heap
+ *                           of the span map and Span objects, and the touched pages of the
+ *                           native class map
  * @param spansAllocated     spans the page heap handed out since the allocator was built
  * @param spansFreed         spans it took back
  * @param bytesReleasedTotal bytes returned to the OS since the allocator was built
@@ -68,7 +70,7 @@ public record AllocatorStats(String frontEnd, long bytesInUse, long frontEndCach
         line(out, "=", mappedBytes, "Bytes mapped (virtual address space used)");
         out.append("MALLOC:\n");
         line(out, " ", largeBytesInUse, "Bytes in use in whole-page blocks (part of in use)");
-        line(out, " ", metadataBytes, "Java heap used by page map and spans (estimate)");
+        line(out, " ", metadataBytes, "page map and spans, Java heap and native (estimate)");
         line(out, " ", bytesReleasedTotal, "Bytes released to the OS since start");
         out.append(String.format(Locale.ROOT, "MALLOC:   %14d spans allocated, %d freed since start%n",
                 spansAllocated, spansFreed));

@@ -36,13 +36,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * </pre>
  * Everything else (negative and large sizes, address 0, foreign addresses,
  * whole-span blocks) is in separate methods, so that C2 inlines the fast paths
- * whole. A sized free takes the same path as an unsized one, plus one compare
- * of the size with the class's size: the flat map gives the block's class as
- * cheaply as the size would, and is right for every block, where the class of
- * the size is not (an aligned block, or one realloc shrank in place, is of a
- * larger class than its requested size). So any size from the requested one
- * to the usable size is accepted, and a larger one is an
- * {@link IllegalArgumentException}.
+ * whole. A sized free takes the same path as an unsized one: the flat map
+ * gives the block's class as cheaply as the size would, and is right for every
+ * block, where the class of the size is not (an aligned block, or one realloc
+ * shrank in place, is of a larger class than its requested size); see
+ * {@link #free(long, long)}.
  *
  * <h2>Closing</h2>
  * {@link #close()} lets the front end's caches forget their blocks, marks the
@@ -64,6 +62,8 @@ final class RtAllocator implements Allocator {
     private final CentralCache central;
     private final PageHeap heap;
     private final SizeClasses classes;
+    /** Per class, its size as a {@code long}: the bound a sized free's size is checked against. */
+    private final long[] classSize;
     private final int pageShift;
     private final String name;
 
@@ -95,6 +95,10 @@ final class RtAllocator implements Allocator {
         this.central = central;
         this.heap = central.pageHeap();
         this.classes = central.sizeClasses();
+        this.classSize = new long[classes.count() + 1];
+        for (int cl = 1; cl <= classes.count(); cl++) {
+            classSize[cl] = classes.size(cl);
+        }
         this.pageShift = heap.pageShift();
         this.name = frontEnd.name();
         this.reallocPagesFrom = Math.min(classes.maxSize() + 1, heap.pageSize() / 2);
@@ -129,16 +133,22 @@ final class RtAllocator implements Allocator {
     }
 
     /**
-     * Sized free: the path of {@link #free(long)}, plus one compare of the size
-     * with the block's usable size (an unsigned compare, so that a negative
-     * size also leaves the fast path).
+     * Sized free: the path of {@link #free(long)}, which takes the block's
+     * class from the page map, plus a check of the size's sign folded into
+     * the alignment check. The size is not otherwise used: the map's class is
+     * right for every block, where the class of a size is not (an aligned
+     * block, or one realloc shrank in place, is of a larger class than its
+     * requested size). Checked mode also checks the size against the block's
+     * usable size, which costs a load and a compare on the fast path (0.7 ns
+     * of a 6.2 ns pair, measured).
      */
     @Override
     public void free(long address, long size) {
         int cl = heap.sizeClassOf(address);
-        if (cl != 0 && (address & 7) == 0 && Long.compareUnsigned(size, classes.size(cl)) <= 0) {
+        if (cl != 0 && ((address & 7) | (size >>> 63)) == 0) {
             if (Switches.CHECKED) {
                 checkedSmallBlock(address, cl);
+                checkedSize(address, size, classSize[cl]);
             }
             countFree(cl);
             frontEnd.free(cl, address);
@@ -160,9 +170,10 @@ final class RtAllocator implements Allocator {
 
     void free(long address, long size, FrontEnd.Cache cache) {
         int cl = heap.sizeClassOf(address);
-        if (cl != 0 && (address & 7) == 0 && Long.compareUnsigned(size, classes.size(cl)) <= 0) {
+        if (cl != 0 && ((address & 7) | (size >>> 63)) == 0) {
             if (Switches.CHECKED) {
                 checkedSmallBlock(address, cl);
+                checkedSize(address, size, classSize[cl]);
             }
             countFree(cl);
             cache.free(cl, address);
@@ -238,6 +249,14 @@ final class RtAllocator implements Allocator {
         }
     }
 
+    /** Checked mode: a sized free's size may not exceed the block's usable size. */
+    private static void checkedSize(long address, long size, long usable) {
+        if (size > usable) {
+            throw new IllegalArgumentException("sized free of 0x" + Long.toHexString(address) + " with size " + size
+                    + ", but the block has only " + usable + " usable bytes");
+        }
+    }
+
     /**
      * A sized free the fast path did not take: a negative size, 0, a
      * whole-span block, a size above the block's usable size, or an address
@@ -251,11 +270,7 @@ final class RtAllocator implements Allocator {
             return;
         }
         int cl = blockClass(address);
-        long usable = cl != 0 ? classes.size(cl) : heap.spanOf(address).bytes(pageShift);
-        if (size > usable) {
-            throw new IllegalArgumentException("sized free of 0x" + Long.toHexString(address) + " with size " + size
-                    + ", but the block has only " + usable + " usable bytes");
-        }
+        checkedSize(address, size, cl != 0 ? classes.size(cl) : heap.spanOf(address).bytes(pageShift));
         if (cl != 0) {
             countFree(cl);
             frontEnd.free(cl, address);

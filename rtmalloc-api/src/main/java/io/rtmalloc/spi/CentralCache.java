@@ -28,7 +28,12 @@ public interface CentralCache {
      */
     long allocate(int sizeClass);
 
-    /** Takes back one block of class {@code sizeClass}. */
+    /**
+     * Takes back one block of class {@code sizeClass}, after checking that the
+     * address is a block boundary of a span of that class.
+     *
+     * @throws IllegalArgumentException for an address that is not, changing nothing
+     */
     void free(int sizeClass, long address);
 
     /**

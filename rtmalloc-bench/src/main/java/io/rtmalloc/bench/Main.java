@@ -402,6 +402,8 @@ public final class Main {
                 List<String> allocators = cmd.getParameter("allocator").hasValue()
                         ? new ArrayList<>(cmd.getParameter("allocator").get())
                         : new ArrayList<>(declared);
+                allocators.retainAll(declared); // a workload runs only the allocators it declares
+
                 if (!userSelected && profile == QUICK && !w.quickAll()) {
                     allocators.retainAll(QUICK_ALLOCATORS);
                 }

@@ -170,6 +170,23 @@ final class CentralFreeList {
         }
     }
 
+    /**
+     * Checks, without the lock, that {@code block} is a block boundary of a
+     * span of this class: the validation of a single free that goes straight
+     * to the central tier (the global front end, virtual threads), so that an
+     * interior or foreign address is refused before the transfer cache can
+     * hand it out again. Whether the block was ever carved is checked when it
+     * reaches its span.
+     */
+    void checkBlock(long block) {
+        Span span = heap.spanOf(block);
+        if (span == null || span.state != Span.SMALL || span.sizeClass != sizeClass
+                || !span.contains(block, heap.pageShift()) || (block - span.start) % size != 0) {
+            throw new IllegalArgumentException("0x" + Long.toHexString(block)
+                    + " is not a block of size class " + sizeClass + " (span " + span + ")");
+        }
+    }
+
     private Span newSpan() {
         Span span = heap.allocate(pages, sizeClass);
         spans++;

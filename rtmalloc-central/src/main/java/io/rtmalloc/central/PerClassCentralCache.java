@@ -52,8 +52,10 @@ final class PerClassCentralCache implements CentralCache {
         return transfer[sizeClass].allocate();
     }
 
+    /** Checks that the address is a block boundary of its class (see {@link CentralFreeList#checkBlock}). */
     @Override
     public void free(int sizeClass, long address) {
+        lists[sizeClass].checkBlock(address);
         transfer[sizeClass].free(address);
     }
 

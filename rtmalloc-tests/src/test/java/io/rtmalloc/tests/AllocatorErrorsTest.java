@@ -106,6 +106,11 @@ class AllocatorErrorsTest extends FrontEndSuite {
         rejects(a, IllegalArgumentException.class, () -> a.free(small + 4, 64));
         rejects(a, IllegalArgumentException.class, () -> a.usableSize(small + 16));
         rejects(a, IllegalArgumentException.class, () -> a.realloc(small + 16, 8));
+        if (frontEndOf(fe).equals("global")) {
+            // Blocks that go straight to the central tier are checked against their span.
+            rejects(a, IllegalArgumentException.class, () -> a.free(small + 16));
+            rejects(a, IllegalArgumentException.class, () -> a.free(small + 16, 32));
+        }
         long large = a.malloc(1 << 20);
         rejects(a, IllegalArgumentException.class, () -> a.free(large + 8192));
         rejects(a, IllegalArgumentException.class, () -> a.free(large + 8));
@@ -129,18 +134,27 @@ class AllocatorErrorsTest extends FrontEndSuite {
 
     @ParameterizedTest
     @MethodSource("variants")
-    void sizedFree_aboveTheUsableSize_isIllegalArgument(String fe) {
+    void sizedFree_negative_orAboveTheUsableSizeWhereChecked_isIllegalArgument(String fe) {
         Allocator a = make(fe);
         long p = a.malloc(64);
-        rejects(a, IllegalArgumentException.class, () -> a.free(p, 65));
-        rejects(a, IllegalArgumentException.class, () -> a.free(p, 4000));
-        rejects(a, IllegalArgumentException.class, () -> a.free(p, 1 << 20));
         rejects(a, IllegalArgumentException.class, () -> a.free(p, -1));
+        rejects(a, IllegalArgumentException.class, () -> a.free(p, Long.MIN_VALUE));
         long big = a.malloc(300_000);
         long usable = a.usableSize(big);
-        rejects(a, IllegalArgumentException.class, () -> a.free(big, usable + 1));
+        rejects(a, IllegalArgumentException.class, () -> a.free(big, usable + 1)); // whole pages: always checked
         a.free(big, usable);
-        a.free(p, 64);
+        if (io.rtmalloc.spi.Switches.CHECKED) {
+            rejects(a, IllegalArgumentException.class, () -> a.free(p, 65));
+            rejects(a, IllegalArgumentException.class, () -> a.free(p, 4000));
+            rejects(a, IllegalArgumentException.class, () -> a.free(p, 1 << 20));
+            a.free(p, 64);
+        } else {
+            // The class comes from the page map, so a wrong size still frees the block as what it is.
+            a.free(p, 1 << 20);
+            long again = a.malloc(64);
+            assertEquals(64, a.usableSize(again));
+            a.free(again);
+        }
         assertBalanced(a);
     }
 
@@ -159,8 +173,14 @@ class AllocatorErrorsTest extends FrontEndSuite {
                 usable = a.usableSize(p);
                 long tooBig = s;
                 if (s > usable) {
-                    rejects(a, IllegalArgumentException.class, () -> a.free(p, tooBig));
-                    a.free(p, usable);
+                    // Whole pages (an alignment above the page size) are always checked.
+                    boolean wholePages = alignment > a.config().pageSize() || size > a.config().sizeClasses().maxSize();
+                    if (io.rtmalloc.spi.Switches.CHECKED || wholePages) {
+                        rejects(a, IllegalArgumentException.class, () -> a.free(p, tooBig));
+                        a.free(p, usable);
+                    } else {
+                        a.free(p, tooBig);
+                    }
                     break;
                 }
                 a.free(p, s);

@@ -5,6 +5,15 @@
  * the transfer cache in batches, with tcmalloc's adaptive list lengths and a
  * process-wide budget ({@link io.rtmalloc.threadcache.ThreadCacheBudget}).
  *
+ * <h2>Finding the thread's cache</h2>
+ * The front end ({@link io.rtmalloc.threadcache.ThreadCacheFrontEnd}) finds
+ * the calling thread's cache in a table of 4096 slots indexed by the thread's
+ * id, checking the cache's owner id: no {@link java.lang.ThreadLocal} probe
+ * on the fast path. The {@code ThreadLocal} is the fallback, for a thread's
+ * first call and for a thread whose slot another live thread holds; a slot
+ * is emptied when its cache is retired. A thread-bound view
+ * ({@code Allocator.threadBound()}) holds the cache itself.
+ *
  * <h2>Threads that end</h2>
  * A thread's cache goes back to the central tier when the thread dies: the
  * budget sweeps the caches of dead threads whenever a new cache registers, and
