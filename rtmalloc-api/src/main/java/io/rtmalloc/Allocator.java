@@ -95,24 +95,64 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
     long usableSize(long address);
 
     /**
-     * A segment of exactly {@code byteSize} bytes, aligned to
-     * {@code byteAlignment}, whose lifetime is unbounded: it lives until
-     * {@link #free(MemorySegment)}. Its contents are not zeroed.
+     * A zeroed segment of exactly {@code byteSize} bytes, aligned to
+     * {@code byteAlignment}, with a lifetime of its own that ends at
+     * {@link #free(MemorySegment)}: every access after that throws
+     * {@link IllegalStateException}. Like a segment of
+     * {@link Arena#ofConfined()}, it is confined to the calling thread, which
+     * alone may access and free it (another thread's access throws
+     * {@link WrongThreadException}); a shared arena
+     * ({@link #newSharedArena()}) gives segments for several threads. A
+     * segment not freed is a leak, as a block not freed is; the segments of a
+     * thread that ends are taken back. The lifetime costs a JDK confined
+     * session per segment (opened here, closed by the free).
      */
     @Override
     MemorySegment allocate(long byteSize, long byteAlignment);
 
-    /** Frees a segment returned by {@link #allocate(long, long)}. */
+    /**
+     * Frees a segment of {@link #allocate(long, long)}, on the thread that
+     * allocated it: its lifetime ends, and every access through it (or a slice
+     * of it) throws {@link IllegalStateException} from then on.
+     *
+     * @throws IllegalStateException if it was already freed
+     * @throws IllegalArgumentException if it is not a segment this allocator's
+     *         {@code allocate} returned (a slice of one, an arena's segment, a
+     *         segment of {@code MemorySegment.ofAddress}, another allocator's),
+     *         changing nothing
+     * @throws WrongThreadException from a thread other than the allocating one
+     */
     void free(MemorySegment segment);
 
     /**
-     * A confined arena whose segments come from this allocator and are all freed
-     * when it closes; any access after that throws, as with any JDK arena.
-     * Unlike the JDK's own arenas, it does not zero the segments it hands out
-     * (the {@link Arena} contract does not ask for it): use
-     * {@link MemorySegment#fill} where zeroes are needed.
+     * A confined arena whose segments come from this allocator, zeroed as the
+     * JDK's arenas zero theirs, and are all freed when it closes; any access
+     * after that (or from another thread) throws, as with
+     * {@link Arena#ofConfined()}. It takes its blocks from the calling
+     * thread's cache, held in hand. An arena that becomes unreachable without
+     * being closed is counted (see {@link #stats()}), reported with where it
+     * was opened when {@code -Drtmalloc.arenaLeaks=report}, and its blocks go
+     * back.
      */
     Arena newArena();
+
+    /**
+     * {@link #newArena()}, choosing whether segments are zeroed: unzeroed
+     * segments show whatever their block held before (this program's data,
+     * never another process's), which suits code that writes every byte it
+     * allocates before reading it, and saves a memset per segment.
+     */
+    Arena newArena(boolean zeroed);
+
+    /**
+     * A shared arena: its segments (zeroed) may be allocated, accessed and
+     * freed at its close from any thread, as with {@link Arena#ofShared()},
+     * whose session makes the close safe against threads accessing them.
+     */
+    Arena newSharedArena();
+
+    /** {@link #newSharedArena()}, choosing whether segments are zeroed. */
+    Arena newSharedArena(boolean zeroed);
 
     /** A snapshot of where this allocator's memory is, computed on demand. */
     AllocatorStats stats();
@@ -169,10 +209,10 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      *
      * <p>Afterwards every call but {@link #frontEnd()}, {@link #config()},
      * {@code close()} and a free of address 0 (a no-op) throws
-     * {@link IllegalStateException}, and so does every
-     * access to a segment of {@link #allocate(long, long)}, as with a closed
-     * {@link Arena}. Raw addresses it handed out must not be touched again:
-     * their pages are gone.
+     * {@link IllegalStateException}. It refuses while segments or arenas that
+     * could still reach its memory are live (below), so no segment outlives
+     * it. Raw addresses it handed out must not be touched again: their pages
+     * are gone.
      *
      * <p>Closing is for the end of an allocator's use: no other thread may be
      * inside a call of this allocator while it runs, and calls made afterwards
@@ -182,12 +222,10 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * blocks, so that no later call reads memory that is gone.
      * {@link RtMalloc#global()} is shared by the whole process: do not close it.
      *
-     * @throws IllegalStateException if an arena of {@link #newArena()} is still
-     *         open (its segments would point into unmapped memory); the
-     *         allocator then stays open and usable
-     * @throws IllegalStateException also while a native call holds a segment of
-     *         {@link #allocate(long, long)}; the allocator is closed then, but
-     *         its memory is unmapped only by a later {@code close()}
+     * @throws IllegalStateException if a live thread holds an open arena or a
+     *         segment of {@link #allocate(long, long)} not freed, or a shared
+     *         arena is open (their segments would point into unmapped memory);
+     *         the allocator then stays open and usable
      * @throws UnsupportedOperationException on a view ({@link #threadBound()}),
      *         which does not own the memory (close the allocator it came from),
      *         and for a front end that cannot empty its caches

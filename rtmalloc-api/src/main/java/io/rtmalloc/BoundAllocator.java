@@ -53,7 +53,10 @@ final class BoundAllocator implements Allocator {
     @Override public long usableSize(long address) { check(); return parent.usableSize(address); }
     @Override public MemorySegment allocate(long byteSize, long byteAlignment) { check(); return parent.allocate(byteSize, byteAlignment); }
     @Override public void free(MemorySegment segment) { check(); parent.free(segment); }
-    @Override public Arena newArena() { check(); return parent.newArena(); }
+    @Override public Arena newArena() { check(); return parent.newArena(cache, true); }
+    @Override public Arena newArena(boolean zeroed) { check(); return parent.newArena(cache, zeroed); }
+    @Override public Arena newSharedArena() { check(); return parent.newSharedArena(); }
+    @Override public Arena newSharedArena(boolean zeroed) { check(); return parent.newSharedArena(zeroed); }
     @Override public AllocatorStats stats() { return parent.stats(); }
     @Override public long releaseFreeMemory() { check(); return parent.releaseFreeMemory(); }
     @Override public void flushThreadCache() { check(); parent.flushThreadCache(); }

@@ -43,11 +43,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@link #free(long, long)}.
  *
  * <h2>Closing</h2>
- * {@link #close()} lets the front end's caches forget their blocks, marks the
- * allocator closed, ends the lifetime of the segments of
- * {@link #allocate(long, long)} (a shared arena, whose close the JDK makes safe
- * against threads using them), then closes the central cache and the page
- * heap, which clears the page map and unmaps every region. After that no path
+ * {@link #close()} refuses while a live thread holds an open arena or a
+ * segment of {@link #allocate(long, long)} (their memory would go while they
+ * can still reach it), lets the front end's caches forget their blocks, marks
+ * the allocator closed, then closes the central cache and the page heap,
+ * which clears the page map and unmaps every region. After that no path
  * reads block memory: a small {@code malloc} finds its cache empty and the
  * central cache refuses; a {@code free} finds no class in the page map and
  * lands in {@link #blockClass}, which throws {@link IllegalStateException}.
@@ -75,17 +75,11 @@ final class RtAllocator implements Allocator {
      */
     private final StripedCounters calls;
 
-    /** The lifetime of the segments of {@link #allocate(long, long)}; closed by {@link #close()}. */
-    private final Arena lifetime = Arena.ofShared();
-    /** Every address, within {@link #lifetime}: those segments are slices of it. */
-    private final MemorySegment lifetimeMemory;
-    /** Guards {@link #openArenas} and the transition to closed. */
+    /** Segments and arenas. */
+    private final SegmentLayer segments;
+    /** Guards the transition to closed. */
     private final Object lifecycle = new Object();
-    /** Arenas of {@link #newArena()} not yet closed; guarded by {@link #lifecycle}. */
-    private int openArenas;
     private volatile boolean closed;
-    /** Whether close() got as far as the tiers below; guarded by {@link #lifecycle}. */
-    private boolean unmapping;
     /** Run after {@link #close()} has unmapped everything (for example, to unregister an MXBean). */
     private final List<Runnable> closeActions = new CopyOnWriteArrayList<>();
 
@@ -102,7 +96,7 @@ final class RtAllocator implements Allocator {
         this.pageShift = heap.pageShift();
         this.name = frontEnd.name();
         this.reallocPagesFrom = Math.min(classes.maxSize() + 1, heap.pageSize() / 2);
-        this.lifetimeMemory = MemorySegment.NULL.reinterpret(Long.MAX_VALUE, lifetime, null);
+        this.segments = new SegmentLayer(this);
         this.calls = Switches.STATS ? new StripedCounters(2 * (classes.count() + 1)) : null;
     }
 
@@ -462,10 +456,10 @@ final class RtAllocator implements Allocator {
 
     // ---------------------------------------------------------------- segments
 
+    /** A segment with a lifetime of its own, confined to the calling thread; see {@link SegmentLayer}. */
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
-        checkSegmentArguments(byteSize, byteAlignment);
-        return lifetimeMemory.asSlice(alignedAlloc(byteAlignment, byteSize), byteSize);
+        return segments.allocate(byteSize, byteAlignment);
     }
 
     static void checkSegmentArguments(long byteSize, long byteAlignment) {
@@ -479,30 +473,48 @@ final class RtAllocator implements Allocator {
 
     @Override
     public void free(MemorySegment segment) {
-        if (!segment.isNative()) {
-            throw new IllegalArgumentException("not a native segment: " + segment);
-        }
-        if (!segment.scope().equals(lifetime.scope()) && !NativeMemory.isUnboundedScope(segment)) {
-            throw new IllegalArgumentException(
-                    "the segment belongs to an arena, which frees it when it closes: " + segment);
-        }
-        free(segment.address());
+        segments.free(segment);
     }
 
     @Override
     public Arena newArena() {
-        synchronized (lifecycle) {
-            ensureOpen();
-            openArenas++;
-        }
-        return new AllocatorArena(this);
+        return segments.newArena(frontEnd.cache(), true);
     }
 
-    /** An arena of {@link #newArena()} has closed (and freed its segments). */
-    void arenaClosed() {
-        synchronized (lifecycle) {
-            openArenas--;
+    @Override
+    public Arena newArena(boolean zeroed) {
+        return segments.newArena(frontEnd.cache(), zeroed);
+    }
+
+    /** A confined arena over a thread-bound view's cache. */
+    Arena newArena(FrontEnd.Cache cache, boolean zeroed) {
+        return segments.newArena(cache, zeroed);
+    }
+
+    @Override
+    public Arena newSharedArena() {
+        return segments.newSharedArena(true);
+    }
+
+    @Override
+    public Arena newSharedArena(boolean zeroed) {
+        return segments.newSharedArena(zeroed);
+    }
+
+    /**
+     * A block for an arena segment of {@code byteSize} bytes aligned to
+     * {@code byteAlignment}, from {@code cache} when a size class serves it.
+     */
+    long arenaBlock(long byteSize, long byteAlignment, FrontEnd.Cache cache) {
+        if (byteAlignment <= 8) {
+            int cl = classes.classOf(byteSize);
+            if (cl != 0) {
+                countMalloc(byteSize, cl);
+                return cache.allocate(cl);
+            }
         }
+        checkSegmentArguments(byteSize, byteAlignment);
+        return alignedAlloc(byteAlignment, byteSize);
     }
 
     @Override
@@ -517,21 +529,12 @@ final class RtAllocator implements Allocator {
     @Override
     public void close() {
         synchronized (lifecycle) {
-            if (!closed) {
-                if (openArenas > 0) {
-                    throw new IllegalStateException(openArenas + " arena(s) of " + this
-                            + " still open: close them before the allocator");
-                }
-                frontEnd.forgetAll();
-                closed = true;
-            }
-            if (unmapping) {
+            if (closed) {
                 return;
             }
-            // Throws while a native call holds one of its segments: then nothing is unmapped, and
-            // a later close() tries again.
-            lifetime.close();
-            unmapping = true;
+            segments.checkClosable(); // throws, changing nothing, while arenas or segments are live
+            frontEnd.forgetAll();
+            closed = true;
         }
         try {
             central.close();
@@ -564,6 +567,8 @@ final class RtAllocator implements Allocator {
     @Override
     public long releaseFreeMemory() {
         ensureOpen();
+        segments.pollLeaks();
+        segments.sweepDeadThreads();
         frontEnd.drain();
         central.drainTransferCaches();
         long released = heap.releaseFreeMemory();
@@ -634,13 +639,25 @@ final class RtAllocator implements Allocator {
                 heapStats.freeBytes(), heapStats.releasedBytes(), heapStats.mappedBytes(),
                 heapStats.largeBytes(), heapStats.metadataBytes(), heapStats.spansAllocated(),
                 heapStats.spansFreed(), heapStats.bytesReleasedTotal(), Switches.STATS ? calls.sum(0) : 0,
-                Switches.STATS ? calls.sum(1) : 0, perClass, frontEnd.details());
+                Switches.STATS ? calls.sum(1) : 0, perClass, details());
+    }
+
+    /** The front end's figures, then the segment layer's. */
+    private java.util.Map<String, Long> details() {
+        segments.pollLeaks();
+        java.util.Map<String, Long> d = new java.util.LinkedHashMap<>(frontEnd.details());
+        d.put("arenas open", segments.openArenas());
+        d.put("arenas leaked (unreachable, never closed)", segments.leakedArenas());
+        d.put("blocks taken back from leaked arenas and dead threads", segments.reclaimedBlocks());
+        d.put("segments of allocate() live", segments.liveSegments());
+        return d;
     }
 
     /** Checks the invariants of every tier: the front end's reachable caches, the central cache, the page heap. */
     @Override
     public void checkInvariants() {
         ensureOpen();
+        segments.checkInvariants();
         frontEnd.checkInvariants();
         central.checkInvariants();
         heap.checkInvariants();

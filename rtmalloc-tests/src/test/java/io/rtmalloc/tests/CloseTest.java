@@ -70,10 +70,16 @@ class CloseTest extends FrontEndSuite {
         for (long address : new long[] {p, large, zeroed, aligned, segment.address()}) {
             assertTrue(isMapped(address));
         }
+        // A live segment of allocate() could still reach the memory: close refuses, changing nothing.
+        IllegalStateException refused = assertThrows(IllegalStateException.class, a::close);
+        assertTrue(refused.getMessage().contains("allocate()"), refused.getMessage());
+        assertEquals(42, segment.get(ValueLayout.JAVA_LONG, 0));
+        long segmentAddress = segment.address();
+        a.free(segment);
 
         a.close();
 
-        for (long address : new long[] {p, large, zeroed, aligned, segment.address()}) {
+        for (long address : new long[] {p, large, zeroed, aligned, segmentAddress}) {
             assertFalse(isMapped(address), () -> "0x" + Long.toHexString(address) + " still mapped");
         }
         assertClosedCall(() -> segment.get(ValueLayout.JAVA_LONG, 0));
@@ -93,6 +99,7 @@ class CloseTest extends FrontEndSuite {
         assertClosedCall(() -> a.allocate(8, 8));
         assertClosedCall(() -> a.free(segment));
         assertClosedCall(a::newArena);
+        assertClosedCall(a::newSharedArena);
         assertClosedCall(a::stats);
         assertClosedCall(a::releaseFreeMemory);
         assertClosedCall(a::flushThreadCache);

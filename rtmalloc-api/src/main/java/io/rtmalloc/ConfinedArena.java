@@ -1,0 +1,80 @@
+package io.rtmalloc;
+
+import io.rtmalloc.spi.FrontEnd;
+import io.rtmalloc.spi.NativeMemory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A confined arena of an {@link RtAllocator} ({@link Allocator#newArena()}):
+ * bound to the thread that opened it, it takes blocks from that thread's
+ * front-end cache, held in hand (no lookup), records them itself (no
+ * cleanup action per segment) and, at close, ends its JDK session (every
+ * segment's access throws from then on) and gives the blocks back in one
+ * pass. Access from another thread throws {@link WrongThreadException}, as
+ * with {@link Arena#ofConfined()}.
+ */
+final class ConfinedArena implements Arena {
+
+    private final RtAllocator allocator;
+    private final SegmentLayer layer;
+    private final ThreadSegments thread;
+    private final FrontEnd.Cache cache;
+    private final Arena session = Arena.ofConfined();
+    private final Thread owner = Thread.currentThread();
+    private final ArenaRecord record;
+    private final boolean zeroed;
+
+    ConfinedArena(RtAllocator allocator, SegmentLayer layer, ThreadSegments thread, FrontEnd.Cache cache,
+                  boolean zeroed) {
+        this.allocator = allocator;
+        this.layer = layer;
+        this.thread = thread;
+        this.cache = cache;
+        this.zeroed = zeroed;
+        this.record = new ArenaRecord(session.scope(), layer.leakQueue(), false, SegmentLayer.REPORT_LEAKS);
+        thread.link(record);
+    }
+
+    @Override
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        if (Thread.currentThread() != owner) {
+            throw new WrongThreadException("this arena is confined to " + owner);
+        }
+        if (record.isDone()) {
+            throw new IllegalStateException("Already closed");
+        }
+        long address = allocator.arenaBlock(byteSize, byteAlignment, cache);
+        record.add(address);
+        if (zeroed) {
+            NativeMemory.fill(address, byteSize, (byte) 0);
+        }
+        return MemorySegment.ofAddress(address).reinterpret(byteSize, session, null);
+    }
+
+    @Override
+    public MemorySegment.Scope scope() {
+        return session.scope();
+    }
+
+    /**
+     * Ends the session (throws, changing nothing, from another thread or when
+     * already closed), then gives every block back to this thread's cache.
+     */
+    @Override
+    public void close() {
+        session.close();
+        if (record.finish()) {
+            for (int i = 0, n = record.count(); i < n; i++) {
+                allocator.free(record.block(i), cache);
+            }
+        }
+        thread.unlink(record);
+    }
+
+    @Override
+    public String toString() {
+        return "ConfinedArena[" + allocator + ", " + record.count() + " blocks]";
+    }
+}
