@@ -90,13 +90,25 @@ final class ArenaRecord extends PhantomReference<MemorySegment.Scope> {
 
     /**
      * Claims the right to give the blocks back; true for the one caller that
-     * wins. Clears the reference, so that a closed arena is never reported.
+     * wins (the leak reclaimer, the sweep of dead threads, a shared arena's
+     * close).
      */
     boolean finish() {
-        if (DONE.compareAndSet(this, 0, 1)) {
-            clear();
-            return true;
+        return DONE.compareAndSet(this, 0, 1);
+    }
+
+    /**
+     * {@link #finish()} for the close of a confined arena by its owner, which
+     * nothing can race: the others act only on arenas no thread can reach or
+     * whose owner died. A plain store, and no {@link #clear()}: the record of
+     * a closed arena is unlinked and becomes garbage with the arena, so the
+     * collector never discovers it.
+     */
+    boolean finishByOwner() {
+        if (done != 0) {
+            return false;
         }
-        return false;
+        DONE.setRelease(this, 1);
+        return true;
     }
 }

@@ -23,18 +23,35 @@ final class ConfinedArena implements Arena {
     private final FrontEnd.Cache cache;
     private final Arena session = Arena.ofConfined();
     private final Thread owner = Thread.currentThread();
+    /**
+     * Where the blocks are recorded when the arena is tracked for leaks (a
+     * phantom reference to the session, linked in the thread's list); null
+     * for an untracked arena, which records them in the fields below. An
+     * untracked arena, its session and its segments are then referenced from
+     * nowhere but the caller, so that C2 can keep a scoped arena out of the
+     * heap altogether.
+     */
     private final ArenaRecord record;
     private final boolean zeroed;
+    private boolean closed;
+    private long first;
+    private long[] more;
+    private int count;
 
     ConfinedArena(RtAllocator allocator, SegmentLayer layer, ThreadSegments thread, FrontEnd.Cache cache,
-                  boolean zeroed) {
+                  boolean zeroed, boolean tracked) {
         this.allocator = allocator;
         this.layer = layer;
         this.thread = thread;
         this.cache = cache;
         this.zeroed = zeroed;
-        this.record = new ArenaRecord(session.scope(), layer.leakQueue(), false, SegmentLayer.REPORT_LEAKS);
-        thread.link(record);
+        if (tracked) {
+            this.record = new ArenaRecord(session.scope(), layer.leakQueue(), false, SegmentLayer.REPORT_LEAKS);
+            thread.link(record);
+        } else {
+            this.record = null;
+            thread.openArenas++;
+        }
     }
 
     @Override
@@ -42,11 +59,22 @@ final class ConfinedArena implements Arena {
         if (Thread.currentThread() != owner) {
             throw new WrongThreadException("this arena is confined to " + owner);
         }
-        if (record.isDone()) {
+        if (closed) {
             throw new IllegalStateException("Already closed");
         }
         long address = allocator.arenaBlock(byteSize, byteAlignment, cache);
-        record.add(address);
+        if (record != null) {
+            record.add(address);
+        } else if (count++ == 0) {
+            first = address;
+        } else {
+            if (more == null) {
+                more = new long[8];
+            } else if (count - 1 > more.length) {
+                more = java.util.Arrays.copyOf(more, more.length * 2);
+            }
+            more[count - 2] = address;
+        }
         if (zeroed) {
             NativeMemory.fill(address, byteSize, (byte) 0);
         }
@@ -65,7 +93,15 @@ final class ConfinedArena implements Arena {
     @Override
     public void close() {
         session.close();
-        if (record.finish()) {
+        closed = true;
+        if (record == null) {
+            for (int i = 0; i < count; i++) {
+                allocator.free(i == 0 ? first : more[i - 1], cache);
+            }
+            thread.openArenas--;
+            return;
+        }
+        if (record.finishByOwner()) {
             for (int i = 0, n = record.count(); i < n; i++) {
                 allocator.free(record.block(i), cache);
             }
@@ -75,6 +111,6 @@ final class ConfinedArena implements Arena {
 
     @Override
     public String toString() {
-        return "ConfinedArena[" + allocator + ", " + record.count() + " blocks]";
+        return "ConfinedArena[" + allocator + ", " + (record != null ? record.count() : count) + " blocks]";
     }
 }

@@ -42,15 +42,21 @@ import java.util.concurrent.atomic.LongAdder;
  * </ul>
  *
  * <h2>Leaks</h2>
- * An arena's blocks are recorded in an {@link ArenaRecord}, a phantom
- * reference to the arena's session. When the session becomes unreachable (the
- * arena and all its segments are gone) without a close, the record is
- * enqueued: the leak is counted ({@link #leakedArenas()}), reported with the
- * place the arena was opened when {@code -Drtmalloc.arenaLeaks=report}, and
- * the blocks go back. The queue is polled every 256 arenas a thread opens,
- * and by {@code stats()} and {@code releaseFreeMemory()}. The arenas and
- * segments of a thread that died are taken back too: no thread can reach
- * memory confined to a dead one.
+ * A tracked arena's blocks are recorded in an {@link ArenaRecord}, a phantom
+ * reference to the arena's session, which every segment of the arena
+ * references. When the session becomes unreachable (the arena and all its
+ * segments are gone) without a close, the record is enqueued: the leak is
+ * counted ({@link #leakedArenas()}), reported with the place the arena was
+ * opened when {@code -Drtmalloc.arenaLeaks=report}, and the blocks go back.
+ * As Netty's leak detector does for buffers, tracking is sampled by default
+ * ({@link #LEAK_MODE}): a tracked arena costs a phantom reference and makes
+ * its session escape to the heap, where an untracked scoped arena can be
+ * kept out of it by C2. The leak of an untracked arena is not found, and its
+ * blocks stay allocated, as a leaked {@code Arena.ofConfined()}'s memory does.
+ * The queue is polled every {@link #SAMPLE} arenas a thread opens, and by
+ * {@code stats()} and {@code releaseFreeMemory()}. The segments of
+ * {@code allocate} and the tracked arenas of a thread that died are taken
+ * back: no thread can reach memory confined to a dead one.
  *
  * <h2>Zeroing</h2>
  * Segments are zeroed by default, as the JDK's arenas zero theirs: a segment
@@ -61,8 +67,22 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class SegmentLayer {
 
-    /** Whether leaked arenas are reported with the place they were opened (else counted only). */
-    static final boolean REPORT_LEAKS = "report".equals(System.getProperty("rtmalloc.arenaLeaks"));
+    /**
+     * How leaked arenas are found ({@code -Drtmalloc.arenaLeaks=}):
+     * {@code sampled} (the default) tracks one confined arena in
+     * {@link #SAMPLE} per thread, and every shared arena; {@code all} and
+     * {@code report} track every arena, {@code report} also recording where
+     * each was opened, for the warning; {@code off} tracks none.
+     */
+    static final String LEAK_MODE = System.getProperty("rtmalloc.arenaLeaks", "sampled");
+    /** Whether leaked arenas are reported with the place they were opened. */
+    static final boolean REPORT_LEAKS = "report".equals(LEAK_MODE);
+    /** Whether every confined arena is tracked. */
+    static final boolean TRACK_ALL = REPORT_LEAKS || "all".equals(LEAK_MODE);
+    /** Whether any arena is tracked. */
+    static final boolean TRACK = !"off".equals(LEAK_MODE);
+    /** One confined arena in this many is tracked when sampling (a power of two). */
+    static final int SAMPLE = 128;
 
     /** Slots of the thread table: a power of two. */
     private static final int SLOTS = 1024;
@@ -165,11 +185,17 @@ final class SegmentLayer {
     Arena newArena(FrontEnd.Cache cache, boolean zeroed) {
         allocator.ensureOpen();
         ThreadSegments t = current();
-        if ((++t.opened & 255) == 0) {
+        if ((++t.opened & (SAMPLE - 1)) == 0) {
             pollLeaks();
             t.unlinkLeaked();
+            if (TRACK) {
+                return new ConfinedArena(allocator, this, t, cache, zeroed, true);
+            }
         }
-        return new ConfinedArena(allocator, this, t, cache, zeroed);
+        if (TRACK_ALL) {
+            return new ConfinedArena(allocator, this, t, cache, zeroed, true);
+        }
+        return new ConfinedArena(allocator, this, t, cache, zeroed, false);
     }
 
     Arena newSharedArena(boolean zeroed) {

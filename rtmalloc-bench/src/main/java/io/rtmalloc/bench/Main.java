@@ -95,7 +95,8 @@ public final class Main {
 
     /**
      * A workload: its JMH benchmark, the parameter values of the quick (and smoke)
-     * profile, and whether the quick profile runs every allocator of it.
+     * profile (a comma between several values of one parameter), and whether the
+     * quick profile runs every allocator of it.
      */
     record Workload(String name, Class<?> benchmark, Map<String, String> quickParams, boolean quickAll,
                     boolean threaded, boolean inQuick, Map<String, String> smokeParams) {
@@ -160,6 +161,10 @@ public final class Main {
     static final List<Workload> WORKLOADS = List.of(
             new Workload("single_alloc_dealloc", SingleAllocDealloc.class, Map.of("size", "64"), true, false, true),
             new Workload("sized_free", SizedFree.class, Map.of("size", "64"), true, false, true),
+            new Workload("arena_scoped", ArenaScoped.class, Map.of("count", "1,8", "size", "48,64"), false, false, true,
+                    Map.of("count", "8", "size", "48")),
+            new Workload("segment_pair", SegmentPair.class, Map.of(), true, false, true),
+            new Workload("arena_long_lived", ArenaLongLived.class, Map.of(), false, false, true),
             new Workload("batch_1000", Batch1000.class, Map.of("size", "64"), false, false, true),
             new Workload("churn", Churn.class, Map.of("size", "256"), false, false, true),
             new Workload("realloc_growth", ReallocGrowth.class, Map.of(), false, false, true),
@@ -416,7 +421,7 @@ public final class Main {
             if (!userSelected && profile != FULL) {
                 for (var e : (profile == SMOKE ? w.smokeParams() : w.quickParams()).entrySet()) {
                     if (!cmd.getParameter(e.getKey()).hasValue()) {
-                        params.put(e.getKey(), new String[] {e.getValue()});
+                        params.put(e.getKey(), e.getValue().split(","));
                     }
                 }
                 if (profile == SMOKE) { // once: the first value of every other parameter

@@ -130,6 +130,11 @@ final class ThreadCacheFrontEnd implements FrontEnd {
     @Override
     public Cache cache() {
         Thread t = Thread.currentThread();
+        long id = t.threadId();
+        ThreadCache slotted = slots[(int) id & (SLOTS - 1)];
+        if (slotted != null && slotted.ownerId == id) {
+            return slotted;
+        }
         if (t.isVirtual()) {
             return central0;
         }
