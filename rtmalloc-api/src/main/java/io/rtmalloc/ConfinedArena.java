@@ -18,7 +18,6 @@ import java.lang.foreign.MemorySegment;
 final class ConfinedArena implements Arena {
 
     private final RtAllocator allocator;
-    private final SegmentLayer layer;
     private final ThreadSegments thread;
     private final FrontEnd.Cache cache;
     private final Arena session = Arena.ofConfined();
@@ -38,20 +37,25 @@ final class ConfinedArena implements Arena {
     private long[] more;
     private int count;
 
-    ConfinedArena(RtAllocator allocator, SegmentLayer layer, ThreadSegments thread, FrontEnd.Cache cache,
-                  boolean zeroed, boolean tracked) {
+    /** An untracked arena. */
+    ConfinedArena(RtAllocator allocator, ThreadSegments thread, FrontEnd.Cache cache, boolean zeroed) {
         this.allocator = allocator;
-        this.layer = layer;
         this.thread = thread;
         this.cache = cache;
         this.zeroed = zeroed;
-        if (tracked) {
-            this.record = new ArenaRecord(session.scope(), layer.leakQueue(), false, SegmentLayer.REPORT_LEAKS);
-            thread.link(record);
-        } else {
-            this.record = null;
-            thread.openArenas++;
-        }
+        this.record = null;
+        thread.openArenas++;
+    }
+
+    /** A tracked arena: its blocks go to a record that {@code leaks} receives if it is never closed. */
+    ConfinedArena(RtAllocator allocator, ThreadSegments thread, FrontEnd.Cache cache, boolean zeroed,
+                  java.lang.ref.ReferenceQueue<MemorySegment.Scope> leaks) {
+        this.allocator = allocator;
+        this.thread = thread;
+        this.cache = cache;
+        this.zeroed = zeroed;
+        this.record = new ArenaRecord(session.scope(), leaks, false, SegmentLayer.REPORT_LEAKS);
+        thread.link(record);
     }
 
     @Override

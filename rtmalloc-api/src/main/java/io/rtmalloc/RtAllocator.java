@@ -544,6 +544,11 @@ final class RtAllocator implements Allocator {
         }
     }
 
+    /** Whether {@link #close()} has run. */
+    boolean isClosed() {
+        return closed;
+    }
+
     /** Throws {@link IllegalStateException} once the allocator is closed. */
     void ensureOpen() {
         if (closed) {

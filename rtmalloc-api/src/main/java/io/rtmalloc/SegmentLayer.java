@@ -182,20 +182,28 @@ final class SegmentLayer {
 
     // ---------------------------------------------------------------- arenas
 
+    /**
+     * A confined arena of the calling thread over {@code cache}. Small, so
+     * that C2 inlines it into the caller: an untracked arena that does not
+     * leave the caller's scope then stays out of the heap.
+     */
     Arena newArena(FrontEnd.Cache cache, boolean zeroed) {
-        allocator.ensureOpen();
         ThreadSegments t = current();
-        if ((++t.opened & (SAMPLE - 1)) == 0) {
-            pollLeaks();
-            t.unlinkLeaked();
-            if (TRACK) {
-                return new ConfinedArena(allocator, this, t, cache, zeroed, true);
-            }
+        if ((++t.opened & (SAMPLE - 1)) == 0 || TRACK_ALL || allocator.isClosed()) {
+            return newArenaSlow(t, cache, zeroed);
         }
-        if (TRACK_ALL) {
-            return new ConfinedArena(allocator, this, t, cache, zeroed, true);
+        return new ConfinedArena(allocator, t, cache, zeroed);
+    }
+
+    /** Every {@link #SAMPLE}-th arena: polls for leaks and, unless tracking is off, tracks this one. */
+    private Arena newArenaSlow(ThreadSegments t, FrontEnd.Cache cache, boolean zeroed) {
+        allocator.ensureOpen();
+        pollLeaks();
+        t.unlinkLeaked();
+        if (TRACK) {
+            return new ConfinedArena(allocator, t, cache, zeroed, leaks);
         }
-        return new ConfinedArena(allocator, this, t, cache, zeroed, false);
+        return new ConfinedArena(allocator, t, cache, zeroed);
     }
 
     Arena newSharedArena(boolean zeroed) {
