@@ -506,7 +506,8 @@ final class RtAllocator implements Allocator {
      * {@code byteAlignment}, from {@code cache} when a size class serves it.
      */
     long arenaBlock(long byteSize, long byteAlignment, FrontEnd.Cache cache) {
-        if (byteAlignment <= 8) {
+        // 1, 2, 4 or 8: every block of a class is aligned to 8.
+        if ((byteAlignment & (byteAlignment - 1)) == 0 && Long.compareUnsigned(byteAlignment - 1, 8) < 0) {
             int cl = classes.classOf(byteSize);
             if (cl != 0) {
                 countMalloc(byteSize, cl);

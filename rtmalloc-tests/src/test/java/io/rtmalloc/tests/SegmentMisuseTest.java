@@ -145,6 +145,11 @@ class SegmentMisuseTest extends FrontEndSuite {
         } finally {
             other.shutdown();
         }
+        for (long bad : new long[] {0, -8, 3, 24, Long.MIN_VALUE}) {
+            assertThrows(IllegalArgumentException.class, () -> arena.allocate(64, bad));
+        }
+        assertThrows(IllegalArgumentException.class, () -> arena.allocate(-1, 8));
+        assertEquals(0, arena.allocate(40, 64).address() % 64);
         s.set(ValueLayout.JAVA_LONG, 8, 9);
         arena.close();
         assertThrows(IllegalStateException.class, () -> s.get(ValueLayout.JAVA_LONG, 8));
