@@ -62,14 +62,16 @@ class ConfigTest {
         return new Config(pageSize, Config.DEFAULT_THREAD_CACHE_SIZE, Config.DEFAULT_MIN_PER_THREAD_CACHE,
                 Config.DEFAULT_STEAL_AMOUNT, Config.DEFAULT_MAX_FREE_LIST_LENGTH, Config.DEFAULT_MAX_OVERAGES,
                 Config.DEFAULT_MAX_TRANSFER_SLOTS, Config.DEFAULT_MAX_PAGES, Config.DEFAULT_PER_CPU_CACHE_SIZE,
-                Config.DEFAULT_ADDRESS_SPACE, classes, null);
+                Config.DEFAULT_ADDRESS_SPACE, Config.DEFAULT_RELEASE_DECAY_MS, Config.DEFAULT_RELEASE_RATE,
+                Config.DEFAULT_LARGE_RELEASE_THRESHOLD, Config.DEFAULT_LARGE_RELEASE_DELAY_MS, 0, 0, classes, null);
     }
 
     private static void assertSameExceptSource(Config expected, Config actual) {
         assertEquals(expected, new Config(actual.pageSize(), actual.threadCacheSize(), actual.minPerThreadCache(),
                 actual.stealAmount(), actual.maxFreeListLength(), actual.maxOverages(), actual.maxTransferSlots(),
-                actual.maxPages(), actual.perCpuCacheSize(), actual.addressSpace(), actual.classes(),
-                expected.source()));
+                actual.maxPages(), actual.perCpuCacheSize(), actual.addressSpace(), actual.releaseDecayMs(),
+                actual.releaseRate(), actual.largeReleaseThreshold(), actual.largeReleaseDelayMs(),
+                actual.memoryLimit(), actual.memoryLimitHard(), actual.classes(), expected.source()));
     }
 
     private Path write(String name, String text) throws IOException {
@@ -138,7 +140,8 @@ class ConfigTest {
         List<String> lines = text.lines().toList();
         for (String key : List.of("page_size", "thread_cache_size", "min_per_thread_cache", "steal_amount",
                 "max_free_list_length", "max_overages", "max_transfer_slots", "max_pages", "per_cpu_cache_size",
-                "address_space")) {
+                "address_space", "release_decay_ms", "release_rate", "large_release_threshold",
+                "large_release_delay_ms", "memory_limit", "memory_limit_hard")) {
             int at = lines.indexOf(lines.stream().filter(l -> l.startsWith(key + " = ")).findFirst().orElseThrow());
             assertTrue(lines.get(at - 1).startsWith("#"), "no comment above " + key);
         }
@@ -767,7 +770,8 @@ class ConfigTest {
     @Test
     void constructor_negativeBudget_throws() {
         ConfigException e = assertThrows(ConfigException.class, () -> new Config(8192, 1 << 20, 1 << 10, -1,
-                1, 1, 1, 1, 1, Config.DEFAULT_ADDRESS_SPACE, List.of(new SizeClass(8, 1, 32)), "mine"));
+                1, 1, 1, 1, 1, Config.DEFAULT_ADDRESS_SPACE, 0, 1, 0, 0, 0, 0, List.of(new SizeClass(8, 1, 32)),
+                "mine"));
         assertEquals("config.steal_amount", e.key());
         assertEquals("mine", e.source());
     }

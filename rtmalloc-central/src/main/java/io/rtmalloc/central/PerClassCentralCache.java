@@ -100,6 +100,13 @@ final class PerClassCentralCache implements CentralCache {
     }
 
     @Override
+    public void scavenge(boolean all) {
+        for (int cl = 1; cl <= classes.count(); cl++) {
+            transfer[cl].scavenge(all);
+        }
+    }
+
+    @Override
     public void checkInvariants() {
         for (int cl = 1; cl <= classes.count(); cl++) {
             synchronized (transfer[cl]) {

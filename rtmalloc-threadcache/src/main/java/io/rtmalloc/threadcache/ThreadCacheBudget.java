@@ -138,6 +138,19 @@ final class ThreadCacheBudget {
         }
     }
 
+    /**
+     * Asks every live cache to give back at its owner's next slow path: half
+     * of each idle list ({@link ThreadCache#SCAVENGE_IDLE}) or everything
+     * ({@link ThreadCache#FLUSH_ALL}); a stronger request stays.
+     */
+    synchronized void requestScavenge(int request) {
+        for (ThreadCache c : caches) {
+            if (c.scavengeRequest < request) {
+                c.scavengeRequest = request;
+            }
+        }
+    }
+
     /** Blocks held per class in all live caches (read racily from their owners' counts). */
     synchronized long[] cachedBlocks(int classes) {
         long[] out = new long[classes + 1];
