@@ -175,7 +175,7 @@ public final class Main {
                     Map.of("pairs", "16")),
             new Workload("cpu_number", CpuNumber.class, Map.of(), false, false, false),
             // Release on and off: long runs (the release thread wakes once a second), so not in quick.
-            new Workload("release_latency", ReleaseLatency.class, Map.of(), false, false, false),
+            new Workload("release", ReleaseLatency.class, Map.of(), false, false, false),
             // One invocation of half a minute per allocator and fork: not in quick.
             new Workload("idle_return", IdleReturn.class, Map.of(), false, false, false,
                     Map.of("peakMiB", "16", "seconds", "1"), true));
