@@ -158,11 +158,31 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
     AllocatorStats stats();
 
     /**
-     * Returns free pages to the operating system.
+     * Returns free pages to the operating system now: the caches this thread
+     * can reach are emptied, then every free touched page is released. Free
+     * memory also goes back by itself after the decay time
+     * ({@code release_decay_ms}, see {@link Config}).
      *
      * @return the bytes released by this call
      */
     long releaseFreeMemory();
+
+    /**
+     * Sets the limits on the resident memory of this allocator's page heap
+     * (touched pages of blocks in use, of spans cut into size classes and of
+     * free spans), in bytes; 0 means none. They start as the configuration's
+     * {@code memory_limit} (soft) and {@code memory_limit_hard}. Past the soft
+     * limit free pages are released and caches emptied before pages that are
+     * not resident are handed out; an allocation that would pass the hard limit
+     * even then throws {@link OutOfMemoryError}, and the allocator stays as it
+     * was.
+     *
+     * @throws IllegalArgumentException for a negative limit, or a hard limit under the soft one
+     * @throws UnsupportedOperationException for a page heap without limits
+     */
+    default void setMemoryLimits(long soft, long hard) {
+        throw new UnsupportedOperationException(this + " has no memory limits");
+    }
 
     /**
      * Returns what the calling thread's cache of this allocator holds to the

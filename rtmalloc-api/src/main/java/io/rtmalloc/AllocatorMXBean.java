@@ -32,6 +32,32 @@ public interface AllocatorMXBean {
 
     long getMetadataBytes();
 
+    /** Bytes returned to the OS since the allocator was built, every cause. */
+    long getBytesReleasedTotal();
+
+    /** Of those, bytes released after staying free for the decay time. */
+    long getBytesReleasedByDecay();
+
+    /** The soft limit on resident bytes ({@code memory_limit}); 0: none. */
+    long getMemoryLimit();
+
+    /**
+     * Sets the soft limit on resident bytes; 0: none.
+     *
+     * @throws IllegalArgumentException if negative, or above the hard limit
+     */
+    void setMemoryLimit(long bytes);
+
+    /** The hard limit on resident bytes ({@code memory_limit_hard}); 0: none. */
+    long getHardMemoryLimit();
+
+    /**
+     * Sets the hard limit on resident bytes; 0: none.
+     *
+     * @throws IllegalArgumentException if negative, or under the soft limit
+     */
+    void setHardMemoryLimit(long bytes);
+
     /** The whole report, as {@link AllocatorStats#toString()} prints it. */
     String getReport();
 

@@ -71,6 +71,25 @@ final class AllocatorMXBeans {
         @Override public long getMappedBytes() { return allocator.stats().mappedBytes(); }
         @Override public long getResidentBytes() { return allocator.stats().residentBytes(); }
         @Override public long getMetadataBytes() { return allocator.stats().metadataBytes(); }
+        @Override public long getBytesReleasedTotal() { return allocator.stats().bytesReleasedTotal(); }
+        @Override public long getBytesReleasedByDecay() { return allocator.stats().release().decayBytes(); }
+        @Override public long getMemoryLimit() { return allocator.stats().release().softLimit(); }
+        @Override public long getHardMemoryLimit() { return allocator.stats().release().hardLimit(); }
+
+        @Override
+        public void setMemoryLimit(long bytes) {
+            synchronized (this) { // a soft and a hard limit set from two JMX clients at once stay a pair
+                allocator.setMemoryLimits(bytes, getHardMemoryLimit());
+            }
+        }
+
+        @Override
+        public void setHardMemoryLimit(long bytes) {
+            synchronized (this) {
+                allocator.setMemoryLimits(getMemoryLimit(), bytes);
+            }
+        }
+
         @Override public String getReport() { return allocator.stats().toString(); }
         @Override public long releaseFreeMemory() { return allocator.releaseFreeMemory(); }
     }

@@ -19,8 +19,9 @@ import java.util.Map;
  * @param transferCacheBytes bytes of free blocks in the transfer caches
  * @param centralFreeBytes   bytes of small spans not handed out: free blocks,
  *                           blocks not yet carved and the unusable tail of spans
- * @param pageHeapFreeBytes  bytes of free spans still backed by memory
- * @param releasedBytes      bytes of free spans returned to the OS
+ * @param pageHeapFreeBytes  bytes of free spans whose pages are touched (resident)
+ * @param releasedBytes      bytes of free spans whose pages are not resident: returned to the
+ *                           OS, or never touched since they were mapped
  * @param mappedBytes        address space mapped from the OS
  * @param largeBytesInUse    the part of {@code bytesInUse} in whole-span blocks
  * @param metadataBytes      an estimate of the memory the page map and spans use: the Java heap
@@ -31,6 +32,7 @@ import java.util.Map;
  * @param bytesReleasedTotal bytes returned to the OS since the allocator was built
  * @param largeAllocations   whole-span blocks allocated (0 unless {@code -Drtmalloc.stats=true})
  * @param largeFrees         whole-span blocks freed (likewise)
+ * @param release            the bytes returned to the OS by cause, and the memory limits
  * @param sizeClasses        per size class figures, in class order
  * @param frontEndDetails    figures particular to the front end, by name, in
  *                           report order (for example bytes per CPU cache)
@@ -40,15 +42,22 @@ public record AllocatorStats(String frontEnd, long bytesInUse, long frontEndCach
                              long releasedBytes, long mappedBytes, long largeBytesInUse,
                              long metadataBytes, long spansAllocated, long spansFreed,
                              long bytesReleasedTotal, long largeAllocations, long largeFrees,
-                             List<SizeClassStats> sizeClasses,
+                             ReleaseStats release, List<SizeClassStats> sizeClasses,
                              Map<String, Long> frontEndDetails) {
 
     public AllocatorStats {
+        release = release == null ? ReleaseStats.NONE : release;
         sizeClasses = List.copyOf(sizeClasses);
         frontEndDetails = Collections.unmodifiableMap(new LinkedHashMap<>(frontEndDetails));
     }
 
-    /** Bytes backed by memory: mapped minus released. */
+    /**
+     * Bytes of touched pages, resident unless the OS swapped them out: mapped
+     * minus the free pages that are released or were never touched. Pages of
+     * blocks in use and of spans cut into size classes count as touched from the
+     * moment they are handed out (a small span's pages beyond its last carved
+     * block are not touched yet, but count).
+     */
     public long residentBytes() {
         return mappedBytes - releasedBytes;
     }
@@ -65,13 +74,23 @@ public record AllocatorStats(String frontEnd, long bytesInUse, long frontEndCach
         line(out, "+", transferCacheBytes, "Bytes in transfer caches");
         line(out, "+", centralFreeBytes, "Bytes in central free lists (free blocks, uncarved, span tails)");
         line(out, "+", pageHeapFreeBytes, "Bytes in page heap free lists");
-        line(out, "+", releasedBytes, "Bytes released to the OS (madvise)");
+        line(out, "+", releasedBytes, "Bytes released to the OS or never touched");
         out.append("MALLOC:   ------------\n");
         line(out, "=", mappedBytes, "Bytes mapped (virtual address space used)");
         out.append("MALLOC:\n");
         line(out, " ", largeBytesInUse, "Bytes in use in whole-page blocks (part of in use)");
         line(out, " ", metadataBytes, "page map and spans, Java heap and native (estimate)");
-        line(out, " ", bytesReleasedTotal, "Bytes released to the OS since start");
+        line(out, " ", residentBytes(), "Bytes resident (touched: mapped minus the line above the rule)");
+        line(out, " ", bytesReleasedTotal, "Bytes released to the OS since start, of which:");
+        line(out, " ", release.requestBytes(), "  on request (releaseFreeMemory)");
+        line(out, " ", release.decayBytes(), "  free for the decay time (release_decay_ms)");
+        line(out, " ", release.largeFreeBytes(), "  freed large blocks (large_release_threshold)");
+        line(out, " ", release.limitBytes(), "  to stay under a memory limit");
+        line(out, " ", release.mergeBytes(), "  to merge free spans for a request");
+        out.append(String.format(Locale.ROOT, "MALLOC:   %14d releases (madvise calls) since start%n", release.releases()));
+        out.append(String.format(Locale.ROOT, "MALLOC:   memory limit: soft %s, hard %s; soft limit reached %d times, "
+                        + "hard limit refused %d requests%n", limit(release.softLimit()), limit(release.hardLimit()),
+                release.softLimitHits(), release.hardLimitRefusals()));
         out.append(String.format(Locale.ROOT, "MALLOC:   %14d spans allocated, %d freed since start%n",
                 spansAllocated, spansFreed));
         out.append(String.format(Locale.ROOT, "MALLOC:   %14d whole-page blocks allocated, %d freed (with -Drtmalloc.stats=true)%n",
@@ -96,6 +115,10 @@ public record AllocatorStats(String frontEnd, long bytesInUse, long frontEndCach
         }
         out.append(rule);
         return out.toString();
+    }
+
+    private static String limit(long bytes) {
+        return bytes == 0 ? "none" : bytes + " bytes";
     }
 
     private static void line(StringBuilder out, String op, long bytes, String what) {

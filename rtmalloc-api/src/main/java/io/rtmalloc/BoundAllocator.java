@@ -60,6 +60,7 @@ final class BoundAllocator implements Allocator {
     @Override public AllocatorStats stats() { return parent.stats(); }
     @Override public long releaseFreeMemory() { check(); return parent.releaseFreeMemory(); }
     @Override public void flushThreadCache() { check(); parent.flushThreadCache(); }
+    @Override public void setMemoryLimits(long soft, long hard) { parent.setMemoryLimits(soft, hard); }
     @Override public Allocator threadBound() { check(); parent.ensureOpen(); return this; }
     @Override public AllocationHistogram histogram() { return parent.histogram(); }
     @Override public String frontEnd() { return parent.frontEnd(); }

@@ -27,7 +27,9 @@ final class ConfigParser {
     private static final List<String> TOP_KEYS = List.of("config", "class", "classes");
     private static final List<String> CONFIG_KEYS = List.of("page_size", "thread_cache_size",
             "min_per_thread_cache", "steal_amount", "max_free_list_length", "max_overages",
-            "max_transfer_slots", "max_pages", "per_cpu_cache_size", "address_space");
+            "max_transfer_slots", "max_pages", "per_cpu_cache_size", "address_space", "release_decay_ms",
+            "release_rate", "large_release_threshold", "large_release_delay_ms", "memory_limit",
+            "memory_limit_hard");
     private static final List<String> CLASS_KEYS = List.of("size", "pages", "batch_size");
 
     private final String source;
@@ -117,6 +119,12 @@ final class ConfigParser {
                 case "max_pages" -> b.maxPages(intValue(v, key, line));
                 case "per_cpu_cache_size" -> b.perCpuCacheSize(longValue(v, key, line));
                 case "address_space" -> b.addressSpace(longValue(v, key, line));
+                case "release_decay_ms" -> b.releaseDecayMs(longValue(v, key, line));
+                case "release_rate" -> b.releaseRate(longValue(v, key, line));
+                case "large_release_threshold" -> b.largeReleaseThreshold(longValue(v, key, line));
+                case "large_release_delay_ms" -> b.largeReleaseDelayMs(longValue(v, key, line));
+                case "memory_limit" -> b.memoryLimit(longValue(v, key, line));
+                case "memory_limit_hard" -> b.memoryLimitHard(longValue(v, key, line));
                 default -> throw new AssertionError(k);
             }
         }

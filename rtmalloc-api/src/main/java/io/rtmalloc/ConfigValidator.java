@@ -19,7 +19,9 @@ final class ConfigValidator {
     /** Checks every rule; throws a {@link ConfigException} (line 0) for the first broken one. */
     static void check(int pageSize, long threadCacheSize, long minPerThreadCache, long stealAmount,
                       int maxFreeListLength, int maxOverages, int maxTransferSlots, int maxPages,
-                      long perCpuCacheSize, long addressSpace, List<SizeClass> classes, String source) {
+                      long perCpuCacheSize, long addressSpace, long releaseDecayMs, long releaseRate,
+                      long largeReleaseThreshold, long largeReleaseDelayMs, long memoryLimit,
+                      long memoryLimitHard, List<SizeClass> classes, String source) {
         try {
             checkPageSize(pageSize);
         } catch (ConfigException e) {
@@ -38,6 +40,8 @@ final class ConfigValidator {
                     + " is smaller than min_per_thread_cache (" + minPerThreadCache + ")");
         }
         checkAddressSpace(pageSize, addressSpace, source);
+        checkRelease(pageSize, releaseDecayMs, releaseRate, largeReleaseThreshold, largeReleaseDelayMs,
+                memoryLimit, memoryLimitHard, source);
         checkClasses(pageSize, classes, source);
     }
 
@@ -60,6 +64,33 @@ final class ConfigValidator {
         }
         if (addressSpace % pageSize != 0) {
             throw fail(source, key, addressSpace + " is not a multiple of page_size (" + pageSize + ")");
+        }
+    }
+
+    private static void checkRelease(int pageSize, long decayMs, long rate, long largeThreshold,
+                                     long largeDelayMs, long soft, long hard, String source) {
+        milliseconds(source, "config.release_decay_ms", decayMs);
+        positive(source, "config.release_rate", rate);
+        zeroOrPages(source, "config.large_release_threshold", largeThreshold, pageSize);
+        milliseconds(source, "config.large_release_delay_ms", largeDelayMs);
+        zeroOrPages(source, "config.memory_limit", soft, pageSize);
+        zeroOrPages(source, "config.memory_limit_hard", hard, pageSize);
+        if (soft > 0 && hard > 0 && hard < soft) {
+            throw fail(source, "config.memory_limit_hard", hard + " is under memory_limit (" + soft
+                    + "): the hard limit must not be under the soft one");
+        }
+    }
+
+    private static void milliseconds(String source, String key, long ms) {
+        if (ms < 0 || ms > Config.MAX_RELEASE_MS) {
+            throw fail(source, key, ms + " is out of range: it must be from 0 to " + Config.MAX_RELEASE_MS
+                    + " (one day, in milliseconds)");
+        }
+    }
+
+    private static void zeroOrPages(String source, String key, long bytes, int pageSize) {
+        if (bytes < 0 || (bytes != 0 && bytes < pageSize)) {
+            throw fail(source, key, bytes + " must be 0 (none) or at least page_size (" + pageSize + ")");
         }
     }
 

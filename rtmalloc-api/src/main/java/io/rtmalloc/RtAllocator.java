@@ -8,6 +8,7 @@ import io.rtmalloc.spi.MemoryReleaseEvent;
 import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.PageHeap;
 import io.rtmalloc.spi.PageHeapStats;
+import io.rtmalloc.spi.ReleaseCause;
 import io.rtmalloc.spi.Span;
 import io.rtmalloc.spi.StripedCounters;
 import io.rtmalloc.spi.Switches;
@@ -45,12 +46,26 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <h2>Closing</h2>
  * {@link #close()} refuses while a live thread holds an open arena or a
  * segment of {@link #allocate(long, long)} (their memory would go while they
- * can still reach it), lets the front end's caches forget their blocks, marks
- * the allocator closed, then closes the central cache and the page heap,
- * which clears the page map and unmaps every region. After that no path
+ * can still reach it), cancels the background release and waits for a run of
+ * it to end, lets the front end's caches forget their blocks, marks the
+ * allocator closed, then closes the central cache and the page heap, which
+ * clears the page map and unmaps every region. After that no path
  * reads block memory: a small {@code malloc} finds its cache empty and the
  * central cache refuses; a {@code free} finds no class in the page map and
  * lands in {@link #blockClass}, which throws {@link IllegalStateException}.
+ *
+ * <h2>Returning memory</h2>
+ * With {@link Config#backgroundRelease()}, the allocator registers with the
+ * shared release thread ({@link BackgroundRelease}), which runs
+ * {@link #releaseInBackground} every {@link BackgroundRelease#periodNanos}:
+ * idle caches are scavenged ({@link FrontEnd#scavenge}, {@link CentralCache#scavenge}),
+ * and the page heap releases the free pages whose time is up, at most
+ * {@code release_rate} bytes per second ({@link PageHeap#releaseIdle}). Every
+ * release the page heap makes is a {@link MemoryReleaseEvent} with its cause.
+ * The memory limits are the page heap's ({@link PageHeap#setMemoryLimits});
+ * above the soft limit the release thread also empties every cache it can
+ * reach, and a large block first has the caches emptied here, where no lock
+ * is held, and past the hard limit tries once more after that.
  */
 final class RtAllocator implements Allocator {
 
@@ -83,6 +98,17 @@ final class RtAllocator implements Allocator {
     /** Run after {@link #close()} has unmapped everything (for example, to unregister an MXBean). */
     private final List<Runnable> closeActions = new CopyOnWriteArrayList<>();
 
+    /** Held by a background release while it runs, and by {@link #close()} while it empties the caches. */
+    private final Object maintenance = new Object();
+    /** This allocator's task on the release thread, or null when it releases nothing by itself. */
+    private final BackgroundRelease.Task releaseTask;
+    /** Bytes the page heap may release per background run: {@code release_rate} times the period. */
+    private final long releasePerRun;
+    /** The soft limit (0: none), mirrored for the large-block path. */
+    private volatile long softLimit;
+    /** The hard limit (0: none), mirrored for the large-block path. */
+    private volatile long hardLimit;
+
     RtAllocator(Config config, FrontEnd frontEnd, CentralCache central) {
         this.config = config;
         this.frontEnd = frontEnd;
@@ -98,6 +124,24 @@ final class RtAllocator implements Allocator {
         this.reallocPagesFrom = Math.min(classes.maxSize() + 1, heap.pageSize() / 2);
         this.segments = new SegmentLayer(this);
         this.calls = Switches.STATS ? new StripedCounters(2 * (classes.count() + 1)) : null;
+        this.softLimit = config.memoryLimit();
+        this.hardLimit = config.memoryLimitHard();
+        String frontEndName = name; // the listener must not hold the allocator
+        heap.setReleaseListener((cause, bytes, mapped) -> releaseEvent(cause, bytes, mapped, frontEndName));
+        long period = BackgroundRelease.periodNanos(config);
+        this.releasePerRun = Math.max(1L << 20, (long) (config.releaseRate() * (period / 1e9)));
+        this.releaseTask = config.backgroundRelease() ? BackgroundRelease.register(this, period) : null;
+    }
+
+    private static void releaseEvent(ReleaseCause cause, long bytes, long mapped, String frontEnd) {
+        MemoryReleaseEvent event = new MemoryReleaseEvent();
+        if (event.shouldCommit()) {
+            event.bytes = bytes;
+            event.mapped = mapped;
+            event.cause = cause.label();
+            event.frontEnd = frontEnd;
+            event.commit();
+        }
     }
 
     // ---------------------------------------------------------------- fast paths
@@ -318,7 +362,7 @@ final class RtAllocator implements Allocator {
     /** A whole-span block of at least {@code size} bytes. */
     private long mallocLarge(long size) {
         long pages = pagesFor(size);
-        long address = heap.allocate(pages, 0).start;
+        long address = allocateLarge(pages, 0);
         countMalloc(size, 0);
         LargeAllocationEvent event = new LargeAllocationEvent();
         if (event.shouldCommit()) {
@@ -442,10 +486,34 @@ final class RtAllocator implements Allocator {
         }
         long pages = pagesFor(Math.max(size, 1));
         countMalloc(size, 0);
-        if (alignment <= pageSize) {
-            return heap.allocate(pages, 0).start;
+        return allocateLarge(pages, alignment <= pageSize ? 0 : alignment);
+    }
+
+    /**
+     * A span of {@code pages} pages from the page heap ({@code alignment} 0: a
+     * page), the limits kept: past the soft limit the caches are emptied first,
+     * so that their spans can be released; refused by the hard limit, the caches
+     * are emptied and it tries once more.
+     */
+    private long allocateLarge(long pages, long alignment) {
+        if (softLimit != 0 && heap.stats().residentBytes() + (pages << pageShift) > softLimit) {
+            emptyCaches();
         }
-        return heap.allocateAligned(pages, alignment).start;
+        try {
+            return (alignment == 0 ? heap.allocate(pages, 0) : heap.allocateAligned(pages, alignment)).start;
+        } catch (OutOfMemoryError e) {
+            if (hardLimit == 0) {
+                throw e;
+            }
+            emptyCaches();
+            return (alignment == 0 ? heap.allocate(pages, 0) : heap.allocateAligned(pages, alignment)).start;
+        }
+    }
+
+    /** Returns the cached blocks this thread can reach and the transfer caches to the central lists. */
+    private void emptyCaches() {
+        frontEnd.drain();
+        central.drainTransferCaches();
     }
 
     @Override
@@ -534,8 +602,13 @@ final class RtAllocator implements Allocator {
                 return;
             }
             segments.checkClosable(); // throws, changing nothing, while arenas or segments are live
-            frontEnd.forgetAll();
-            closed = true;
+            if (releaseTask != null) {
+                BackgroundRelease.cancel(releaseTask);
+            }
+            synchronized (maintenance) { // waits for a background release that runs now
+                frontEnd.forgetAll();
+                closed = true;
+            }
         }
         try {
             central.close();
@@ -575,17 +648,34 @@ final class RtAllocator implements Allocator {
         ensureOpen();
         segments.pollLeaks();
         segments.sweepDeadThreads();
-        frontEnd.drain();
-        central.drainTransferCaches();
-        long released = heap.releaseFreeMemory();
-        MemoryReleaseEvent event = new MemoryReleaseEvent();
-        if (event.shouldCommit()) {
-            event.bytes = released;
-            event.mapped = heap.stats().mappedBytes();
-            event.frontEnd = name;
-            event.commit();
+        emptyCaches();
+        return heap.releaseFreeMemory();
+    }
+
+    /**
+     * One run of the background release (on the release thread): idle caches
+     * are scavenged (all caches emptied while over the soft limit), then the
+     * page heap releases what is due, at most {@link #releasePerRun} bytes.
+     * Nothing after {@link #close()}.
+     */
+    void releaseInBackground() {
+        synchronized (maintenance) {
+            if (closed) {
+                return;
+            }
+            boolean over = softLimit != 0 && heap.stats().residentBytes() > softLimit;
+            frontEnd.scavenge(over);
+            central.scavenge(over);
+            heap.releaseIdle(releasePerRun);
         }
-        return released;
+    }
+
+    @Override
+    public void setMemoryLimits(long soft, long hard) {
+        ensureOpen();
+        heap.setMemoryLimits(soft, hard);
+        softLimit = soft;
+        hardLimit = hard;
     }
 
     @Override
@@ -645,7 +735,7 @@ final class RtAllocator implements Allocator {
                 heapStats.freeBytes(), heapStats.releasedBytes(), heapStats.mappedBytes(),
                 heapStats.largeBytes(), heapStats.metadataBytes(), heapStats.spansAllocated(),
                 heapStats.spansFreed(), heapStats.bytesReleasedTotal(), Switches.STATS ? calls.sum(0) : 0,
-                Switches.STATS ? calls.sum(1) : 0, perClass, details());
+                Switches.STATS ? calls.sum(1) : 0, heapStats.release(), perClass, details());
     }
 
     /** The front end's figures, then the segment layer's. */

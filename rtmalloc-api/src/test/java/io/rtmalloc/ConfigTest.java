@@ -1,6 +1,7 @@
 package io.rtmalloc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -62,14 +63,16 @@ class ConfigTest {
         return new Config(pageSize, Config.DEFAULT_THREAD_CACHE_SIZE, Config.DEFAULT_MIN_PER_THREAD_CACHE,
                 Config.DEFAULT_STEAL_AMOUNT, Config.DEFAULT_MAX_FREE_LIST_LENGTH, Config.DEFAULT_MAX_OVERAGES,
                 Config.DEFAULT_MAX_TRANSFER_SLOTS, Config.DEFAULT_MAX_PAGES, Config.DEFAULT_PER_CPU_CACHE_SIZE,
-                Config.DEFAULT_ADDRESS_SPACE, classes, null);
+                Config.DEFAULT_ADDRESS_SPACE, Config.DEFAULT_RELEASE_DECAY_MS, Config.DEFAULT_RELEASE_RATE,
+                Config.DEFAULT_LARGE_RELEASE_THRESHOLD, Config.DEFAULT_LARGE_RELEASE_DELAY_MS, 0, 0, classes, null);
     }
 
     private static void assertSameExceptSource(Config expected, Config actual) {
         assertEquals(expected, new Config(actual.pageSize(), actual.threadCacheSize(), actual.minPerThreadCache(),
                 actual.stealAmount(), actual.maxFreeListLength(), actual.maxOverages(), actual.maxTransferSlots(),
-                actual.maxPages(), actual.perCpuCacheSize(), actual.addressSpace(), actual.classes(),
-                expected.source()));
+                actual.maxPages(), actual.perCpuCacheSize(), actual.addressSpace(), actual.releaseDecayMs(),
+                actual.releaseRate(), actual.largeReleaseThreshold(), actual.largeReleaseDelayMs(),
+                actual.memoryLimit(), actual.memoryLimitHard(), actual.classes(), expected.source()));
     }
 
     private Path write(String name, String text) throws IOException {
@@ -138,7 +141,8 @@ class ConfigTest {
         List<String> lines = text.lines().toList();
         for (String key : List.of("page_size", "thread_cache_size", "min_per_thread_cache", "steal_amount",
                 "max_free_list_length", "max_overages", "max_transfer_slots", "max_pages", "per_cpu_cache_size",
-                "address_space")) {
+                "address_space", "release_decay_ms", "release_rate", "large_release_threshold",
+                "large_release_delay_ms", "memory_limit", "memory_limit_hard")) {
             int at = lines.indexOf(lines.stream().filter(l -> l.startsWith(key + " = ")).findFirst().orElseThrow());
             assertTrue(lines.get(at - 1).startsWith("#"), "no comment above " + key);
         }
@@ -411,6 +415,86 @@ class ConfigTest {
         assertEquals(0, e.line());
         assertEquals("<code>", e.source());
         assertEquals(1L << 40, Config.builder().addClass(8).addressSpace(1L << 40).build().addressSpace());
+    }
+
+    // ------------------------------------------------------------------ release and limits
+
+    @Test
+    void parse_releaseKeys_areRead_andDefaultWhenAbsent() {
+        Config c = Config.parse("""
+                classes = [8]
+                [config]
+                release_decay_ms = 2500
+                release_rate = 1048576
+                large_release_threshold = 65536
+                large_release_delay_ms = 300
+                memory_limit = 1073741824
+                memory_limit_hard = 2147483648
+                """, SRC);
+        assertEquals(2500, c.releaseDecayMs());
+        assertEquals(1 << 20, c.releaseRate());
+        assertEquals(65536, c.largeReleaseThreshold());
+        assertEquals(300, c.largeReleaseDelayMs());
+        assertEquals(1L << 30, c.memoryLimit());
+        assertEquals(2L << 30, c.memoryLimitHard());
+        assertTrue(c.backgroundRelease());
+        assertSameExceptSource(c, Config.parse(c.toToml()));
+
+        Config d = Config.parse("classes = [8]");
+        assertEquals(Config.DEFAULT_RELEASE_DECAY_MS, d.releaseDecayMs());
+        assertEquals(10_000, d.releaseDecayMs());
+        assertEquals(Config.DEFAULT_RELEASE_RATE, d.releaseRate());
+        assertEquals(32L << 20, d.largeReleaseThreshold());
+        assertEquals(0, d.largeReleaseDelayMs());
+        assertEquals(0, d.memoryLimit());
+        assertEquals(0, d.memoryLimitHard());
+        assertTrue(d.backgroundRelease());
+    }
+
+    @Test
+    void backgroundReleaseOff_switchesDecayAndLargeBlocksOff() {
+        Config c = Config.builder().addClass(8).backgroundReleaseOff().build();
+        assertEquals(0, c.releaseDecayMs());
+        assertEquals(0, c.largeReleaseThreshold());
+        assertFalse(c.backgroundRelease());
+        Config delayOnly = Config.builder().addClass(8).releaseDecayMs(0).largeReleaseDelayMs(5).build();
+        assertTrue(delayOnly.backgroundRelease(), "freed large blocks wait for the release thread");
+        Config atFree = Config.builder().addClass(8).releaseDecayMs(0).build();
+        assertFalse(atFree.backgroundRelease(), "large blocks go back at free: no thread needed");
+    }
+
+    @Test
+    void parse_memoryLimitHardUnderTheSoftOne_namesTheHardKeyAndLine() {
+        ConfigException e = fails("""
+                classes = [8]
+                [config]
+                memory_limit = 1073741824
+                memory_limit_hard = 536870912
+                """);
+        assertAt(e, "config.memory_limit_hard", 4);
+        assertTrue(e.problem().contains("under memory_limit"), e.getMessage());
+    }
+
+    @Test
+    void parse_releaseKeysOutOfRange_nameKeyAndLine() {
+        assertAt("classes = [8]\n[config]\nrelease_decay_ms = 86400001\n", "config.release_decay_ms", 3);
+        assertAt("classes = [8]\n[config]\nlarge_release_delay_ms = 86400001\n", "config.large_release_delay_ms", 3);
+        assertAt("classes = [8]\n[config]\nrelease_rate = 0\n", "config.release_rate", 3);
+        assertAt("classes = [8]\n[config]\nlarge_release_threshold = 4096\n", "config.large_release_threshold", 3);
+        assertAt("classes = [8]\n[config]\nmemory_limit = 100\n", "config.memory_limit", 3);
+        assertAt("classes = [8]\n[config]\nmemory_limit_hard = 8191\n", "config.memory_limit_hard", 3);
+        assertAt("classes = [8]\n[config]\nmemory_limit = -1\n", "config.memory_limit", 3);
+        assertAt("classes = [8]\n[config]\nrelease_decay_ms = 1.5\n", "config.release_decay_ms", 3);
+        assertAt("classes = [8]\n[config]\nmemory_limit_hard = \"1G\"\n", "config.memory_limit_hard", 3);
+    }
+
+    @Test
+    void builder_memoryLimits_checkedAtLineZero() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> Config.builder().addClass(8).memoryLimit(1L << 30).memoryLimitHard(1L << 20).build());
+        assertEquals("config.memory_limit_hard", e.key());
+        assertEquals(0, e.line());
+        assertEquals(0, Config.builder().addClass(8).memoryLimit(0).memoryLimitHard(1L << 20).build().memoryLimit());
     }
 
     @Test
@@ -767,7 +851,8 @@ class ConfigTest {
     @Test
     void constructor_negativeBudget_throws() {
         ConfigException e = assertThrows(ConfigException.class, () -> new Config(8192, 1 << 20, 1 << 10, -1,
-                1, 1, 1, 1, 1, Config.DEFAULT_ADDRESS_SPACE, List.of(new SizeClass(8, 1, 32)), "mine"));
+                1, 1, 1, 1, 1, Config.DEFAULT_ADDRESS_SPACE, 0, 1, 0, 0, 0, 0, List.of(new SizeClass(8, 1, 32)),
+                "mine"));
         assertEquals("config.steal_amount", e.key());
         assertEquals("mine", e.source());
     }

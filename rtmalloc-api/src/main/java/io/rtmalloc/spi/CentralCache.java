@@ -60,6 +60,16 @@ public interface CentralCache {
     /** Empties the transfer caches into the central free lists (returning empty spans to the page heap). */
     void drainTransferCaches();
 
+    /**
+     * For the background release: gives back to the central free lists the
+     * blocks of each transfer cache that no front end took since the last call
+     * (its low-water mark), so that spans left empty go back to the page heap;
+     * with {@code all}, every block (the memory is over its soft limit). The
+     * default does nothing.
+     */
+    default void scavenge(boolean all) {
+    }
+
     /** Checks every invariant of every class, throwing {@link IllegalStateException} on the first broken one. */
     void checkInvariants();
 

@@ -68,6 +68,24 @@ public interface FrontEnd {
     void drain();
 
     /**
+     * For the background release (a thread of the allocator's own, never a
+     * cache's owner): gives back to the central cache what idle caches hold,
+     * touching only caches it may touch safely. With {@code all}, the memory is
+     * over its soft limit: every cache it can reach gives back everything.
+     *
+     * <p>A front end whose caches are owned by threads cannot take their
+     * blocks (their lists are unsynchronized): it gives back the caches of dead
+     * threads and asks the others to scavenge at their owner's next slow path
+     * (an owner that makes no call keeps what it holds, within its budget). A
+     * front end whose caches are taken through an owner word (per CPU) takes
+     * each as {@link #drain()} does and gives back half of each list that
+     * missed no block since the last call, or everything with {@code all}.
+     * The default does nothing (no caches).
+     */
+    default void scavenge(boolean all) {
+    }
+
+    /**
      * Makes every cache forget its blocks without touching them (their memory
      * is about to be unmapped), so that a later call finds its cache empty and
      * goes to the central cache, which refuses. For {@code close()}: no other

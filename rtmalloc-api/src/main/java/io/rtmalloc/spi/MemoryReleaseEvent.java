@@ -6,7 +6,12 @@ import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 
-/** JFR event: free pages returned to the OS ({@code MADV_DONTNEED}) by {@code releaseFreeMemory()}. */
+/**
+ * JFR event: free pages returned to the OS ({@code MADV_DONTNEED}), one event
+ * per release (a request releases in pieces of at most 32 MiB), with its cause:
+ * {@code request} ({@code releaseFreeMemory()}), {@code decay}, {@code large free},
+ * {@code limit} or {@code merge} (see {@link ReleaseCause}).
+ */
 @Name("io.rtmalloc.MemoryRelease")
 @Label("rtmalloc Memory Release")
 @Category({"rtmalloc"})
@@ -20,6 +25,10 @@ public final class MemoryReleaseEvent extends jdk.jfr.Event {
     @Label("Still Mapped")
     @DataAmount
     public long mapped;
+
+    @Label("Cause")
+    @Description("request, decay, large free, limit or merge")
+    public String cause;
 
     @Label("Front End")
     public String frontEnd;

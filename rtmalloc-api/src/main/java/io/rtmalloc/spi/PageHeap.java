@@ -59,16 +59,57 @@ public interface PageHeap {
     /**
      * Resizes a {@link Span#LARGE} span in place to {@code pages} pages, for
      * {@code realloc}: shrinking gives the tail back to the free lists;
-     * growing takes the start of the free span that follows it, when that one
-     * is long enough. The span keeps its start.
+     * growing takes the start of the free spans that follow it, when they are
+     * long enough together (and the memory limits allow it). The span keeps its
+     * start.
      *
      * @return whether the span now has {@code pages} pages; false leaves it unchanged
      * @throws IllegalArgumentException if {@code span} is not a large span in use of this heap
      */
     boolean resize(Span span, long pages);
 
-    /** Returns every free, unreleased page to the OS; answers the bytes released. */
+    /** Returns every free, touched page to the OS; answers the bytes released. */
     long releaseFreeMemory();
+
+    /**
+     * The background release, called now and then (by the allocator's release
+     * thread): returns to the OS, oldest first, the free pages whose time is
+     * up (free for the decay time, or for the short delay of freed large
+     * blocks), and, while the resident memory is over the soft limit, the
+     * oldest free pages until it is under; at most about {@code maxBytes} in
+     * all. Takes its lock in short spells: the system calls run outside it.
+     *
+     * @return the bytes released
+     */
+    default long releaseIdle(long maxBytes) {
+        return 0;
+    }
+
+    /**
+     * Whether the background release has anything to do: touched free pages
+     * wait in the heap (or the resident memory is over the soft limit).
+     */
+    default boolean hasIdlePages() {
+        return false;
+    }
+
+    /**
+     * Sets the limits on the heap's resident memory (touched pages of small,
+     * large and free spans), in bytes; 0 means none. Before pages that are not
+     * resident are handed out past the soft limit, free touched pages are
+     * released, oldest first; a request that would take the resident memory past
+     * the hard limit even then is refused with {@link OutOfMemoryError}, the heap
+     * unchanged.
+     *
+     * @throws IllegalArgumentException for a negative limit, or a hard limit under the soft one
+     */
+    default void setMemoryLimits(long soft, long hard) {
+        throw new UnsupportedOperationException(getClass().getName() + " has no memory limits");
+    }
+
+    /** Tells {@code listener} (null: nobody) of every release the heap makes from now on. */
+    default void setReleaseListener(ReleaseListener listener) {
+    }
 
     /** A consistent snapshot of the heap's figures. */
     PageHeapStats stats();

@@ -9,11 +9,12 @@ package io.rtmalloc.spi;
  *   |obj 0|obj 1|obj 2| ...            |obj n-1| tail waste          |   (a small span)
  * </pre>
  *
- * <p>A span is in one of four states:
+ * <p>A span is in one of five states:
  * <ul>
  *   <li>{@link #FREE}: in the page heap's free lists; owned by the page heap
- *       (guarded by its lock). {@link #released()} tells whether its pages were
- *       given back to the OS.</li>
+ *       (guarded by its lock). {@link #released} tells whether its pages are
+ *       untouched (given back to the OS, or never touched since they were
+ *       mapped): a free span is all one or all the other.</li>
  *   <li>{@link #SMALL}: carved into blocks of {@link #sizeClass()}; owned by that
  *       class's central free list (guarded by its lock). Every page of it is in
  *       the page map.</li>
@@ -21,6 +22,9 @@ package io.rtmalloc.spi;
  *       last pages are in the page map.</li>
  *   <li>{@link #DEAD}: merged into a neighbour and no longer a span. Stale
  *       page-map entries may still point here; lookups treat it as no span.</li>
+ *   <li>{@link #RELEASING}: free pages the page heap is returning to the OS
+ *       outside its lock; owned by the thread releasing them, in no list, and
+ *       never merged. Lookups treat it as free pages.</li>
  * </ul>
  *
  * <p>The list links ({@link #prev}, {@link #next}) belong to whoever owns the
@@ -41,6 +45,7 @@ public final class Span {
     public static final int SMALL = 1;
     public static final int LARGE = 2;
     public static final int DEAD = 3;
+    public static final int RELEASING = 4;
 
     /** First byte; a multiple of the page size. INVARIANT: fixed while not FREE. */
     public long start;
@@ -50,8 +55,26 @@ public final class Span {
     public int state;
     /** The size class of a SMALL span, else 0. */
     public int sizeClass;
-    /** FREE spans: whether the pages were returned to the OS (MADV_DONTNEED). */
+    /**
+     * FREE spans: whether no page is touched (returned to the OS, or never
+     * touched since mapped). SMALL and LARGE spans: whether the pages were
+     * untouched when the span was handed out (the page heap then knows that a
+     * small span's pages beyond its carved blocks are still untouched).
+     */
     public boolean released;
+    /**
+     * FREE spans with touched pages: when (in {@link System#nanoTime()} units)
+     * they become idle long enough to be released. The page heap's.
+     */
+    public long releaseAt;
+    /**
+     * FREE spans with touched pages: whether they wait in the page heap's short
+     * queue (freed large blocks, released soon) rather than its decay queue.
+     */
+    public boolean releaseSoon;
+    /** FREE spans with touched pages: links of the page heap's queue they wait in, oldest first. */
+    public Span olderDirty;
+    public Span newerDirty;
 
     /** List links of the current owner. */
     public Span prev;
@@ -90,6 +113,7 @@ public final class Span {
             case FREE -> released ? "free-released" : "free";
             case SMALL -> "small(class " + sizeClass + ", " + allocated + " allocated)";
             case LARGE -> "large";
+            case RELEASING -> "releasing";
             default -> "dead";
         };
         return "Span[0x" + Long.toHexString(start) + ", " + pages + " pages, " + s + "]";

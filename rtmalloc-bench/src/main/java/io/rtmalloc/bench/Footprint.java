@@ -105,7 +105,7 @@ final class Footprint {
     private static final long PAGE = 4096;
 
     /** Writes a byte to each page of {@code size} bytes at {@code address}. */
-    private static void touch(long address, long size) {
+    static void touch(long address, long size) {
         for (long p = address; p < address + size; p = (p & -PAGE) + PAGE) {
             ALL.set(ValueLayout.JAVA_BYTE, p, (byte) 1);
         }

@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.rtmalloc.Allocator;
 import io.rtmalloc.AllocatorStats;
+import io.rtmalloc.Config;
 import io.rtmalloc.RtMalloc;
 
 import java.util.List;
@@ -77,14 +78,32 @@ abstract class Heap {
         };
     }
 
+    /**
+     * An rtmalloc allocator of {@code name} ({@code rtmalloc_global}, {@code rtmalloc_threadcache},
+     * {@code rtmalloc_threadcache_bound} or {@code rtmalloc_percpu}) with a configuration of its own.
+     */
+    static Heap rtmalloc(String name, Config config) {
+        return switch (name) {
+            case "rtmalloc_global" -> new Rt(name, "global", false, config);
+            case "rtmalloc_threadcache" -> new Rt(name, "threadcache", false, config);
+            case "rtmalloc_threadcache_bound" -> new Rt(name, "threadcache", true, config);
+            case "rtmalloc_percpu" -> new Rt(name, "percpu", false, config);
+            default -> throw new IllegalArgumentException("not an rtmalloc allocator: " + name);
+        };
+    }
+
     /** An rtmalloc stack with one front end; the bound variant hands out views bound to the calling thread. */
     static final class Rt extends Heap {
         final Allocator allocator;
         private final boolean bound;
 
         Rt(String name, String frontEnd, boolean bound) {
+            this(name, frontEnd, bound, Config.defaults());
+        }
+
+        Rt(String name, String frontEnd, boolean bound, Config config) {
             super(name);
-            this.allocator = RtMalloc.builder().frontEnd(frontEnd).build();
+            this.allocator = RtMalloc.builder().frontEnd(frontEnd).config(config).build();
             this.bound = bound;
         }
 

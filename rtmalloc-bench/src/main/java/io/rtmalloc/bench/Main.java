@@ -99,11 +99,16 @@ public final class Main {
      * quick profile runs every allocator of it.
      */
     record Workload(String name, Class<?> benchmark, Map<String, String> quickParams, boolean quickAll,
-                    boolean threaded, boolean inQuick, Map<String, String> smokeParams) {
+                    boolean threaded, boolean inQuick, Map<String, String> smokeParams, boolean once) {
 
         Workload(String name, Class<?> benchmark, Map<String, String> quickParams, boolean quickAll,
                  boolean threaded, boolean inQuick) {
-            this(name, benchmark, quickParams, quickAll, threaded, inQuick, quickParams);
+            this(name, benchmark, quickParams, quickAll, threaded, inQuick, quickParams, false);
+        }
+
+        Workload(String name, Class<?> benchmark, Map<String, String> quickParams, boolean quickAll,
+                 boolean threaded, boolean inQuick, Map<String, String> smokeParams) {
+            this(name, benchmark, quickParams, quickAll, threaded, inQuick, smokeParams, false);
         }
 
         /** The JMH names of the benchmarks of its class (a group's name for a group's methods). */
@@ -173,7 +178,12 @@ public final class Main {
             new Workload("thread_scalability", ThreadScalability.class, Map.of(), false, true, true),
             new Workload("virtual_threads", VirtualThreads.class, Map.of("pairs", "256"), false, false, true,
                     Map.of("pairs", "16")),
-            new Workload("cpu_number", CpuNumber.class, Map.of(), false, false, false));
+            new Workload("cpu_number", CpuNumber.class, Map.of(), false, false, false),
+            // Release on and off: long runs (the release thread wakes once a second), so not in quick.
+            new Workload("release", ReleaseLatency.class, Map.of(), false, false, false),
+            // One invocation of half a minute per allocator and fork: not in quick.
+            new Workload("idle_return", IdleReturn.class, Map.of(), false, false, false,
+                    Map.of("peakMiB", "16", "seconds", "1"), true));
 
     /** One JMH run: a workload with its parameter values and thread count (0: as declared). */
     record Part(Workload workload, Map<String, String[]> params, int threads) {
@@ -245,13 +255,16 @@ public final class Main {
             return 1;
         }
         Path footprintFile = out.resolve("footprint.csv");
+        Path idleFile = out.resolve("idle_return.csv");
         try {
             Files.deleteIfExists(footprintFile);
+            Files.deleteIfExists(idleFile);
         } catch (IOException e) {
-            System.err.println("Cannot remove " + footprintFile + ": " + e);
+            System.err.println("Cannot remove " + footprintFile + " or " + idleFile + ": " + e);
             return 1;
         }
         System.setProperty(Footprint.PROPERTY, footprintFile.toString());
+        System.setProperty(IdleTimeline.PROPERTY, idleFile.toString());
 
         console.println("# rtmalloc-bench, " + profile.name() + " profile: " + profile.describe());
         console.println("# machine: " + Machine.describe());
@@ -260,6 +273,7 @@ public final class Main {
         List<String> absent = new ArrayList<>();
         List<String> forkArgs = new ArrayList<>(FORK_JVM_ARGS);
         forkArgs.add("-D" + Footprint.PROPERTY + "=" + footprintFile);
+        forkArgs.add("-D" + IdleTimeline.PROPERTY + "=" + idleFile);
         for (Natives.Lib lib : Natives.Lib.values()) {
             String why = Natives.unavailable(lib);
             if (why == null) {
@@ -309,18 +323,24 @@ public final class Main {
         console.println();
 
         List<Footprint.Row> footprint;
+        List<IdleTimeline.Row> idle;
         try {
             footprint = Footprint.read(footprintFile);
+            idle = IdleTimeline.read(idleFile);
         } catch (IOException e) {
-            System.err.println("Cannot read " + footprintFile + ": " + e);
+            System.err.println("Cannot read " + footprintFile + " or " + idleFile + ": " + e);
             return 1;
         }
         List<ResultTable.Table> tables = ResultTable.tables(results);
         ResultTable.print(tables, "libc_ffm", console);
-        if (tables.stream().mapToInt(t -> t.columns().size()).sum() <= 14) {
-            ResultTable.printSummary(tables, "libc_ffm", console);
+        // A single-shot score (idle_return: the length of its wait) compares nothing: no summary, no chart.
+        List<ResultTable.Table> scored = tables.stream().filter(t -> !ResultTable.singleShot(t)).toList();
+        if (scored.stream().mapToInt(t -> t.columns().size()).sum() <= 14) {
+            ResultTable.printSummary(scored, "libc_ffm", console);
         }
+        ResultTable.printPercentiles(tables, console);
         ResultTable.printFootprint(footprint, console);
+        IdleTimeline.print(idle, console);
 
         try {
             Path json = out.resolve("results.json");
@@ -330,7 +350,7 @@ public final class Main {
             rewriteFootprint(footprintFile, footprint);
             console.println("JMH results: " + json);
             console.println("Footprint:   " + footprintFile);
-            for (Path chart : Charts.write(tables, footprint, "libc_ffm", out, Machine.describe(false), profile)) {
+            for (Path chart : Charts.write(scored, footprint, "libc_ffm", out, Machine.describe(false), profile)) {
                 console.println("Chart:       " + chart);
             }
         } catch (IOException | RuntimeException e) {
@@ -499,13 +519,13 @@ public final class Main {
             b.forks(p.forks());
         }
         if (!cmd.getWarmupIterations().hasValue()) {
-            b.warmupIterations(p.warmups());
+            b.warmupIterations(w.once() ? 0 : p.warmups());
         }
         if (!cmd.getWarmupTime().hasValue()) {
             b.warmupTime(p.warmupTime());
         }
         if (!cmd.getMeasurementIterations().hasValue()) {
-            b.measurementIterations(p.iterations());
+            b.measurementIterations(w.once() ? 1 : p.iterations());
         }
         if (!cmd.getMeasurementTime().hasValue()) {
             b.measurementTime(p.iterationTime());

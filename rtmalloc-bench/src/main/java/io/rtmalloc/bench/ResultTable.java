@@ -222,6 +222,37 @@ final class ResultTable {
         return sb.toString();
     }
 
+    /** Whether the table's results are single-shot times (one invocation each). */
+    static boolean singleShot(Table t) {
+        return t.cells().values().stream().flatMap(m -> m.values().stream())
+                .anyMatch(r -> r.getParams().getMode() == org.openjdk.jmh.annotations.Mode.SingleShotTime);
+    }
+
+    /** For the sampled benchmarks (JMH SampleTime): the percentiles of each cell. */
+    static void printPercentiles(List<Table> tables, PrintStream out) {
+        for (Table t : tables) {
+            List<List<String>> lines = new ArrayList<>();
+            lines.add(List.of("allocator", "params", "samples", "p50", "p90", "p99", "p99.9", "p99.99", "max"));
+            for (String row : t.rows()) {
+                for (String c : t.columns()) {
+                    RunResult r = t.get(row, c);
+                    if (r == null || r.getParams().getMode() != org.openjdk.jmh.annotations.Mode.SampleTime) {
+                        continue;
+                    }
+                    var st = r.getPrimaryResult().getStatistics();
+                    lines.add(List.of(row, c, Long.toString(st.getN()), format(st.getPercentile(50)),
+                            format(st.getPercentile(90)), format(st.getPercentile(99)),
+                            format(st.getPercentile(99.9)), format(st.getPercentile(99.99)), format(st.getMax())));
+                }
+            }
+            if (lines.size() > 1) {
+                out.println(t.workload() + ": percentiles of the sampled operations, " + t.unit());
+                printAligned(out, lines, 2, false);
+                out.println();
+            }
+        }
+    }
+
     static void printFootprint(List<Footprint.Row> rows, PrintStream out) {
         if (rows.isEmpty()) {
             return;

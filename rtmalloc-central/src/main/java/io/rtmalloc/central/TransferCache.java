@@ -26,6 +26,8 @@ final class TransferCache {
     private final long[] slots;
     private final CentralFreeList list;
     private int used;
+    /** The fewest blocks held since the last {@link #scavenge}: so many sat unused all that time. */
+    private int lowWater;
     private boolean closed;
 
     TransferCache(int batch, int maxSlots, CentralFreeList list) {
@@ -41,7 +43,10 @@ final class TransferCache {
             list.removeInto(slots, 0, n);
             used = n;
         }
-        return slots[--used];
+        if (--used < lowWater) {
+            lowWater = used;
+        }
+        return slots[used];
     }
 
     synchronized void free(long block) {
@@ -65,6 +70,9 @@ final class TransferCache {
             head = slots[i];
         }
         used = from;
+        if (used < lowWater) {
+            lowWater = used;
+        }
         return head;
     }
 
@@ -92,7 +100,14 @@ final class TransferCache {
 
     /** Gives the oldest batch back to the central free list. */
     private void spill() {
-        int n = Math.min(batch, used);
+        spill(Math.min(batch, used));
+    }
+
+    /** Gives the oldest {@code n} blocks back to the central free list. */
+    private void spill(int n) {
+        if (lowWater > used - n) {
+            lowWater = used - n;
+        }
         try {
             list.insertFrom(slots, 0, n);
         } finally {
@@ -106,7 +121,25 @@ final class TransferCache {
         ensureOpen();
         int n = used;
         used = 0;
+        lowWater = 0;
         list.insertFrom(slots, 0, n);
+    }
+
+    /**
+     * For the background release: gives back to the central free list the
+     * blocks that no front end took since the last call (the low-water mark of
+     * what it held), oldest first, as tcmalloc plunders an idle transfer
+     * cache; with {@code all}, everything. Closed: nothing.
+     */
+    synchronized void scavenge(boolean all) {
+        if (closed) {
+            return;
+        }
+        int n = all ? used : Math.min(lowWater, used);
+        if (n > 0) {
+            spill(n);
+        }
+        lowWater = used;
     }
 
     synchronized int used() {

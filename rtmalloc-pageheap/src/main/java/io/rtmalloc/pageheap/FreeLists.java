@@ -9,8 +9,8 @@ import java.util.function.Consumer;
 /**
  * The page heap's free spans: for each length up to {@code maxPages} a doubly
  * linked list of backed spans and one of released spans; longer spans in two
- * sets ordered by (length, address). Allocation takes the best fit, preferring
- * a backed span to a released one of the same length.
+ * sets ordered by (length, address). Allocation takes the best fit among the
+ * backed (touched) spans, else among the released (untouched) ones.
  *
  * <p>INVARIANT: a span is in exactly one list or set iff its state is FREE; its
  * {@code released} flag says which. Guarded by the page heap's lock.
@@ -88,25 +88,28 @@ final class FreeLists {
         spans += sign;
     }
 
-    /** The smallest free span of at least {@code pages} pages, or null; it stays in the lists. */
+    /**
+     * The free span to take for {@code pages} pages, or null; it stays in the
+     * lists: the smallest touched span that fits, else the smallest untouched
+     * one. Touched first whatever their lengths, as jemalloc takes dirty
+     * extents before clean ones: pages already resident are reused before
+     * untouched ones are made resident (and fault), so the resident memory
+     * grows only when no resident free span fits.
+     */
     Span bestFit(long pages) {
+        Span s = smallest(backed, largeBacked, pages);
+        return s != null ? s : smallest(released, largeReleased, pages);
+    }
+
+    private Span smallest(Span[] lists, TreeSet<Span> large, long pages) {
         for (long len = pages; len <= maxPages; len++) {
-            Span s = backed[(int) len];
-            if (s != null) {
-                return s;
-            }
-            s = released[(int) len];
+            Span s = lists[(int) len];
             if (s != null) {
                 return s;
             }
         }
         probe.pages = Math.max(pages, maxPages + 1L);
-        Span a = largeBacked.ceiling(probe);
-        Span b = largeReleased.ceiling(probe);
-        if (a == null) {
-            return b;
-        }
-        return b == null || a.pages <= b.pages ? a : b;
+        return large.ceiling(probe);
     }
 
     /** Calls {@code action} on every backed free span; it may not change the lists. */

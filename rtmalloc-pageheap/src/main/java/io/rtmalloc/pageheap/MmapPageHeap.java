@@ -1,15 +1,21 @@
 package io.rtmalloc.pageheap;
 
 import io.rtmalloc.Config;
+import io.rtmalloc.ReleaseStats;
+import io.rtmalloc.SizeClass;
 import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.PageHeap;
 import io.rtmalloc.spi.PageHeapStats;
+import io.rtmalloc.spi.ReleaseCause;
+import io.rtmalloc.spi.ReleaseListener;
 import io.rtmalloc.spi.Span;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * The page heap: spans of whole pages carved from one range of address space
@@ -45,10 +51,46 @@ import java.util.List;
  * allocation that needs more throws {@link OutOfMemoryError} naming
  * {@code address_space}, and the heap stays as it was.
  *
+ * <h2>Touched and untouched pages</h2>
+ * A free span is either touched (its pages are resident: they were handed out
+ * and came back) or untouched (never touched since they were mapped, or given
+ * back to the OS with {@code MADV_DONTNEED}; the OS maps zeroed pages on the
+ * next touch); spans of the two kinds never merge, so that the heap always
+ * knows which of its pages are resident, and {@code mapped - released} is the
+ * resident memory (pages of spans in use count as touched from the moment
+ * they are handed out; a small span cut from untouched pages gives back its
+ * pages beyond its last carved block as untouched). A fresh region is one
+ * untouched span. A request that no single free span can serve, while a run
+ * of adjacent free spans of both kinds could, releases the touched spans of
+ * the run so that it merges ({@link ReleaseCause#MERGE}); the run at the end
+ * of the mapped prefix likewise merges with the next region: no free span is
+ * left stranded by its kind.
+ *
+ * <h2>Release</h2>
+ * Touched free spans wait in one of two {@link ReleaseQueue}s, due first
+ * first: the decay queue ({@code release_decay_ms}) and, for freed large blocks
+ * of {@code large_release_threshold} bytes or more, the short queue
+ * ({@code large_release_delay_ms}; with 0 they are released at free, on the
+ * freeing thread). {@link #releaseIdle} (the allocator's background thread)
+ * releases what is due, {@link #RELEASE_CHUNK_BYTES} at a time outside the
+ * lock, the piece meanwhile a {@link Span#RELEASING} span that nobody merges
+ * or takes. Merged touched spans take the place and time of the longest of
+ * them. Released pages stay mapped (readable and writable: the fast path may
+ * read any address of the mapped prefix): nothing is unmapped while the heap
+ * is open, and remapping is not used either, since a failed
+ * {@code mmap(MAP_FIXED)} may leave a hole.
+ *
+ * <h2>Limits</h2>
+ * A soft and a hard limit on the resident bytes ({@link #setMemoryLimits}).
+ * Before untouched pages are handed out past the soft limit, touched free
+ * spans are released, oldest first ({@link ReleaseCause#LIMIT}), under the
+ * lock; a request that would pass the hard limit even then is refused with
+ * {@link OutOfMemoryError} before anything else changes.
+ *
  * <h2>Synchronization</h2>
- * One lock (this object's monitor) guards the free lists, the regions, the
- * counters, every FREE span and the transitions of spans into and out of the
- * heap. {@link #spanOf}, {@link #sizeClassOf} and {@link #contains} take no lock.
+ * One lock (this object's monitor) guards the free lists, the release queues,
+ * the regions, the counters, every FREE span and the transitions of spans into
+ * and out of the heap; a RELEASING span belongs to the thread releasing it. {@link #spanOf}, {@link #sizeClassOf} and {@link #contains} take no lock.
  * Their fields ({@code base}, {@code classMap}, {@code pageShift} final;
  * {@code mappedBytes} plain) sit on this object, so a caller that holds the heap
  * inlines them. {@code mappedBytes} is written only under the lock, and only
@@ -67,19 +109,17 @@ import java.util.List;
  * <ul>
  *   <li>the regions lie in the reservation and tile {@code [base, base + mappedBytes)}
  *       in order; the spans tile it too, each span's first page mapping to it;</li>
- *   <li>no two FREE spans are adjacent (coalescing is complete);</li>
+ *   <li>no two FREE spans of one kind are adjacent (coalescing is complete);</li>
  *   <li>a FREE span's first and last pages map to it, and it is in the free list
- *       matching its length and {@code released} flag;</li>
+ *       matching its length and {@code released} flag; a touched one is in the
+ *       release queue of its {@code releaseSoon} flag, which is ordered by time;</li>
  *   <li>a SMALL span's every page maps to it and has its class byte; a LARGE
  *       span's first and last pages map to it; every page of the mapped prefix
  *       outside SMALL spans has class byte 0;</li>
- *   <li>{@code mapped = small + large + free backed + free released}.</li>
+ *   <li>{@code mapped = small + large + free touched + free untouched + releasing}.</li>
  * </ul>
  *
- * <h2>Release and close</h2>
- * Released pages ({@code MADV_DONTNEED}) stay mapped and are simply reused, the
- * OS giving them back zeroed on first touch: nothing is unmapped while the heap
- * is open, so {@link #contains} stays true for the whole mapped prefix.
+ * <h2>Close</h2>
  * {@link #close()} first sets {@code mappedBytes} to 0, so that every later
  * lookup answers 0, false or null without reading any map, then forgets every
  * span and unmaps the reservation with its regions. The class map is not
@@ -98,8 +138,18 @@ final class MmapPageHeap implements PageHeap {
     /** The smallest reservation the halving fallback tries (unless the configured one is smaller). */
     static final long MIN_RESERVATION = 64L << 20;
 
+    /**
+     * The most bytes the background release (and {@link #releaseFreeMemory})
+     * takes out of the lists at a time: about 1 ms of {@code madvise} (35 ms per
+     * GiB measured), so that no span stays out of reach for long.
+     */
+    static final long RELEASE_CHUNK_BYTES = 32L << 20;
+
     /** Every mapping the OS makes starts on a multiple of this. */
     private static final long OS_PAGE = 4096;
+
+    /** A limit that is none. */
+    private static final long NO_LIMIT = Long.MAX_VALUE;
 
     private static final VarHandle MAPPED_BYTES;
 
@@ -136,6 +186,28 @@ final class MmapPageHeap implements PageHeap {
     private final PageMap pageMap;
     private final FreeLists free;
     private final long regionPages;
+    private final long releaseChunkPages;
+
+    // ---- release
+    private final LongSupplier clock;
+    /** Nanoseconds a touched free span waits in the decay queue; 0: never released by time. */
+    private final long decayNanos;
+    /** Freed large blocks of at least this many bytes go to the short queue; 0: none. */
+    private final long largeThreshold;
+    /** Nanoseconds they wait there; 0: released at free. */
+    private final long largeDelayNanos;
+    /** Block size by size class, for the touched part of a small span; null when unknown. */
+    private final int[] classSizes;
+    private final ReleaseQueue decayQueue = new ReleaseQueue();
+    private final ReleaseQueue soonQueue = new ReleaseQueue();
+    private long releasingBytes;
+    private long softLimit = NO_LIMIT;
+    private long hardLimit = NO_LIMIT;
+    private volatile ReleaseListener listener;
+    private final long[] releasedBy = new long[ReleaseCause.values().length];
+    private long releases;
+    private long softLimitHits;
+    private long hardLimitRefusals;
 
     /** Mapped regions as {start, end} pairs, in address order, for invariant checks. */
     private final List<long[]> regions = new ArrayList<>();
@@ -147,11 +219,39 @@ final class MmapPageHeap implements PageHeap {
     /** Cumulative counts (under the lock, so they cost no contention of their own). */
     private long spansAllocated;
     private long spansFreed;
-    private long bytesReleasedTotal;
     private boolean closed;
 
+    /**
+     * When free pages go back by themselves (times in nanoseconds of {@code clock}).
+     *
+     * @param decayNanos      how long a touched free span waits; 0: never released by time
+     * @param largeThreshold  freed large blocks of at least this many bytes wait {@code largeDelayNanos}; 0: none
+     * @param largeDelayNanos 0: such blocks are released at free
+     * @param classSizes      block size by size class (index 0 unused), or null
+     */
+    record Policy(long decayNanos, long largeThreshold, long largeDelayNanos, int[] classSizes, LongSupplier clock) {
+        /** Nothing goes back by itself. */
+        static final Policy NONE = new Policy(0, 0, 0, null, System::nanoTime);
+
+        static Policy of(Config config) {
+            int[] sizes = new int[config.classes().size() + 1];
+            for (int i = 0; i < config.classes().size(); i++) {
+                SizeClass c = config.classes().get(i);
+                sizes[i + 1] = c.size();
+            }
+            return new Policy(TimeUnit.MILLISECONDS.toNanos(config.releaseDecayMs()), config.largeReleaseThreshold(),
+                    TimeUnit.MILLISECONDS.toNanos(config.largeReleaseDelayMs()), sizes, System::nanoTime);
+        }
+    }
+
     MmapPageHeap(Config config, SystemMemory os) {
-        this(config.pageSize(), config.maxPages(), os, REGION_BYTES, config.addressSpace());
+        this(config.pageSize(), config.maxPages(), os, REGION_BYTES, config.addressSpace(), Policy.of(config));
+        setMemoryLimits(config.memoryLimit(), config.memoryLimitHard());
+    }
+
+    /** A heap that releases nothing by itself. */
+    MmapPageHeap(int pageSize, int maxPages, SystemMemory os, long regionBytes, long addressSpace) {
+        this(pageSize, maxPages, os, regionBytes, addressSpace, Policy.NONE);
     }
 
     /**
@@ -159,7 +259,7 @@ final class MmapPageHeap implements PageHeap {
      * @param addressSpace bytes of address space to reserve, a multiple of the page size
      * @throws OutOfMemoryError if the OS refuses every reservation down to the floor
      */
-    MmapPageHeap(int pageSize, int maxPages, SystemMemory os, long regionBytes, long addressSpace) {
+    MmapPageHeap(int pageSize, int maxPages, SystemMemory os, long regionBytes, long addressSpace, Policy policy) {
         if (Integer.bitCount(pageSize) != 1 || pageSize < 4096) {
             throw new IllegalArgumentException("page size must be a power of two >= 4096: " + pageSize);
         }
@@ -172,6 +272,12 @@ final class MmapPageHeap implements PageHeap {
         this.pageShift = Integer.numberOfTrailingZeros(pageSize);
         this.free = new FreeLists(maxPages, pageShift);
         this.regionPages = Math.max(1, regionBytes >>> pageShift);
+        this.releaseChunkPages = Math.max(1, RELEASE_CHUNK_BYTES >>> pageShift);
+        this.clock = policy.clock();
+        this.decayNanos = policy.decayNanos();
+        this.largeThreshold = policy.largeThreshold();
+        this.largeDelayNanos = policy.largeDelayNanos();
+        this.classSizes = policy.classSizes();
         this.requestedBytes = addressSpace;
         long[] r = reserve(os, addressSpace, pageSize, pageShift);
         this.base = r[0];
@@ -308,12 +414,17 @@ final class MmapPageHeap implements PageHeap {
         long alignedStart = (s.start + alignment - 1) & -alignment;
         long lead = (alignedStart - s.start) >>> pageShift;
         if (lead > 0) {
-            // The lead is bounded by a span that is not free (s was coalesced) and by s itself.
+            // The lead is bounded by a span that is not free of its kind (s was coalesced) and by s itself.
             Span head = new Span(s.start, lead);
+            head.state = Span.FREE;
             head.released = s.released;
+            head.releaseAt = s.releaseAt;
+            head.releaseSoon = s.releaseSoon;
+            if (!s.released) {
+                queueOf(s).insertBefore(s, head);
+            }
             s.start = alignedStart;
             s.pages -= lead;
-            head.state = Span.FREE;
             pageMap.setEnds(head, 0);
             free.insert(head);
             liveSpans++;
@@ -339,39 +450,71 @@ final class MmapPageHeap implements PageHeap {
                 + "; raise address_space in the configuration");
     }
 
-    /** Removes a free span of at least {@code pages} pages from the lists, growing the heap if needed. */
+    /**
+     * Removes a free span of at least {@code pages} pages from the free lists
+     * (a touched one stays in its release queue, for {@link #carve}): the best
+     * fit, touched preferred. Taking untouched pages makes them resident, so
+     * first the limits get their room ({@link #makeRoom}). With no fit, it
+     * merges a run of free spans that holds enough ({@link #mergeForFit}), else
+     * it grows the heap.
+     *
+     * @throws OutOfMemoryError past the hard limit or when the OS or the reservation refuses; no span was taken
+     */
     private Span take(long pages) {
-        Span s = free.bestFit(pages);
-        if (s == null) {
-            grow(pages);
-            s = free.bestFit(pages);
-            if (s == null) {
-                throw new IllegalStateException("no fit after growing by " + pages + " pages");
+        boolean roomMade = false;
+        while (true) {
+            Span s = free.bestFit(pages);
+            if (s != null && !s.released) {
+                free.remove(s);
+                return s;
+            }
+            if (!roomMade) {
+                roomMade = true;
+                if (makeRoom(pages << pageShift)) {
+                    continue; // pages were released: the lists changed
+                }
+            }
+            if (s != null) {
+                free.remove(s);
+                return s;
+            }
+            if (!mergeForFit(pages)) {
+                grow(pages);
             }
         }
-        free.remove(s);
-        return s;
     }
 
-    /** Cuts {@code s} (already out of the lists) to {@code pages}, returning the rest to the lists. */
+    /**
+     * Cuts {@code s} (out of the free lists, still in its release queue if
+     * touched) to {@code pages}, listing the rest, which takes the place of
+     * {@code s} in the queue; takes {@code s} out of its queue.
+     */
     private void carve(Span s, long pages) {
         long rest = s.pages - pages;
         if (rest > 0) {
             Span tail = new Span(s.start + (pages << pageShift), rest);
             tail.state = Span.FREE;
             tail.released = s.released;
+            tail.releaseAt = s.releaseAt;
+            tail.releaseSoon = s.releaseSoon;
             s.pages = pages;
+            if (!s.released) {
+                queueOf(s).replace(s, tail);
+            }
             pageMap.setEnds(tail, 0);
             free.insert(tail);
             liveSpans++;
+        } else if (!s.released) {
+            queueOf(s).remove(s);
         }
     }
 
+    /** Hands {@code s} out; its {@code released} flag now says whether its pages were untouched. */
     private Span use(Span s, int sizeClass) {
         spansAllocated++;
-        s.released = false;
         s.prev = null;
         s.next = null;
+        s.releaseSoon = false;
         s.sizeClass = sizeClass;
         s.freeList = 0;
         s.allocated = 0;
@@ -392,18 +535,25 @@ final class MmapPageHeap implements PageHeap {
 
     /**
      * Maps the next region of the reservation so that a free span of at least
-     * {@code pages} pages exists (a free span at the end of the mapped prefix
-     * counts), and adds it to the free lists.
+     * {@code pages} pages exists, and lists it. A run of free spans at the end
+     * of the mapped prefix counts: its touched spans are released first
+     * ({@link ReleaseCause#MERGE}) so that the run and the new region, all
+     * untouched, merge into one span.
      *
-     * @throws OutOfMemoryError if the reservation or the OS has too little left; nothing changes
+     * @throws OutOfMemoryError if the reservation or the OS has too little left; no span was taken
      */
     private void grow(long pages) {
         long mapped = mappedBytes;
         long end = base + mapped;
         long tailFree = 0;
-        if (mapped > 0) {
-            Span last = pageMap.span(pageMap.index(end - pageSize));
-            if (last != null && last.state == Span.FREE && last.end(pageShift) == end) {
+        Span last = mapped > 0 ? pageMap.span(pageMap.index(end - pageSize)) : null;
+        if (last != null && last.state == Span.FREE && last.end(pageShift) == end) {
+            long run = 0;
+            for (Span t = last; t != null && t.state == Span.FREE; t = freeBefore(t)) {
+                run += t.pages;
+            }
+            if (pages - run <= (reservedBytes - mapped) >>> pageShift) {
+                last = cleanRun(last);
                 tailFree = last.pages;
             }
         }
@@ -418,6 +568,7 @@ final class MmapPageHeap implements PageHeap {
         regions.add(new long[] {end, end + bytes});
         Span s = new Span(end, want);
         s.state = Span.FREE;
+        s.released = true; // mapped, never touched: not resident
         liveSpans++;
         // The new pages' class bytes are 0: nothing beyond the mapped prefix is ever set.
         insertCoalesced(s);
@@ -425,56 +576,298 @@ final class MmapPageHeap implements PageHeap {
         MAPPED_BYTES.setVolatile(this, mapped + bytes);
     }
 
+    /** The free span that ends where {@code s} starts, or null. */
+    private Span freeBefore(Span s) {
+        if (s.start == base) {
+            return null;
+        }
+        Span b = pageMap.span(pageMap.index(s.start - pageSize));
+        return b != null && b != s && b.state == Span.FREE && b.end(pageShift) == s.start ? b : null;
+    }
+
+    /** The free span that starts where {@code s} ends, or null. */
+    private Span freeAfter(Span s) {
+        long end = s.end(pageShift);
+        if (end - base >= mappedBytes) {
+            return null;
+        }
+        Span a = pageMap.span(pageMap.index(end));
+        return a != null && a != s && a.state == Span.FREE && a.start == end ? a : null;
+    }
+
+    /**
+     * No free span holds {@code pages}: finds the shortest run of adjacent
+     * free spans that does (touched and untouched ones alternate in a run, since
+     * spans of one kind merge), releases its touched spans
+     * ({@link ReleaseCause#MERGE}) and merges it into one untouched span. The
+     * released pages fault again when used, as fresh pages of a new region
+     * would; the heap maps nothing more and no free span is left stranded.
+     *
+     * @return whether it merged a run
+     */
+    private boolean mergeForFit(long pages) {
+        Span[] best = {null};
+        long[] bestPages = {Long.MAX_VALUE};
+        free.forEach(s -> {
+            if (freeBefore(s) != null) {
+                return; // not the first of its run
+            }
+            long run = 0;
+            int count = 0;
+            for (Span t = s; t != null; t = freeAfter(t)) {
+                run += t.pages;
+                count++;
+            }
+            if (count > 1 && run >= pages && run < bestPages[0]) {
+                best[0] = s;
+                bestPages[0] = run;
+            }
+        });
+        if (best[0] == null) {
+            return false;
+        }
+        cleanRun(best[0]);
+        return true;
+    }
+
+    /**
+     * Releases every touched span of the run of free spans around {@code s}
+     * ({@link ReleaseCause#MERGE}), so that the run merges into one untouched
+     * span, and answers that span.
+     */
+    private Span cleanRun(Span s) {
+        Span first = s;
+        for (Span b = freeBefore(first); b != null; b = freeBefore(b)) {
+            first = b;
+        }
+        long start = first.start;
+        List<Span> touched = new ArrayList<>();
+        for (Span t = first; t != null; t = freeAfter(t)) {
+            if (!t.released) {
+                touched.add(t);
+            }
+        }
+        for (Span t : touched) {
+            releaseListed(t, ReleaseCause.MERGE);
+        }
+        return pageMap.span(pageMap.index(start));
+    }
+
+    // ------------------------------------------------------------------ limits
+
+    /** Bytes of touched pages: small and large spans, touched free spans, spans being released. */
+    private long resident() {
+        return smallBytes + largeBytes + free.backedBytes + releasingBytes;
+    }
+
+    @Override
+    public synchronized void setMemoryLimits(long soft, long hard) {
+        if (soft < 0 || hard < 0) {
+            throw new IllegalArgumentException("memory limits must be >= 0 (0: none): soft " + soft + ", hard " + hard);
+        }
+        if (soft > 0 && hard > 0 && hard < soft) {
+            throw new IllegalArgumentException("the hard memory limit " + hard + " is under the soft one " + soft);
+        }
+        softLimit = soft == 0 ? NO_LIMIT : soft;
+        hardLimit = hard == 0 ? NO_LIMIT : hard;
+    }
+
+    /**
+     * Makes room under the limits for {@code bytes} more resident bytes: past
+     * the soft limit (or the hard one), releases touched free spans, oldest
+     * first, until there is room or none is left ({@link ReleaseCause#LIMIT});
+     * past the hard limit even then, throws.
+     *
+     * @return whether it released anything (the free lists changed)
+     * @throws OutOfMemoryError if the hard limit leaves no room; nothing but releases happened
+     */
+    private boolean makeRoom(long bytes) {
+        boolean released = false;
+        long over = resident() + bytes - Math.min(softLimit, hardLimit);
+        if (over > 0) {
+            if (resident() + bytes > softLimit) {
+                softLimitHits++;
+            }
+            released = releaseOldest(over) > 0;
+        }
+        if (resident() + bytes > hardLimit) {
+            hardLimitRefusals++;
+            throw new OutOfMemoryError("rtmalloc: the hard memory limit (memory_limit_hard = " + hardLimit
+                    + " bytes) refuses " + bytes + " more resident bytes: " + resident()
+                    + " bytes are resident (in use, in caches or in spans) and no free page is left to release");
+        }
+        return released;
+    }
+
+    /** Releases touched free spans, the one due first first, until {@code bytes} are released or none is left. */
+    private long releaseOldest(long bytes) {
+        long done = 0;
+        while (done < bytes) {
+            Span s = dueFirst();
+            if (s == null) {
+                break;
+            }
+            done += s.pages << pageShift;
+            releaseListed(s, ReleaseCause.LIMIT);
+        }
+        return done;
+    }
+
+    /** The touched free span due first in either queue, or null. */
+    private Span dueFirst() {
+        Span a = decayQueue.oldest();
+        Span b = soonQueue.oldest();
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.releaseAt - b.releaseAt <= 0 ? a : b;
+    }
+
     // ------------------------------------------------------------------ freeing
 
     @Override
-    public synchronized void free(Span s) {
-        ensureOpen();
-        if (s == null || spanOf(s.start) != s || (s.state != Span.SMALL && s.state != Span.LARGE)) {
-            throw new IllegalArgumentException("not a span in use of this page heap: " + s);
-        }
-        spansFreed++;
-        long bytes = s.pages << pageShift;
-        if (s.state == Span.LARGE) {
+    public void free(Span s) {
+        synchronized (this) {
+            ensureOpen();
+            if (s == null || spanOf(s.start) != s || (s.state != Span.SMALL && s.state != Span.LARGE)) {
+                throw new IllegalArgumentException("not a span in use of this page heap: " + s);
+            }
+            spansFreed++;
+            long bytes = s.pages << pageShift;
+            if (s.state == Span.SMALL) {
+                smallBytes -= bytes;
+                pageMap.setAll(s, 0); // freed pages have no size class
+                freeSmall(s);
+                return;
+            }
             largeBytes -= bytes;
             largeSpans--;
-        } else {
-            smallBytes -= bytes;
-            pageMap.setAll(s, 0); // freed pages have no size class
+            s.sizeClass = 0;
+            s.freeList = 0;
+            boolean large = largeThreshold > 0 && bytes >= largeThreshold;
+            if (!large || largeDelayNanos > 0) {
+                s.state = Span.FREE;
+                s.released = false;
+                queue(s, large);
+                return;
+            }
+            // Released at free: outside the lock, as RELEASING, so that nobody merges or takes it meanwhile.
+            s.state = Span.RELEASING;
+            releasingBytes += bytes;
+        }
+        releaseDetached(s, ReleaseCause.LARGE_FREE);
+    }
+
+    /**
+     * A small span comes back: its pages from its first to the end of its last
+     * carved block are touched; when it was cut from untouched pages, the pages
+     * beyond were never touched, and go back to the free lists as untouched.
+     */
+    private void freeSmall(Span s) {
+        long end = s.end(pageShift);
+        long touchedEnd = end;
+        if (s.released && classSizes != null && s.sizeClass < classSizes.length) {
+            long carvedEnd = s.start + (long) s.carved * classSizes[s.sizeClass];
+            touchedEnd = Math.min(end, (carvedEnd + pageSize - 1) & -pageSize);
         }
         s.state = Span.FREE;
         s.sizeClass = 0;
         s.freeList = 0;
-        s.released = false;
+        if (touchedEnd == s.start) {
+            s.released = true;
+            insertCoalesced(s);
+            return;
+        }
+        s.released = false; // before the rest is listed, which must not merge with it
+        if (touchedEnd < end) {
+            Span rest = new Span(touchedEnd, (end - touchedEnd) >>> pageShift);
+            rest.state = Span.FREE;
+            rest.released = true;
+            s.pages -= rest.pages;
+            liveSpans++;
+            pageMap.setEnds(rest, 0);
+            insertCoalesced(rest);
+        }
+        queue(s, false);
+    }
+
+    /**
+     * Lists a FREE touched span (in no list) due after the decay time, or
+     * after the short delay of freed large blocks, merging it with touched
+     * neighbours.
+     */
+    private void queue(Span s, boolean soon) {
+        s.releaseSoon = soon;
+        s.releaseAt = clock.getAsLong() + (soon ? largeDelayNanos : decayNanos);
         insertCoalesced(s);
     }
 
-    /** Merges a FREE span (in no list) with its free neighbours and lists the result. */
-    private void insertCoalesced(Span s) {
-        Span before = spanOf(s.start - pageSize);
-        if (before != null && before != s && before.state == Span.FREE
-                && before.end(pageShift) == s.start) {
-            free.remove(before);
-            s.start = before.start;
-            s.pages += before.pages;
-            s.released &= before.released;
-            retire(before);
+    /**
+     * Merges a FREE span (in no list) with its free neighbours of its kind
+     * (touched or not) and lists the result; answers the span that holds it
+     * all. Touched spans merge into the longest of the three, which keeps its
+     * place and time in its queue: a span freed next to a long idle one
+     * becomes due with it, and a long span freed next to a short idle one
+     * delays it, so neither pins the other (if the new span is the longest, it
+     * joins its queue as the newest).
+     */
+    private Span insertCoalesced(Span s) {
+        Span before = freeBefore(s);
+        if (before != null && before.released != s.released) {
+            before = null;
         }
-        Span after = spanOf(s.end(pageShift));
-        if (after != null && after != s && after.state == Span.FREE && after.start == s.end(pageShift)) {
-            free.remove(after);
-            s.pages += after.pages;
-            s.released &= after.released;
-            retire(after);
+        Span after = freeAfter(s);
+        if (after != null && after.released != s.released) {
+            after = null;
         }
-        pageMap.setEnds(s, 0);
-        free.insert(s);
+        Span keep = s;
+        if (before != null && before.pages > keep.pages) {
+            keep = before;
+        }
+        if (after != null && after.pages > keep.pages) {
+            keep = after;
+        }
+        long start = before != null ? before.start : s.start;
+        long end = (after != null ? after : s).end(pageShift);
+        for (Span t : new Span[] {before, s, after}) {
+            if (t != null && t != keep) {
+                if (t != s) {
+                    unlist(t);
+                }
+                retire(t);
+            }
+        }
+        if (keep != s) {
+            free.remove(keep); // its length changes; it keeps its place in its queue
+        }
+        keep.start = start;
+        keep.pages = (end - start) >>> pageShift;
+        pageMap.setEnds(keep, 0);
+        free.insert(keep);
+        if (keep == s && !s.released) {
+            queueOf(s).append(s);
+        }
+        return keep;
+    }
+
+    /** Takes a listed FREE span out of the free lists and, if touched, its queue. */
+    private void unlist(Span s) {
+        free.remove(s);
+        if (!s.released) {
+            queueOf(s).remove(s);
+        }
+    }
+
+    private ReleaseQueue queueOf(Span s) {
+        return s.releaseSoon ? soonQueue : decayQueue;
     }
 
     private void retire(Span s) {
         s.state = Span.DEAD;
         s.prev = null;
         s.next = null;
+        s.olderDirty = null;
+        s.newerDirty = null;
         liveSpans--;
     }
 
@@ -494,7 +887,7 @@ final class MmapPageHeap implements PageHeap {
             return true;
         }
         if (pages < old) {
-            // The tail goes back as a free span (its pages are backed: they were in use).
+            // The tail goes back as a touched free span (it was in use).
             long rest = old - pages;
             Span tail = new Span(span.start + (pages << pageShift), rest);
             tail.state = Span.FREE;
@@ -502,24 +895,44 @@ final class MmapPageHeap implements PageHeap {
             pageMap.setEnds(span, 0);
             largeBytes -= rest << pageShift;
             liveSpans++;
-            insertCoalesced(tail);
+            queue(tail, largeDelayNanos > 0 && largeThreshold > 0 && (rest << pageShift) >= largeThreshold);
             return true;
         }
         long need = pages - old;
-        long end = span.end(pageShift);
-        Span next = spanOf(end);
-        if (next == null || next.state != Span.FREE || next.start != end || next.pages < need) {
+        long untouched = untouchedAfter(span, need);
+        if (untouched < 0) {
             return false;
         }
-        // Take the front of the free neighbour; the lists account its released or backed bytes.
-        free.remove(next);
-        if (next.pages == need) {
-            retire(next);
-        } else {
-            next.start += need << pageShift;
-            next.pages -= need;
-            pageMap.setEnds(next, 0);
-            free.insert(next);
+        if (untouched > 0) {
+            // Untouched pages become resident: the limits first.
+            try {
+                if (makeRoom(untouched) && untouchedAfter(span, need) < 0) {
+                    return false;
+                }
+            } catch (OutOfMemoryError limit) {
+                return false;
+            }
+        }
+        // Take the free spans that follow, the last one's front only; it keeps its place in its queue.
+        long at = span.end(pageShift);
+        long left = need;
+        while (left > 0) {
+            Span next = pageMap.span(pageMap.index(at));
+            free.remove(next);
+            if (next.pages <= left) {
+                if (!next.released) {
+                    queueOf(next).remove(next);
+                }
+                left -= next.pages;
+                at = next.end(pageShift);
+                retire(next);
+            } else {
+                next.start += left << pageShift;
+                next.pages -= left;
+                pageMap.setEnds(next, 0);
+                free.insert(next);
+                left = 0;
+            }
         }
         span.pages = pages;
         pageMap.setEnds(span, 0);
@@ -527,27 +940,196 @@ final class MmapPageHeap implements PageHeap {
         return true;
     }
 
+    /**
+     * The untouched bytes among the first {@code pages} pages of the run of free
+     * spans that follows {@code span}, or -1 when the run is shorter.
+     */
+    private long untouchedAfter(Span span, long pages) {
+        long left = pages;
+        long untouched = 0;
+        for (Span t = freeAfter(span); t != null && left > 0; t = freeAfter(t)) {
+            long take = Math.min(left, t.pages);
+            if (t.released) {
+                untouched += take << pageShift;
+            }
+            left -= take;
+        }
+        return left > 0 ? -1 : untouched;
+    }
+
     // ------------------------------------------------------------------ release
 
     @Override
-    public synchronized long releaseFreeMemory() {
-        ensureOpen();
-        List<Span> backed = new ArrayList<>();
-        free.forEachBacked(backed::add);
-        long released = 0;
-        for (Span s : backed) {
-            free.remove(s);
-            long bytes = s.pages << pageShift;
-            try {
-                os.release(s.start, bytes);
-                s.released = true;
-                released += bytes;
-            } finally {
-                free.insert(s);
+    public long releaseFreeMemory() {
+        synchronized (this) {
+            ensureOpen();
+        }
+        return releaseQueued(Mode.ALL, Long.MAX_VALUE);
+    }
+
+    @Override
+    public long releaseIdle(long maxBytes) {
+        synchronized (this) {
+            if (closed) {
+                return 0;
             }
         }
-        bytesReleasedTotal += released;
-        return released;
+        long done = releaseQueued(Mode.DUE, maxBytes);
+        return done + releaseQueued(Mode.OVER_SOFT_LIMIT, maxBytes - done);
+    }
+
+    /** Which touched free spans {@link #releaseQueued} releases. */
+    private enum Mode {
+        /** Every one ({@link ReleaseCause#REQUEST}). */
+        ALL,
+        /** Those whose time is up ({@link ReleaseCause#DECAY}, {@link ReleaseCause#LARGE_FREE}). */
+        DUE,
+        /** The one due first, while the resident memory is over the soft limit ({@link ReleaseCause#LIMIT}). */
+        OVER_SOFT_LIMIT
+    }
+
+    /**
+     * Releases touched free spans, due first first, up to about
+     * {@code maxBytes}, {@link #RELEASE_CHUNK_BYTES} at a time: each piece is
+     * taken out of the lists under the lock, released outside it (as
+     * RELEASING, which nobody merges or takes), and listed again untouched.
+     */
+    private long releaseQueued(Mode mode, long maxBytes) {
+        long done = 0;
+        while (done < maxBytes) {
+            Span piece;
+            ReleaseCause cause;
+            synchronized (this) {
+                if (closed) {
+                    break;
+                }
+                Span s = switch (mode) {
+                    case ALL -> dueFirst();
+                    case OVER_SOFT_LIMIT -> resident() > softLimit ? dueFirst() : null;
+                    case DUE -> due(clock.getAsLong());
+                };
+                if (s == null) {
+                    break;
+                }
+                cause = switch (mode) {
+                    case ALL -> ReleaseCause.REQUEST;
+                    case OVER_SOFT_LIMIT -> ReleaseCause.LIMIT;
+                    case DUE -> s.releaseSoon ? ReleaseCause.LARGE_FREE : ReleaseCause.DECAY;
+                };
+                piece = detach(s, Math.min(releaseChunkPages, Math.max(1, (maxBytes - done) >>> pageShift)));
+            }
+            releaseDetached(piece, cause);
+            done += piece.pages << pageShift;
+        }
+        return done;
+    }
+
+    /** A span whose time is up, due first, or null. */
+    private Span due(long now) {
+        Span soon = soonQueue.oldest();
+        if (soon != null && soon.releaseAt - now <= 0) {
+            return soon;
+        }
+        Span decayed = decayQueue.oldest();
+        if (decayNanos > 0 && decayed != null && decayed.releaseAt - now <= 0) {
+            return decayed;
+        }
+        return null;
+    }
+
+    /**
+     * Takes the first {@code pages} pages (all when fewer) of the listed touched
+     * span {@code s} out of the lists, as a RELEASING span; the rest of
+     * {@code s} keeps its place.
+     */
+    private Span detach(Span s, long pages) {
+        Span piece;
+        free.remove(s);
+        if (s.pages <= pages) {
+            queueOf(s).remove(s);
+            piece = s;
+        } else {
+            piece = new Span(s.start, pages);
+            piece.releaseSoon = s.releaseSoon;
+            s.start += pages << pageShift;
+            s.pages -= pages;
+            pageMap.setEnds(s, 0);
+            free.insert(s);
+            liveSpans++;
+        }
+        piece.state = Span.RELEASING;
+        pageMap.setEnds(piece, 0);
+        releasingBytes += piece.pages << pageShift;
+        return piece;
+    }
+
+    /**
+     * Releases a RELEASING span outside the lock, then lists it untouched (or,
+     * if the OS refused, touched again, and rethrows).
+     */
+    private void releaseDetached(Span piece, ReleaseCause cause) {
+        long bytes = piece.pages << pageShift;
+        RuntimeException failure = null;
+        try {
+            os.release(piece.start, bytes);
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        long mapped;
+        synchronized (this) {
+            if (closed) {
+                return; // everything is unmapped
+            }
+            releasingBytes -= bytes;
+            piece.state = Span.FREE;
+            if (failure == null) {
+                piece.released = true;
+                counted(cause, bytes);
+                insertCoalesced(piece);
+            } else {
+                piece.released = false;
+                queue(piece, piece.releaseSoon);
+            }
+            mapped = mappedBytes;
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        tell(cause, bytes, mapped);
+    }
+
+    /** Releases a listed touched span under the lock and lists it untouched. */
+    private void releaseListed(Span s, ReleaseCause cause) {
+        unlist(s);
+        long bytes = s.pages << pageShift;
+        try {
+            os.release(s.start, bytes);
+        } catch (RuntimeException e) {
+            free.insert(s);
+            queueOf(s).append(s); // not in its old place: due a little late
+            throw e;
+        }
+        s.released = true;
+        counted(cause, bytes);
+        insertCoalesced(s);
+        tell(cause, bytes, mappedBytes);
+    }
+
+    private void counted(ReleaseCause cause, long bytes) {
+        releasedBy[cause.ordinal()] += bytes;
+        releases++;
+    }
+
+    private void tell(ReleaseCause cause, long bytes, long mapped) {
+        ReleaseListener l = listener;
+        if (l != null) {
+            l.released(cause, bytes, mapped);
+        }
+    }
+
+    @Override
+    public void setReleaseListener(ReleaseListener listener) {
+        this.listener = listener;
     }
 
     // ------------------------------------------------------------------ closing
@@ -558,6 +1140,7 @@ final class MmapPageHeap implements PageHeap {
             return;
         }
         closed = true;
+        listener = null;
         // First: every lookup from here on answers 0 / false / null and reads no map.
         MAPPED_BYTES.setVolatile(this, 0L);
         pageMap.clearSpans();
@@ -605,9 +1188,18 @@ final class MmapPageHeap implements PageHeap {
     @Override
     public synchronized PageHeapStats stats() {
         ensureOpen();
-        return new PageHeapStats(mappedBytes, free.backedBytes, free.releasedBytes, largeBytes, smallBytes,
-                free.spans, largeSpans, pageMap.metadataBytes(mappedBytes >>> pageShift) + 64L * liveSpans,
-                spansAllocated, spansFreed, bytesReleasedTotal);
+        long total = 0;
+        for (long b : releasedBy) {
+            total += b;
+        }
+        ReleaseStats release = new ReleaseStats(releasedBy[ReleaseCause.REQUEST.ordinal()],
+                releasedBy[ReleaseCause.DECAY.ordinal()], releasedBy[ReleaseCause.LARGE_FREE.ordinal()],
+                releasedBy[ReleaseCause.LIMIT.ordinal()], releasedBy[ReleaseCause.MERGE.ordinal()], releases,
+                softLimit == NO_LIMIT ? 0 : softLimit, hardLimit == NO_LIMIT ? 0 : hardLimit, softLimitHits,
+                hardLimitRefusals);
+        return new PageHeapStats(mappedBytes, free.backedBytes + releasingBytes, free.releasedBytes, largeBytes,
+                smallBytes, free.spans, largeSpans, pageMap.metadataBytes(mappedBytes >>> pageShift) + 80L * liveSpans,
+                spansAllocated, spansFreed, total, release);
     }
 
     @Override
@@ -631,6 +1223,7 @@ final class MmapPageHeap implements PageHeap {
 
         long small = 0;
         long large = 0;
+        long releasing = 0;
         long backedFree = 0;
         long releasedFree = 0;
         long freeCount = 0;
@@ -646,7 +1239,8 @@ final class MmapPageHeap implements PageHeap {
             long bytes = s.pages << pageShift;
             switch (s.state) {
                 case Span.FREE -> {
-                    check(previous == null || previous.state != Span.FREE, "adjacent free spans " + previous + " and " + s);
+                    check(previous == null || previous.state != Span.FREE || previous.released != s.released,
+                            "adjacent free spans of one kind " + previous + " and " + s);
                     checkClassBytes(first, s, 0);
                     if (s.released) {
                         releasedFree += bytes;
@@ -668,18 +1262,27 @@ final class MmapPageHeap implements PageHeap {
                     large += bytes;
                     largeCount++;
                 }
+                case Span.RELEASING -> {
+                    checkClassBytes(first, s, 0);
+                    releasing += bytes;
+                }
                 default -> check(false, "dead span in the heap: " + s);
             }
             spanCount++;
             previous = s;
             a = s.end(pageShift);
         }
-        long[] listed = new long[3];
+        long[] listed = new long[4];
         free.forEach(s -> {
             check(s.state == Span.FREE, "non-free span in the free lists: " + s);
             check(spanOf(s.start) == s, "listed free span not in the page map: " + s);
             listed[0]++;
             listed[s.released ? 2 : 1] += s.pages << pageShift;
+            if (!s.released) {
+                listed[3]++;
+            } else {
+                check(s.olderDirty == null && s.newerDirty == null, "untouched span in a queue: " + s);
+            }
         });
         check(listed[0] == freeCount && listed[0] == free.spans, "free spans: " + freeCount + " in the heap, "
                 + listed[0] + " listed, " + free.spans + " counted");
@@ -689,8 +1292,26 @@ final class MmapPageHeap implements PageHeap {
                 + releasedFree + " / " + listed[2] + " / " + free.releasedBytes);
         check(small == smallBytes, "small bytes " + small + " counted " + smallBytes);
         check(large == largeBytes && largeCount == largeSpans, "large bytes " + large + " counted " + largeBytes);
+        check(releasing == releasingBytes, "releasing bytes " + releasing + " counted " + releasingBytes);
         check(spanCount == liveSpans, "spans " + spanCount + " counted " + liveSpans);
-        check(mapped == small + large + backedFree + releasedFree, "mapped " + mapped + " != spans' sum");
+        check(mapped == small + large + backedFree + releasedFree + releasing, "mapped " + mapped + " != spans' sum");
+        long queued = checkQueue(decayQueue, false) + checkQueue(soonQueue, true);
+        check(queued == listed[3], "touched free spans: " + listed[3] + " listed, " + queued + " queued");
+    }
+
+    /** Checks that a queue is linked both ways, ordered by time, and holds FREE touched spans of its kind. */
+    private long checkQueue(ReleaseQueue q, boolean soon) {
+        long n = 0;
+        Span previous = null;
+        for (Span s = q.oldest(); s != null; s = s.newerDirty) {
+            check(++n <= liveSpans, "release queue longer than the spans, or a cycle");
+            check(s.state == Span.FREE && !s.released && s.releaseSoon == soon, "wrong span in a release queue: " + s);
+            check(s.olderDirty == previous, "broken back link in a release queue at " + s);
+            check(previous == null || previous.releaseAt - s.releaseAt <= 0, "release queue out of order at " + s);
+            previous = s;
+        }
+        check(previous == q.newest() && n == q.spans(), "release queue ends or count wrong: " + n + " / " + q.spans());
+        return n;
     }
 
     /** Checks that every page of {@code s}, from page index {@code first}, has class byte {@code expected}. */
@@ -716,6 +1337,6 @@ final class MmapPageHeap implements PageHeap {
         }
         PageHeapStats s = stats();
         return "MmapPageHeap[page " + pageSize + ", reserved " + reservedBytes + ", mapped " + s.mappedBytes()
-                + ", free " + s.freeBytes() + ", released " + s.releasedBytes() + "]";
+                + ", free " + s.freeBytes() + ", untouched " + s.releasedBytes() + "]";
     }
 }

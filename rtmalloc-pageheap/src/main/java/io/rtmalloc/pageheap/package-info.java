@@ -23,9 +23,18 @@
  * again down to 64 MiB; once the reservation is full, allocations throw
  * {@link java.lang.OutOfMemoryError} naming {@code address_space}.
  *
+ * <h2>Release</h2>
+ * Free spans are touched (resident) or untouched (never touched, or released),
+ * never merged across the two kinds, so the heap knows its resident memory
+ * exactly; touched ones wait in release queues and go back to the OS
+ * ({@code MADV_DONTNEED}) after the decay time, freed large blocks at free, and
+ * oldest first under a memory limit. Nothing is unmapped while the heap is
+ * open. See {@code docs/release.md}.
+ *
  * <p>{@link io.rtmalloc.pageheap.MmapPageHeap} owns the rules; the page map
  * ({@link io.rtmalloc.pageheap.PageMap}), the free lists
- * ({@link io.rtmalloc.pageheap.FreeLists}) and the system calls
+ * ({@link io.rtmalloc.pageheap.FreeLists}), the release queues
+ * ({@link io.rtmalloc.pageheap.ReleaseQueue}) and the system calls
  * ({@link io.rtmalloc.pageheap.SystemMemory}) are its parts.
  */
 package io.rtmalloc.pageheap;

@@ -251,13 +251,14 @@ class MmapPageHeapTest {
         }
         heap.free(s);
         long free = heap.stats().freeBytes();
-        assertEquals(32L * PAGE, free);
+        assertEquals(8L * PAGE, free, "only the pages handed out were touched");
         long released = heap.releaseFreeMemory();
         assertEquals(free, released);
         assertEquals(released, os.released);
         PageHeapStats st = heap.stats();
         assertEquals(0, st.freeBytes());
-        assertEquals(released, st.releasedBytes());
+        assertEquals(32L * PAGE, st.releasedBytes());
+        assertEquals(1, st.freeSpans(), "released, the span merges with the untouched rest");
         assertEquals(0, heap.releaseFreeMemory(), "nothing left to release");
         heap.checkInvariants();
 
@@ -272,13 +273,16 @@ class MmapPageHeapTest {
     }
 
     @Test
-    void free_releasedNextToBacked_coalesces() {
+    void free_touchedNextToUntouched_staysApartUntilReleased() {
         MmapPageHeap heap = heap(new CountingMemory(), 16);
         Span a = heap.allocate(4, 0);
         Span b = heap.allocate(4, 0);
-        heap.releaseFreeMemory(); // the 8-page rest is released
         heap.free(a);
         heap.free(b);
+        heap.checkInvariants();
+        assertEquals(2, heap.stats().freeSpans(), "8 touched pages, 8 untouched");
+        assertEquals(8L * PAGE, heap.stats().freeBytes());
+        heap.releaseFreeMemory();
         heap.checkInvariants();
         assertEquals(1, heap.stats().freeSpans());
     }
@@ -769,11 +773,12 @@ class MmapPageHeapTest {
         assertSame(a, heap.spanOf(a.end(SHIFT) - 1));
         Span tail = heap.spanOf(a.end(SHIFT));
         assertEquals(Span.FREE, tail.state);
-        assertEquals(56, tail.pages, "joined with the free rest of the region");
+        assertEquals(12, tail.pages, "touched: not joined with the untouched rest of the region");
         PageHeapStats st = heap.stats();
         assertEquals(8L * PAGE, st.largeBytes());
-        assertEquals(56L * PAGE, st.freeBytes());
-        assertEquals(1, st.freeSpans());
+        assertEquals(12L * PAGE, st.freeBytes());
+        assertEquals(44L * PAGE, st.releasedBytes());
+        assertEquals(2, st.freeSpans());
         heap.checkInvariants();
 
         // With a span in use after it, the tail stays a span of its own.
@@ -785,14 +790,14 @@ class MmapPageHeapTest {
         assertEquals(Span.FREE, hole.state);
         assertEquals(3, hole.pages);
         assertEquals(c.start, hole.end(SHIFT));
-        assertEquals(2, heap.stats().freeSpans());
+        assertEquals(3, heap.stats().freeSpans(), "the hole, the touched rest after c, the untouched rest");
         heap.checkInvariants();
         assertTrue(heap.resize(b, 1), "the same size is a success that changes nothing");
         heap.free(a);
         heap.free(b);
         heap.free(c);
         heap.checkInvariants();
-        assertEquals(1, heap.stats().freeSpans());
+        assertEquals(2, heap.stats().freeSpans(), "20 touched pages, 44 untouched");
         heap.close();
     }
 
@@ -808,9 +813,10 @@ class MmapPageHeapTest {
         NativeMemory.putLong(a.end(SHIFT) - 8, 99);
         Span rest = heap.spanOf(a.end(SHIFT));
         assertEquals(Span.FREE, rest.state);
-        assertEquals(34, rest.pages);
+        assertEquals(34, rest.pages, "b's touched pages and the front of the untouched rest were taken");
         assertEquals(30L * PAGE, heap.stats().largeBytes());
-        assertEquals(34L * PAGE, heap.stats().freeBytes());
+        assertEquals(34L * PAGE, heap.stats().releasedBytes());
+        assertEquals(0, heap.stats().freeBytes());
         heap.checkInvariants();
 
         assertTrue(heap.resize(a, 64), "takes the whole neighbour");
@@ -830,7 +836,7 @@ class MmapPageHeapTest {
         CountingMemory os = new CountingMemory();
         MmapPageHeap heap = heap(os, 64);
         Span a = heap.allocate(10, 0);
-        assertEquals(54L * PAGE, heap.releaseFreeMemory());
+        assertEquals(0, heap.releaseFreeMemory(), "the rest of the region was never touched");
         PageHeapStats before = heap.stats();
         assertEquals(54L * PAGE, before.releasedBytes());
         assertTrue(heap.resize(a, 20));

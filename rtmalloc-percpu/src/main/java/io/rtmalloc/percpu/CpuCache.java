@@ -54,12 +54,15 @@ final class CpuCache extends CpuCachePadAfter {
 
     final long[] heads;
     final int[] lengths;
+    /** Per class, refills since the last scavenge: a list with none served every call from its blocks. */
+    final int[] misses;
     /** Counters {@code [cl * 4 + kind]} (hits, misses, refills, flushes) when stats are on. */
     final long[] counters;
 
     CpuCache(int classes, boolean stats) {
         heads = new long[classes + 1];
         lengths = new int[classes + 1];
+        misses = new int[classes + 1];
         counters = stats ? new long[(classes + 1) * 4] : null;
     }
 
@@ -91,6 +94,7 @@ final class CpuCache extends CpuCachePadAfter {
         long head = central.removeRange(cl, n);
         heads[cl] = NativeMemory.getLong(head);
         lengths[cl] = n - 1;
+        misses[cl]++;
         if (STATS) {
             counters[(cl << 2) + 1]++;
             counters[(cl << 2) + 2]++;
@@ -130,6 +134,20 @@ final class CpuCache extends CpuCachePadAfter {
     void forget() {
         java.util.Arrays.fill(heads, 0);
         java.util.Arrays.fill(lengths, 0);
+    }
+
+    /**
+     * Gives back half of each list that had no refill since the last scavenge
+     * (its blocks sat there unused), as tcmalloc scavenges a thread cache; the
+     * caller owns the cache.
+     */
+    void scavenge(CentralCache central) {
+        for (int cl = 1; cl < heads.length; cl++) {
+            if (misses[cl] == 0 && lengths[cl] > 0) {
+                release(cl, Math.max(1, lengths[cl] >>> 1), central);
+            }
+            misses[cl] = 0;
+        }
     }
 
     /** Gives every block back; the caller owns the cache. */

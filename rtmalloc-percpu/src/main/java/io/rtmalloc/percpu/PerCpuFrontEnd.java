@@ -158,6 +158,27 @@ final class PerCpuFrontEnd implements FrontEnd, FrontEnd.Cache {
     }
 
     /**
+     * The background release: each CPU cache, taken through its owner word as
+     * {@link #drain()} does, gives back half of each list that had no refill
+     * since the last call, or everything with {@code all}.
+     */
+    @Override
+    public void scavenge(boolean all) {
+        for (CpuCache c : caches) {
+            c.acquireForMaintenance();
+            try {
+                if (all) {
+                    c.flushAll(central);
+                } else {
+                    c.scavenge(central);
+                }
+            } finally {
+                c.release();
+            }
+        }
+    }
+
+    /**
      * For {@code close()}: every CPU cache, taken through its owner word,
      * forgets its blocks without touching them (their memory is about to be
      * unmapped). A later call finds the lists empty and goes to the central

@@ -2,6 +2,7 @@ package io.rtmalloc.tests;
 
 import io.rtmalloc.Allocator;
 import io.rtmalloc.AllocatorStats;
+import io.rtmalloc.Config;
 import io.rtmalloc.SizeClassStats;
 import io.rtmalloc.RtMalloc;
 import org.junit.jupiter.api.AfterEach;
@@ -59,7 +60,12 @@ abstract class FrontEndSuite {
 
     /** An allocator of the variant's front end (a thread-bound view of one for a {@link #BOUND} variant). */
     Allocator make(String variant) {
-        owner = RtMalloc.builder().frontEnd(frontEndOf(variant)).build();
+        return make(variant, Config.defaults());
+    }
+
+    /** {@link #make(String)} with a configuration. */
+    Allocator make(String variant, Config config) {
+        owner = RtMalloc.builder().frontEnd(frontEndOf(variant)).config(config).build();
         allocator = variant.endsWith(BOUND) ? owner.threadBound() : owner;
         return allocator;
     }

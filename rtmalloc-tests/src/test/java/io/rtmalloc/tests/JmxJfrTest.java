@@ -39,7 +39,14 @@ class JmxJfrTest {
             a.free(big);
             long released = (Long) server.invoke(on, "releaseFreeMemory", null, null);
             assertTrue(released >= 4 << 20, "released " + released);
-            assertEquals(released, server.getAttribute(on, "ReleasedBytes"));
+            assertEquals(released, server.getAttribute(on, "BytesReleasedTotal"));
+            assertEquals(a.stats().releasedBytes(), server.getAttribute(on, "ReleasedBytes"));
+            assertEquals(0L, server.getAttribute(on, "MemoryLimit"));
+            server.setAttribute(on, new javax.management.Attribute("HardMemoryLimit", 1L << 30));
+            server.setAttribute(on, new javax.management.Attribute("MemoryLimit", 1L << 29));
+            assertEquals(1L << 29, a.stats().release().softLimit());
+            assertEquals(1L << 30, a.stats().release().hardLimit());
+            assertEquals(1L << 30, server.getAttribute(on, "HardMemoryLimit"));
             IllegalArgumentException taken = assertThrows(IllegalArgumentException.class,
                     () -> RtMalloc.builder().frontEnd("global").name("jmx-test").build());
             assertTrue(taken.getMessage().contains("jmx-test"), taken.getMessage());
@@ -77,8 +84,11 @@ class JmxJfrTest {
             assertTrue(e.getStackTrace() != null, "with the caller's stack");
             List<RecordedEvent> releases = events.stream()
                     .filter(x -> x.getEventType().getName().equals("io.rtmalloc.MemoryRelease")).toList();
-            assertEquals(1, releases.size());
-            assertEquals(released, releases.getFirst().getLong("bytes"));
+            assertFalse(releases.isEmpty());
+            assertEquals(released, releases.stream().mapToLong(x -> x.getLong("bytes")).sum(),
+                    "one event per release, each with its bytes");
+            releases.forEach(x -> assertEquals("request", x.getString("cause")));
+            releases.forEach(x -> assertEquals("threadcache", x.getString("frontEnd")));
             assertTrue(released > 0);
         } finally {
             a.close();

@@ -92,6 +92,20 @@ final class ThreadCache implements FrontEnd.Cache {
     /** Set once the cache has been given back (owner dead, or allocator closed); guarded by the budget's lock. */
     volatile boolean retired;
 
+    /** {@link #scavengeRequest}: nothing asked. */
+    static final int NO_REQUEST = 0;
+    /** {@link #scavengeRequest}: give back half of each idle list at the next slow path. */
+    static final int SCAVENGE_IDLE = 1;
+    /** {@link #scavengeRequest}: give back everything at the next slow path. */
+    static final int FLUSH_ALL = 2;
+    /**
+     * What the background release asked of this cache: another thread may not
+     * touch the lists, so it asks, and the owner does it at its next slow path
+     * ({@link #refill}, {@link #overflow}), never on the fast path. Written by
+     * the release thread, cleared by the owner.
+     */
+    volatile int scavengeRequest;
+
     ThreadCache(Config config, CentralCache central, ThreadCacheBudget budget, Thread owner) {
         SizeClasses classes = central.sizeClasses();
         int n = classes.count() + 1;
@@ -146,6 +160,9 @@ final class ThreadCache implements FrontEnd.Cache {
      * least one block) and return one.
      */
     private long refill(int cl) {
+        if (scavengeRequest != NO_REQUEST) {
+            serveRequest(cl);
+        }
         int b = batch[cl];
         int max = lists[(cl << 2) + MAX_LENGTH];
         growLimit(cl, max < b ? max + 1 : Math.min(max + b, Math.max(maxFreeListLength, b)));
@@ -169,6 +186,9 @@ final class ThreadCache implements FrontEnd.Cache {
      * in a row.
      */
     private void overflow(int cl) {
+        if (scavengeRequest != NO_REQUEST) {
+            serveRequest(cl);
+        }
         int b = batch[cl];
         release(cl, Math.min(b, lists[(cl << 2) + LENGTH]));
         int max = lists[(cl << 2) + MAX_LENGTH];
@@ -263,6 +283,17 @@ final class ThreadCache implements FrontEnd.Cache {
             long over = capacity - share;
             int cut = (int) Math.min(lists[(keep << 2) + MAX_LENGTH], (over + classSize[keep] - 1) / classSize[keep]);
             setLimit(keep, lists[(keep << 2) + MAX_LENGTH] - cut);
+        }
+    }
+
+    /** Does what the background release asked ({@link #scavengeRequest}); on the owner's slow path. */
+    private void serveRequest(int cl) {
+        int request = scavengeRequest;
+        scavengeRequest = NO_REQUEST;
+        if (request == FLUSH_ALL) {
+            flushAll();
+        } else {
+            scavenge(cl);
         }
     }
 

@@ -12,7 +12,10 @@ import java.util.function.Consumer;
  * starts with {@code min_per_thread_cache}; a cache that runs over its share
  * asks for {@code steal_amount} more, taken from the unclaimed part of the
  * budget or, when none is left, from another cache (victims in round-robin
- * order, never below the minimum).
+ * order, never below the minimum). No cache's share grows past
+ * {@link #MAX_PER_THREAD} (4 MiB, tcmalloc's {@code kMaxThreadCacheSize}), or
+ * the minimum if larger: a thread's cache cannot be emptied by another thread,
+ * so an idle thread keeps what it holds, and this bounds it.
  *
  * <p>It is also the registry of live caches: it gives back the cache of a
  * thread that has died, found either by a sweep (every registration sweeps) or
@@ -31,6 +34,11 @@ final class ThreadCacheBudget {
     private final long budget;
     private final long min;
     private final long steal;
+    /** The largest share one cache may have: {@code max(MAX_PER_THREAD, min_per_thread_cache)}. */
+    private final long maxShare;
+
+    /** The most one thread's cache may hold, unless {@code min_per_thread_cache} is more: 4 MiB. */
+    static final long MAX_PER_THREAD = 4L << 20;
     private final List<ThreadCache> caches = new ArrayList<>();
     private long unclaimed;
     private int nextVictim;
@@ -44,6 +52,7 @@ final class ThreadCacheBudget {
         this.budget = config.threadCacheSize();
         this.min = config.minPerThreadCache();
         this.steal = config.stealAmount();
+        this.maxShare = Math.max(MAX_PER_THREAD, min);
         this.unclaimed = budget;
     }
 
@@ -64,16 +73,17 @@ final class ThreadCacheBudget {
 
     /** A larger share for {@code cache}, from the unclaimed budget or from a victim. */
     synchronized void grow(ThreadCache cache) {
-        if (cache.retired) {
+        long want = Math.min(steal, maxShare - cache.maxSize);
+        if (cache.retired || want <= 0) {
             return;
         }
-        if (unclaimed >= steal) {
-            unclaimed -= steal;
-            cache.maxSize += steal;
+        if (unclaimed >= want) {
+            unclaimed -= want;
+            cache.maxSize += want;
             return;
         }
         for (int tries = Math.min(10, caches.size()); tries > 0; tries--) {
-            long got = takeFromVictim(steal, cache);
+            long got = takeFromVictim(want, cache);
             if (got > 0) {
                 cache.maxSize += got;
                 return;
@@ -134,6 +144,19 @@ final class ThreadCacheBudget {
             Thread owner = c.owner.get();
             if (owner == null || !owner.isAlive()) {
                 retire(c);
+            }
+        }
+    }
+
+    /**
+     * Asks every live cache to give back at its owner's next slow path: half
+     * of each idle list ({@link ThreadCache#SCAVENGE_IDLE}) or everything
+     * ({@link ThreadCache#FLUSH_ALL}); a stronger request stays.
+     */
+    synchronized void requestScavenge(int request) {
+        for (ThreadCache c : caches) {
+            if (c.scavengeRequest < request) {
+                c.scavengeRequest = request;
             }
         }
     }

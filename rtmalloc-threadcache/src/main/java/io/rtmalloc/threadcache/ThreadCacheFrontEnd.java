@@ -194,6 +194,19 @@ final class ThreadCacheFrontEnd implements FrontEnd {
         budget.sweepDead();
     }
 
+    /**
+     * The background release: the caches of dead threads go back now; every
+     * live cache is asked to give back half of each idle list (everything with
+     * {@code all}) at its owner's next slow path, since no other thread may
+     * touch its lists. A thread that makes no call keeps its cache, within its
+     * share of {@code thread_cache_size}.
+     */
+    @Override
+    public void scavenge(boolean all) {
+        budget.sweepDead();
+        budget.requestScavenge(all ? ThreadCache.FLUSH_ALL : ThreadCache.SCAVENGE_IDLE);
+    }
+
     /** Every thread's cache forgets its blocks; no new cache registers. */
     @Override
     public void forgetAll() {

@@ -1,0 +1,17 @@
+package io.rtmalloc.spi;
+
+/**
+ * Told of every release of free pages the page heap makes (for the JFR event of
+ * each release). Called on the thread that released them, with or without the
+ * page heap's lock: it must be quick and must not call the page heap.
+ */
+@FunctionalInterface
+public interface ReleaseListener {
+
+    /**
+     * @param cause  why the pages went back
+     * @param bytes  bytes returned to the OS
+     * @param mapped bytes the page heap has mapped, after the release
+     */
+    void released(ReleaseCause cause, long bytes, long mapped);
+}
