@@ -17,8 +17,8 @@ final class RtMallocBlock implements CleanableDirectBuffer {
 
     RtMallocBlock(RtMallocByteBufAllocator allocator, int size) {
         this.allocator = allocator;
-        this.buffer = allocator.take(size);
-        this.address = java.lang.foreign.MemorySegment.ofBuffer(buffer).address();
+        this.address = allocator.allocator().malloc(size);
+        this.buffer = BlockViews.of(address, size);
     }
 
     @Override

@@ -8,7 +8,6 @@ import io.netty.util.internal.PlatformDependent;
 import io.rtmalloc.Allocator;
 import io.rtmalloc.RtMalloc;
 
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
@@ -33,8 +32,11 @@ public final class RtMallocByteBufAllocator extends AbstractByteBufAllocator imp
     private final Allocator allocator;
     private final boolean preferDirect;
     private final boolean disableLeakDetector;
-    /** Bytes of live direct buffers (their capacities) and heap buffers (their arrays' lengths). */
-    private final LongAdder directBytes = new LongAdder();
+    /**
+     * Bytes of live heap buffers (their arrays' lengths). Direct buffers have no such counter:
+     * an atomic add on every allocation and release would cost more than the block itself,
+     * and rtmalloc's own accounts already say how much is in use.
+     */
     private final LongAdder heapBytes = new LongAdder();
     private final RtMallocByteBufAllocatorMetric metric = new RtMallocByteBufAllocatorMetric(this);
 
@@ -69,10 +71,9 @@ public final class RtMallocByteBufAllocator extends AbstractByteBufAllocator imp
     @Override
     protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
         long address = allocator.malloc(initialCapacity);
-        directBytes.add(initialCapacity);
         ByteBuf buf;
         try {
-            ByteBuffer block = view(address, initialCapacity);
+            ByteBuffer block = BlockViews.of(address, initialCapacity);
             buf = UNSAFE ? new RtMallocUnsafeDirectByteBuf(this, block, address, maxCapacity)
                     : new RtMallocDirectByteBuf(this, block, address, maxCapacity);
         } catch (Throwable t) {
@@ -117,7 +118,7 @@ public final class RtMallocByteBufAllocator extends AbstractByteBufAllocator imp
     }
 
     long usedDirectMemory() {
-        return directBytes.sum();
+        return allocator.stats().bytesInUse();
     }
 
     long usedHeapMemory() {
@@ -126,14 +127,7 @@ public final class RtMallocByteBufAllocator extends AbstractByteBufAllocator imp
 
     /** A direct buffer of exactly {@code size} bytes over a new block. */
     ByteBuffer take(int size) {
-        long address = allocator.malloc(size);
-        directBytes.add(size);
-        return view(address, size);
-    }
-
-    /** The block at {@code address} as a direct buffer of {@code size} bytes (big-endian, as Netty wants). */
-    private static ByteBuffer view(long address, int size) {
-        return MemorySegment.ofAddress(address).reinterpret(size).asByteBuffer();
+        return BlockViews.of(allocator.malloc(size), size);
     }
 
     /** Frees the block under a buffer {@link #take} returned (its capacity is the size asked for). */
@@ -143,7 +137,6 @@ public final class RtMallocByteBufAllocator extends AbstractByteBufAllocator imp
 
     /** Frees the block at {@code address} of {@code size} bytes, the size it was taken with. */
     void give(long address, int size) {
-        directBytes.add(-size);
         allocator.free(address, size);
     }
 

@@ -44,8 +44,10 @@
  *
  * <h2>Metrics and leaks</h2>
  * The allocator is a {@link io.netty.buffer.ByteBufAllocatorMetricProvider}:
- * {@code usedDirectMemory()} is the bytes of its live direct buffers (their
- * capacities), {@code usedHeapMemory()} those of its heap buffers. Buffers go
+ * {@code usedDirectMemory()} is the bytes in use in its rtmalloc allocator
+ * (read from rtmalloc's accounts when asked, so that buffers pay no counter;
+ * give Netty an allocator of its own to see Netty's direct memory alone),
+ * {@code usedHeapMemory()} the bytes of its heap buffers. Buffers go
  * through Netty's {@code ResourceLeakDetector} as with Netty's own allocators
  * (unless the allocator was built with the detector disabled): a buffer
  * collected unreleased is reported, and its block stays allocated, as with

@@ -84,15 +84,15 @@ class RtMallocByteBufAllocatorTest {
         assertEquals(1000, b.capacity());
         assertEquals(0, b.readerIndex());
         assertEquals(0, b.writerIndex(), "a new buffer is empty");
-        assertEquals(1000, alloc.metric().usedDirectMemory());
         long address = MemorySegments.address(b);
         assertTrue(allocator.usableSize(address) >= 1000, "the buffer's memory is an rtmalloc block");
+        assertEquals(allocator.usableSize(address), alloc.metric().usedDirectMemory(), "its block, in use");
         fill(b, 1000, 1);
         check(b, 1000, 1);
 
         b.retain();
         assertFalse(b.release(), "one reference left");
-        assertEquals(1000, alloc.metric().usedDirectMemory());
+        assertEquals(allocator.usableSize(address), alloc.metric().usedDirectMemory());
         assertTrue(b.release());
         assertEquals(0, alloc.metric().usedDirectMemory());
         assertThrows(RuntimeException.class, () -> b.getByte(0), "a released buffer refuses access");
@@ -108,9 +108,7 @@ class RtMallocByteBufAllocatorTest {
         for (int cap : new int[] {100, 4096, 70_000, 300_000, 3 << 20}) {
             b.capacity(cap);
             assertEquals(cap, b.capacity());
-            assertEquals(cap, alloc.metric().usedDirectMemory(), "only the current block is counted");
-            allocator.flushThreadCache();
-            assertEquals(allocator.usableSize(MemorySegments.address(b)), allocator.stats().bytesInUse(),
+            assertEquals(allocator.usableSize(MemorySegments.address(b)), alloc.metric().usedDirectMemory(),
                     "the old block was freed when the contents moved");
             check(b, written, 7);
             while (b.writerIndex() < cap / 2) {
@@ -121,8 +119,10 @@ class RtMallocByteBufAllocatorTest {
         assertEquals(1000, b.capacity());
         assertEquals(1000, b.writerIndex());
         check(b, 1000, 7);
+        long address = MemorySegments.address(b);
         b.capacity(1000); // the same size: nothing moves
-        assertEquals(1000, alloc.metric().usedDirectMemory());
+        assertEquals(address, MemorySegments.address(b));
+        assertEquals(allocator.usableSize(address), alloc.metric().usedDirectMemory());
         b.release();
     }
 
@@ -160,7 +160,7 @@ class RtMallocByteBufAllocatorTest {
         }
         assertEquals(5, composite.numComponents());
         assertEquals(total, composite.readableBytes());
-        assertEquals(total, alloc.metric().usedDirectMemory());
+        assertTrue(alloc.metric().usedDirectMemory() >= total);
         // Each part's bytes, read through the composite, across the parts' boundaries.
         int at = 0;
         for (int size : new int[] {1, 64, 1000, 5000, 70_000}) {

@@ -13,13 +13,26 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * On the class path, beside Arrow's own unsafe manager, this jar makes
- * rtmalloc the manager of a plain {@code new RootAllocator()}.
+ * On the class path this jar makes rtmalloc the manager of a plain
+ * {@code new RootAllocator()}: beside Arrow's own unsafe manager (the default
+ * test run) and without it (the {@code without-arrow-managers} run).
  */
 class DefaultAllocationManagerFactoryTest {
 
+    /** Whether Arrow's unsafe manager is on the class path (the runs say which they expect). */
+    static boolean arrowsUnsafeManagerPresent() {
+        try {
+            Class.forName("org.apache.arrow.memory.unsafe.DefaultAllocationManagerFactory");
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
     @Test
     void noArgumentRootAllocator_takesItsBuffersFromRtMallocGlobal() {
+        assertEquals(Boolean.parseBoolean(System.getProperty("rtmalloc.test.arrowUnsafe", "true")),
+                arrowsUnsafeManagerPresent(), "the run's class path");
         assertSame(RtMallocAllocationManager.factory(),
                 org.apache.arrow.memory.DefaultAllocationManagerFactory.FACTORY);
         try (BufferAllocator root = new RootAllocator();
