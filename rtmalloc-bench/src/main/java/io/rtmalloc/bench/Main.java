@@ -46,7 +46,7 @@ import java.util.regex.Pattern;
  * footprint figures and charts (PNG) to the output directory.
  *
  * <pre>
- * java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar io.rtmalloc.bench.Main
+ * java --enable-native-access=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED -cp benchmarks.jar io.rtmalloc.bench.Main
  *      [--quick|--full|--smoke] [--out DIR] [JMH options] [benchmark regex...]
  * </pre>
  *
@@ -63,10 +63,12 @@ public final class Main {
      * JVM options of every forked benchmark JVM. JMH forks start {@code java -cp}, so the
      * jar manifest's {@code Enable-Native-Access} does not apply to them. The last one allows
      * the deprecated memory-access methods without JDK 25's warning: JMH's harness calls them,
-     * and Netty uses them for its fastest paths, so the Netty peers run at their best.
+     * and Netty uses them for its fastest paths, so the Netty peers run at their best. Apache
+     * Arrow reads {@code java.nio} internals, hence the {@code --add-opens}.
      */
     static final List<String> FORK_JVM_ARGS = List.of(
-            "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "--sun-misc-unsafe-memory-access=allow");
+            "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "--sun-misc-unsafe-memory-access=allow",
+            "--add-opens=java.base/java.nio=ALL-UNNAMED");
 
     /** Forks, warmup iterations x time, measurement iterations x time, thread counts of thread_scalability. */
     record Profile(String name, int forks, int warmups, TimeValue warmupTime,
@@ -91,7 +93,8 @@ public final class Main {
     static final List<String> QUICK_ALLOCATORS = List.of(
             "rtmalloc_global", "rtmalloc_threadcache", "rtmalloc_threadcache_bound", "rtmalloc_percpu",
             "libc_ffm", "tcmalloc_ffm", "jemalloc_ffm", "mimalloc_ffm",
-            "netty_pooled", "netty_adaptive", "arena_confined", "arena_shared");
+            "netty_pooled", "netty_adaptive", "arena_confined", "arena_shared",
+            "rtmalloc_arrow", "arrow_unsafe", "arrow_netty", "rtmalloc_netty");
 
     /**
      * A workload: its JMH benchmark, the parameter values of the quick (and smoke)
@@ -183,7 +186,19 @@ public final class Main {
             new Workload("release", ReleaseLatency.class, Map.of(), false, false, false),
             // One invocation of half a minute per allocator and fork: not in quick.
             new Workload("idle_return", IdleReturn.class, Map.of(), false, false, false,
-                    Map.of("peakMiB", "16", "seconds", "1"), true));
+                    Map.of("peakMiB", "16", "seconds", "1"), true),
+            new Workload("arrow_buf", ArrowBuffers.class, Map.of("size", "64"), false, false, true),
+            new Workload("arrow_buf_1024_live", ArrowBuffers.class, Map.of("size", "64"), false, false, false),
+            new Workload("netty_buf", NettyBuffers.class, Map.of("size", "64"), false, false, true),
+            new Workload("netty_buf_cross_thread", NettyBuffers.class, Map.of("size", "64"), false, false, false));
+
+    /**
+     * The baseline of the workloads whose allocators are not {@code libc_ffm}'s peers: the
+     * adapters' ratios are to what an Arrow or Netty user has by default.
+     */
+    static final Map<String, String> BASELINES = Map.of(
+            "arrow_buf", "arrow_unsafe", "arrow_buf_1024_live", "arrow_unsafe",
+            "netty_buf", "netty_pooled", "netty_buf_cross_thread", "netty_pooled");
 
     /** One JMH run: a workload with its parameter values and thread count (0: as declared). */
     record Part(Workload workload, Map<String, String[]> params, int threads) {

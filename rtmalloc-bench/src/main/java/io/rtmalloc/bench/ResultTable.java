@@ -118,9 +118,10 @@ final class ResultTable {
 
     static void print(List<Table> tables, String baseline, PrintStream out) {
         for (Table t : tables) {
-            boolean hasBaseline = t.rows().contains(baseline);
+            String base = t.rows().contains(baseline) ? baseline : Main.BASELINES.getOrDefault(t.workload(), baseline);
+            boolean hasBaseline = t.rows().contains(base);
             out.println(t.workload() + ": " + t.unit() + " (score \u00b1 99.9% error"
-                    + (hasBaseline ? "; in brackets the ratio to " + baseline + " in the same column, below 1 is faster)"
+                    + (hasBaseline ? "; in brackets the ratio to " + base + " in the same column, below 1 is faster)"
                     : ")"));
             List<String> header = new ArrayList<>();
             header.add(t.rows().stream().anyMatch(Heap.NAMES::contains) ? "allocator" : "benchmark");
@@ -137,7 +138,7 @@ final class ResultTable {
                         continue;
                     }
                     String cell = scoreWithError(r.getPrimaryResult());
-                    Double ratio = hasBaseline ? t.ratio(row, c, baseline) : null;
+                    Double ratio = hasBaseline ? t.ratio(row, c, base) : null;
                     if (ratio != null) {
                         cell += String.format(Locale.ROOT, " (%.2f)", ratio);
                     }

@@ -1,0 +1,162 @@
+package io.rtmalloc.bench;
+
+import io.netty.buffer.AdaptiveByteBufAllocator;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.rtmalloc.Allocator;
+import io.rtmalloc.AllocatorStats;
+import io.rtmalloc.RtMalloc;
+import io.rtmalloc.netty.RtMallocByteBufAllocator;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Group;
+import org.openjdk.jmh.annotations.GroupThreads;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.Control;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Netty direct buffers from rtmalloc's {@code ByteBufAllocator}
+ * ({@code rtmalloc_netty} on the per-thread front end, {@code rtmalloc_netty_percpu})
+ * beside Netty's {@code PooledByteBufAllocator} (as configured by default, and
+ * with thread caches for every thread) and {@code AdaptiveByteBufAllocator}.
+ * One operation is a direct buffer of {@code size} bytes allocated, written
+ * (a long at its start and a byte at its end) and released, Netty's leak
+ * detector at its default level for all of them:
+ * <ul>
+ *   <li>{@code netty_buf}: on one thread;</li>
+ *   <li>{@code netty_buf_cross_thread}: allocated and written on one thread,
+ *       released on another, through a bounded queue of 1024 buffers (as in
+ *       {@link ProducerConsumer}; each side's operation is one buffer).</li>
+ * </ul>
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@State(Scope.Group)
+public class NettyBuffers {
+
+    static final int CAPACITY = 1024;
+    private static final int MASK = CAPACITY - 1;
+    /** Head and tail of the queue, 128 bytes apart so that the two threads do not share a cache line. */
+    private static final int HEAD = 16;
+    private static final int TAIL = 32;
+    private static final VarHandle INDEX = MethodHandles.arrayElementVarHandle(long[].class);
+
+    @Param({"rtmalloc_netty", "rtmalloc_netty_percpu", "netty_pooled", "netty_pooled_cache_all", "netty_adaptive"})
+    public String allocator;
+
+    @Param({"64", "1024", "16384"})
+    public int size;
+
+    private Allocator rtmalloc;
+    private ByteBufAllocator alloc;
+    private final ByteBuf[] ring = new ByteBuf[CAPACITY];
+    private final long[] indices = new long[48];
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        alloc = switch (allocator) {
+            case "rtmalloc_netty" -> rtmalloc("threadcache");
+            case "rtmalloc_netty_percpu" -> rtmalloc("percpu");
+            case "netty_pooled", "netty_pooled_cache_all", "netty_adaptive" -> ((Heap.Netty) Heap.create(allocator)).alloc;
+            default -> throw new IllegalArgumentException("unknown Netty allocator " + allocator);
+        };
+    }
+
+    private ByteBufAllocator rtmalloc(String frontEnd) {
+        rtmalloc = RtMalloc.builder().frontEnd(frontEnd).build();
+        return new RtMallocByteBufAllocator(rtmalloc);
+    }
+
+    /** Releases what is left in the queue (both threads have stopped). */
+    @TearDown(Level.Iteration)
+    public void drain() {
+        long head = (long) INDEX.getVolatile(indices, HEAD);
+        long tail = (long) INDEX.getVolatile(indices, TAIL);
+        for (long h = head; h < tail; h++) {
+            int slot = (int) (h & MASK);
+            ring[slot].release();
+            ring[slot] = null;
+        }
+        INDEX.setVolatile(indices, HEAD, tail);
+    }
+
+    /** Checks that rtmalloc holds no block once every buffer is released; lets Netty's pools go. */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        if (rtmalloc != null) {
+            rtmalloc.flushThreadCache();
+            if (rtmalloc.frontEnd().equals("percpu")) {
+                rtmalloc.releaseFreeMemory(); // drains the CPU caches
+            }
+            AllocatorStats stats = rtmalloc.stats();
+            if (stats.bytesInUse() != 0) {
+                throw new IllegalStateException("rtmalloc leaks " + stats.bytesInUse() + " bytes under Netty\n" + stats);
+            }
+            rtmalloc.close();
+        } else {
+            System.gc(); // Netty frees a pool's chunks only when the collector finds the allocator unreachable
+        }
+    }
+
+    private ByteBuf written() {
+        ByteBuf b = alloc.directBuffer(size);
+        b.writeLong(size);
+        b.setByte(size - 1, 1);
+        return b;
+    }
+
+    @Benchmark
+    @Group("netty_buf")
+    public int netty_buf() {
+        ByteBuf b = written();
+        int c = b.capacity();
+        b.release();
+        return c;
+    }
+
+    @Benchmark
+    @Group("netty_buf_cross_thread")
+    @GroupThreads(1)
+    public long allocate(Control control) {
+        long tail = (long) INDEX.getOpaque(indices, TAIL);
+        while (tail - (long) INDEX.getAcquire(indices, HEAD) >= CAPACITY) {
+            if (control.stopMeasurement) {
+                return 0;
+            }
+            Thread.onSpinWait();
+        }
+        ring[(int) (tail & MASK)] = written();
+        INDEX.setRelease(indices, TAIL, tail + 1);
+        return tail;
+    }
+
+    @Benchmark
+    @Group("netty_buf_cross_thread")
+    @GroupThreads(1)
+    public long release(Control control) {
+        long head = (long) INDEX.getOpaque(indices, HEAD);
+        while ((long) INDEX.getAcquire(indices, TAIL) == head) {
+            if (control.stopMeasurement) {
+                return 0;
+            }
+            Thread.onSpinWait();
+        }
+        int slot = (int) (head & MASK);
+        ring[slot].release();
+        ring[slot] = null;
+        INDEX.setRelease(indices, HEAD, head + 1);
+        return head;
+    }
+}
