@@ -24,6 +24,9 @@ final class FreeLists {
     private final int pageShift;
     private final Span[] backed;
     private final Span[] released;
+    /** Bit {@code len} set iff {@code backed[len]} (resp. {@code released[len]}) is not empty: best fit in a few words. */
+    private final long[] backedBits;
+    private final long[] releasedBits;
     private final TreeSet<Span> largeBacked = new TreeSet<>(BY_LENGTH_THEN_ADDRESS);
     private final TreeSet<Span> largeReleased = new TreeSet<>(BY_LENGTH_THEN_ADDRESS);
     private final Span probe = new Span(Long.MIN_VALUE, 0);
@@ -40,6 +43,8 @@ final class FreeLists {
         this.pageShift = pageShift;
         this.backed = new Span[maxPages + 1];
         this.released = new Span[maxPages + 1];
+        this.backedBits = new long[(maxPages >>> 6) + 1];
+        this.releasedBits = new long[(maxPages >>> 6) + 1];
     }
 
     void insert(Span s) {
@@ -51,6 +56,9 @@ final class FreeLists {
             s.next = head;
             if (head != null) {
                 head.prev = s;
+            } else {
+                long[] bits = s.released ? releasedBits : backedBits;
+                bits[len >>> 6] |= 1L << len;
             }
             heads[len] = s;
         } else {
@@ -65,7 +73,12 @@ final class FreeLists {
             if (s.prev != null) {
                 s.prev.next = s.next;
             } else {
-                heads[(int) s.pages] = s.next;
+                int len = (int) s.pages;
+                heads[len] = s.next;
+                if (s.next == null) {
+                    long[] bits = s.released ? releasedBits : backedBits;
+                    bits[len >>> 6] &= ~(1L << len);
+                }
             }
             if (s.next != null) {
                 s.next.prev = s.prev;
@@ -97,19 +110,37 @@ final class FreeLists {
      * grows only when no resident free span fits.
      */
     Span bestFit(long pages) {
-        Span s = smallest(backed, largeBacked, pages);
-        return s != null ? s : smallest(released, largeReleased, pages);
+        Span s = smallest(backed, backedBits, largeBacked, pages);
+        return s != null ? s : smallest(released, releasedBits, largeReleased, pages);
     }
 
-    private Span smallest(Span[] lists, TreeSet<Span> large, long pages) {
-        for (long len = pages; len <= maxPages; len++) {
-            Span s = lists[(int) len];
-            if (s != null) {
-                return s;
+    private Span smallest(Span[] lists, long[] bits, TreeSet<Span> large, long pages) {
+        if (pages <= maxPages) {
+            int from = (int) pages;
+            for (int w = from >>> 6; w < bits.length; w++) {
+                long word = bits[w] & (w == from >>> 6 ? -1L << from : -1L);
+                if (word != 0) {
+                    return lists[(w << 6) + Long.numberOfTrailingZeros(word)];
+                }
             }
         }
         probe.pages = Math.max(pages, maxPages + 1L);
         return large.ceiling(probe);
+    }
+
+    /** Checks that a length's bit is set iff its list is not empty; throws {@link IllegalStateException}. */
+    void checkBits() {
+        for (int len = 0; len <= maxPages; len++) {
+            for (int kind = 0; kind < 2; kind++) {
+                Span[] lists = kind == 0 ? backed : released;
+                long[] bits = kind == 0 ? backedBits : releasedBits;
+                boolean set = (bits[len >>> 6] & (1L << len)) != 0;
+                if (set != (lists[len] != null)) {
+                    throw new IllegalStateException("free list bitmap: length " + len + (kind == 0 ? " backed" : " released")
+                            + " bit " + set + " but the list is " + (lists[len] == null ? "empty" : "not empty"));
+                }
+            }
+        }
     }
 
     /** Calls {@code action} on every backed free span; it may not change the lists. */

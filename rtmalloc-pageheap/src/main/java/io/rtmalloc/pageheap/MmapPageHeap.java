@@ -1204,6 +1204,7 @@ final class MmapPageHeap implements PageHeap {
 
     @Override
     public synchronized void checkInvariants() {
+        free.checkBits();
         ensureOpen();
         long mapped = mappedBytes;
         long end = base + mapped;
