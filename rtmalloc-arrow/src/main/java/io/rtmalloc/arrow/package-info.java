@@ -36,7 +36,10 @@
  * load from the path of the jar it found it in, which must contain
  * {@code memory-core}: hence the jar's name. Keep that name when repackaging.)
  * On the module path, or in OSGi, build root allocators with the factory as
- * above.
+ * above. Arrow's allocator classes read the default factory when they load,
+ * whichever factory a root allocator is then given, so one default must be
+ * present: this jar, or Arrow's {@code arrow-memory-unsafe} or
+ * {@code arrow-memory-netty}.
  *
  * <h2>Sizes</h2>
  * {@code getSize()} of an allocation is the size Arrow asked for (after its

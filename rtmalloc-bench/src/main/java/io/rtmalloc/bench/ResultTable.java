@@ -124,7 +124,8 @@ final class ResultTable {
                     + (hasBaseline ? "; in brackets the ratio to " + base + " in the same column, below 1 is faster)"
                     : ")"));
             List<String> header = new ArrayList<>();
-            header.add(t.rows().stream().anyMatch(Heap.NAMES::contains) ? "allocator" : "benchmark");
+            header.add(t.rows().stream().anyMatch(Heap.NAMES::contains) || Main.BASELINES.containsKey(t.workload())
+                    ? "allocator" : "benchmark");
             header.addAll(t.columns());
             List<List<String>> lines = new ArrayList<>();
             lines.add(header);
