@@ -1,7 +1,6 @@
 package io.rtmalloc;
 
 import io.rtmalloc.spi.FrontEnd;
-import io.rtmalloc.spi.NativeMemory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -80,7 +79,7 @@ final class ConfinedArena implements Arena {
             more[count - 2] = address;
         }
         if (zeroed) {
-            NativeMemory.fill(address, byteSize, (byte) 0);
+            allocator.zero(address, byteSize);
         }
         return MemorySegment.ofAddress(address).reinterpret(byteSize, session, null);
     }

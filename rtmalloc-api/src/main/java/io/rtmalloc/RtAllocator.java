@@ -408,8 +408,24 @@ final class RtAllocator implements Allocator {
             throw new IllegalArgumentException("count * size overflows: " + count + " * " + size);
         }
         long address = malloc(bytes);
-        NativeMemory.fill(address, bytes, (byte) 0);
+        zero(address, bytes);
         return address;
+    }
+
+    /**
+     * Zeroes a block just allocated, unless it is a whole-page block whose
+     * pages came untouched from the OS (never touched since mapped, or
+     * released): those read as zeroes already, and writing them would make
+     * them resident for nothing.
+     */
+    void zero(long address, long bytes) {
+        if (bytes >= reallocPagesFrom) {
+            Span span = heap.spanOf(address);
+            if (span != null && span.state == Span.LARGE && span.start == address && span.released) {
+                return;
+            }
+        }
+        NativeMemory.fill(address, bytes, (byte) 0);
     }
 
     /**

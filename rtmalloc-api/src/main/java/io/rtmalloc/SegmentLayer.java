@@ -1,7 +1,6 @@
 package io.rtmalloc;
 
 import io.rtmalloc.spi.FrontEnd;
-import io.rtmalloc.spi.NativeMemory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -145,7 +144,7 @@ final class SegmentLayer {
         long address = allocator.alignedAlloc(byteAlignment, byteSize);
         Arena lifetime = Arena.ofConfined();
         MemorySegment s = MemorySegment.ofAddress(address).reinterpret(byteSize, lifetime, null);
-        NativeMemory.fill(address, byteSize, (byte) 0);
+        allocator.zero(address, byteSize);
         t.table.put(address, lifetime, byteSize);
         return s;
     }

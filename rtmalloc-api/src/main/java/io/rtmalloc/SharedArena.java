@@ -1,6 +1,5 @@
 package io.rtmalloc;
 
-import io.rtmalloc.spi.NativeMemory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -38,7 +37,7 @@ final class SharedArena implements Arena {
         RtAllocator.checkSegmentArguments(byteSize, byteAlignment);
         long address = allocator.alignedAlloc(byteAlignment, byteSize);
         if (zeroed) {
-            NativeMemory.fill(address, byteSize, (byte) 0);
+            allocator.zero(address, byteSize);
         }
         synchronized (this) {
             if (!closed) {

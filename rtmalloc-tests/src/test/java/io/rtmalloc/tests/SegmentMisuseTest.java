@@ -189,6 +189,41 @@ class SegmentMisuseTest extends FrontEndSuite {
 
     @ParameterizedTest
     @MethodSource("frontEnds")
+    void zeroing_skipsWholePagesFreshFromTheOs(String fe) throws Exception {
+        Allocator a = make(fe);
+        long size = 256L << 20;
+        long before = vmRssKiB();
+        long p = a.calloc(1, size);
+        MemorySegment s = a.allocate(size, 8);
+        long grown = vmRssKiB() - before;
+        assertTrue(grown < 32 * 1024, "zeroing touched fresh pages: VmRSS grew by " + grown + " KiB");
+        for (long off = 0; off < size; off += 1 << 20) {
+            assertEquals(0, s.get(ValueLayout.JAVA_BYTE, off));
+            assertEquals(0, MemorySegment.ofAddress(p + off).reinterpret(1).get(ValueLayout.JAVA_BYTE, 0));
+        }
+        a.free(s);
+        a.free(p);
+        // A block whose pages were touched is zeroed: write, free, allocate the same pages again.
+        long q = a.malloc(1 << 20);
+        Blocks.stamp(q, 1 << 20, 3);
+        a.free(q);
+        MemorySegment t = a.allocate(1 << 20, 8);
+        assertTrue(Blocks.allZero(t.address(), 1 << 20));
+        a.free(t);
+        assertBalanced(a);
+    }
+
+    private static long vmRssKiB() throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no VmRSS");
+    }
+
+    @ParameterizedTest
+    @MethodSource("frontEnds")
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void sharedArena_usedAndClosedAcrossThreads_racingCallsThrowOrComplete(String fe) throws Exception {
         Allocator a = make(fe);
