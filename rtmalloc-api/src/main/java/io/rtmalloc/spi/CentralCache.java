@@ -61,11 +61,10 @@ public interface CentralCache {
     void drainTransferCaches();
 
     /**
-     * For the background release: gives back to the central free lists the
-     * blocks of each transfer cache that no front end took since the last call
-     * (its low-water mark), so that spans left empty go back to the page heap;
-     * with {@code all}, every block (the memory is over its soft limit). The
-     * default does nothing.
+     * For the background release: empties into the central free lists each
+     * transfer cache that no front end used since the last call, so that spans
+     * left empty go back to the page heap; with {@code all}, every transfer
+     * cache (the memory is over its soft limit). The default does nothing.
      */
     default void scavenge(boolean all) {
     }

@@ -95,6 +95,37 @@ class PerClassCentralCacheTest {
     }
 
     @Test
+    void scavenge_emptiesIdleTransferCaches_andLeavesActiveOnesAlone() {
+        int idle = classes.classOf(64);
+        int busy = classes.classOf(512);
+        long a = central.removeRange(idle, classes.batchSize(idle));
+        central.insertRange(idle, a, classes.batchSize(idle));
+        long b = central.removeRange(busy, classes.batchSize(busy));
+        central.insertRange(busy, b, classes.batchSize(busy));
+        central.scavenge(false); // both were used since the last call: kept
+        assertEquals(classes.batchSize(idle), central.classStats()[idle].inTransfer());
+        assertEquals(classes.batchSize(busy), central.classStats()[busy].inTransfer());
+        long again = central.removeRange(busy, 1); // busy stays in use
+        central.insertRange(busy, again, 1);
+        central.scavenge(false);
+        assertEquals(0, central.classStats()[idle].inTransfer(), "idle since the last call: emptied");
+        assertEquals(0, central.classStats()[idle].handedOut(), "and its span went back to the page heap");
+        assertEquals(classes.batchSize(busy), central.classStats()[busy].inTransfer());
+        central.scavenge(true);
+        assertEquals(0, central.classStats()[busy].inTransfer(), "all: every transfer cache");
+        central.checkInvariants();
+        heap.checkInvariants();
+    }
+
+    @Test
+    void transferCache_holdsAtMostAMebibyteOfALargeClass() {
+        assertEquals(2, classes.batchSize(classes.classOf(65536)));
+        assertEquals(8, PerClassCentralCache.slots(config, classes, classes.classOf(65536)), "8 batches of 2 x 64 KiB");
+        assertEquals(2, PerClassCentralCache.slots(config, classes, classes.classOf(262144)));
+        assertEquals(config.maxTransferSlots(), PerClassCentralCache.slots(config, classes, classes.classOf(64)));
+    }
+
+    @Test
     void spans_goBackToThePageHeap_whenAllTheirBlocksAreFree() {
         int cl = classes.classOf(1024);
         int perSpan = classes.objectsPerSpan(cl);
