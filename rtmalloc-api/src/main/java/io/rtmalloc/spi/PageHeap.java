@@ -86,14 +86,6 @@ public interface PageHeap {
     }
 
     /**
-     * Whether the background release has anything to do: touched free pages
-     * wait in the heap (or the resident memory is over the soft limit).
-     */
-    default boolean hasIdlePages() {
-        return false;
-    }
-
-    /**
      * Sets the limits on the heap's resident memory (touched pages of small,
      * large and free spans), in bytes; 0 means none. Before pages that are not
      * resident are handed out past the soft limit, free touched pages are

@@ -33,24 +33,9 @@ final class PerClassCentralCache implements CentralCache {
         this.lists = new CentralFreeList[n + 1];
         for (int cl = 1; cl <= n; cl++) {
             lists[cl] = new CentralFreeList(cl, classes.size(cl), classes.pages(cl), classes.objectsPerSpan(cl), heap);
-            transfer[cl] = new TransferCache(classes.batchSize(cl), slots(config, classes, cl), lists[cl]);
+            transfer[cl] = new TransferCache(classes.batchSize(cl), config.maxTransferSlots(), lists[cl]);
         }
     }
-
-    /**
-     * The batches the transfer cache of class {@code cl} holds at most:
-     * {@code max_transfer_slots}, but no more than {@link #TRANSFER_CACHE_BYTES}
-     * worth (at least one batch), as gperftools limits it: otherwise blocks of
-     * the large classes, which come two to a batch, would sit there by the
-     * megabyte (64 batches of two 64 KiB blocks are 8 MiB), holding their spans.
-     */
-    static int slots(Config config, SizeClasses classes, int cl) {
-        long batchBytes = (long) classes.batchSize(cl) * classes.size(cl);
-        return (int) Math.max(1, Math.min(config.maxTransferSlots(), TRANSFER_CACHE_BYTES / batchBytes));
-    }
-
-    /** The most bytes of blocks one class's transfer cache holds (unless one batch is more). */
-    static final long TRANSFER_CACHE_BYTES = 1L << 20;
 
     @Override
     public SizeClasses sizeClasses() {

@@ -118,14 +118,6 @@ class PerClassCentralCacheTest {
     }
 
     @Test
-    void transferCache_holdsAtMostAMebibyteOfALargeClass() {
-        assertEquals(2, classes.batchSize(classes.classOf(65536)));
-        assertEquals(8, PerClassCentralCache.slots(config, classes, classes.classOf(65536)), "8 batches of 2 x 64 KiB");
-        assertEquals(2, PerClassCentralCache.slots(config, classes, classes.classOf(262144)));
-        assertEquals(config.maxTransferSlots(), PerClassCentralCache.slots(config, classes, classes.classOf(64)));
-    }
-
-    @Test
     void spans_goBackToThePageHeap_whenAllTheirBlocksAreFree() {
         int cl = classes.classOf(1024);
         int perSpan = classes.objectsPerSpan(cl);
