@@ -4,7 +4,6 @@ import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocatorMetric;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
-import io.netty.util.internal.PlatformDependent;
 import io.rtmalloc.Allocator;
 import io.rtmalloc.RtMalloc;
 
@@ -26,8 +25,6 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class RtMallocByteBufAllocator extends AbstractByteBufAllocator implements ByteBufAllocatorMetricProvider {
 
-    /** Whether Netty may use {@code sun.misc.Unsafe}: then its Unsafe buffers, as Netty's unpooled allocator does. */
-    static final boolean UNSAFE = PlatformDependent.hasUnsafe();
 
     private final Allocator allocator;
     private final boolean preferDirect;
@@ -74,8 +71,7 @@ public final class RtMallocByteBufAllocator extends AbstractByteBufAllocator imp
         ByteBuf buf;
         try {
             ByteBuffer block = BlockViews.of(address, initialCapacity);
-            buf = UNSAFE ? new RtMallocUnsafeDirectByteBuf(this, block, address, maxCapacity)
-                    : new RtMallocDirectByteBuf(this, block, address, maxCapacity);
+            buf = new RtMallocDirectByteBuf(this, block, address, maxCapacity);
         } catch (Throwable t) {
             give(address, initialCapacity);
             throw t;
@@ -85,8 +81,7 @@ public final class RtMallocByteBufAllocator extends AbstractByteBufAllocator imp
 
     @Override
     protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
-        ByteBuf buf = UNSAFE ? new RtMallocHeapByteBuf.Unsafe(this, initialCapacity, maxCapacity)
-                : new RtMallocHeapByteBuf(this, initialCapacity, maxCapacity);
+        ByteBuf buf = new RtMallocHeapByteBuf(this, initialCapacity, maxCapacity);
         return disableLeakDetector ? buf : toLeakAwareBuffer(buf);
     }
 
@@ -132,7 +127,7 @@ public final class RtMallocByteBufAllocator extends AbstractByteBufAllocator imp
 
     /** Frees the block under a buffer {@link #take} returned (its capacity is the size asked for). */
     void give(ByteBuffer block) {
-        give(PlatformDependent.directBufferAddress(block), block.capacity());
+        give(java.lang.foreign.MemorySegment.ofBuffer(block).address(), block.capacity());
     }
 
     /** Frees the block at {@code address} of {@code size} bytes, the size it was taken with. */

@@ -8,8 +8,7 @@ import java.nio.ByteBuffer;
 
 /**
  * Netty's safe direct buffer (no {@code sun.misc.Unsafe}) over rtmalloc
- * blocks; {@link RtMallocUnsafeDirectByteBuf} is its twin for Netty's Unsafe
- * buffer, with the same overrides.
+ * blocks, the adapter's only direct buffer.
  *
  * <p>The first block comes through the constructor: Netty's constructors that
  * allocate call a package-private hook, and the protected ones that take a

@@ -19,10 +19,10 @@
  * {@code ALL-UNNAMED} on the class path).
  *
  * <h2>How a buffer holds its block</h2>
- * The buffers are Netty's unpooled direct buffers
- * ({@link io.netty.buffer.UnpooledUnsafeDirectByteBuf} when Netty may use
- * {@code sun.misc.Unsafe}, {@link io.netty.buffer.UnpooledDirectByteBuf}
- * otherwise, as Netty's own unpooled allocator chooses) given a
+ * The buffers are Netty's safe unpooled direct buffers
+ * ({@link io.netty.buffer.UnpooledDirectByteBuf}, never its
+ * {@code sun.misc.Unsafe} variant, whatever Netty may use: rtmalloc reaches
+ * memory through FFM and {@code ByteBuffer}s only) given a
  * {@code ByteBuffer} over an rtmalloc block instead of one of the JDK's, through
  * their protected hooks:
  * <ul>
