@@ -715,10 +715,6 @@ final class RtAllocator implements Allocator {
         return config;
     }
 
-    SizeClasses classes() {
-        return classes;
-    }
-
     @Override
     public AllocatorStats stats() {
         ensureOpen();
