@@ -31,10 +31,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <h2>Fast paths</h2>
  * <pre>
  *   malloc(size):  cl = classOf(size)              two compares, one table read
- *                  cl != 0 ? frontEnd.allocate(cl)  (a pop from the thread's list)
- *   free(a):       cl = heap.sizeClassOf(a)        one unsigned compare, one flat-map read
- *                  cl != 0 and a 8-aligned ? frontEnd.free(cl, a)  (a push)
+ *                  cl != 0 ? frontEnd.allocate(cl)  (a pop from the thread's list, its head range-checked)
+ *   free(a):       cl = heap.blockClassOf(a)       one unsigned compare, one flat-map read, a multiply
+ *                  cl != 0 ? frontEnd.free(cl, a)   (a push, refused when a is the list's head)
  * </pre>
+ * The free fast path validates every address in every mode: {@code blockClassOf}
+ * answers a class only for the first byte of a block the central tier has
+ * carved, so foreign, interior, misaligned and never-handed-out addresses all
+ * fall to {@link #blockClass}, which names what is wrong.
  * Everything else (negative and large sizes, address 0, foreign addresses,
  * whole-span blocks) is in separate methods, so that C2 inlines the fast paths
  * whole. A sized free takes the same path as an unsized one: the flat map
@@ -49,10 +53,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * can still reach it), cancels the background release and waits for a run of
  * it to end, lets the front end's caches forget their blocks, marks the
  * allocator closed, then closes the central cache and the page heap, which
- * clears the page map and unmaps every region. After that no path
- * reads block memory: a small {@code malloc} finds its cache empty and the
- * central cache refuses; a {@code free} finds no class in the page map and
- * lands in {@link #blockClass}, which throws {@link IllegalStateException}.
+ * empties the page map and gives the memory back. A later small {@code malloc}
+ * finds its cache empty and the central cache refuses; a {@code free} finds no
+ * class in the page map and lands in {@link #blockClass}, which throws
+ * {@link IllegalStateException}. A call racing the close (one that read the
+ * page map or its cache's head before) may still pop or push a block: the page
+ * heap keeps that memory mapped as fresh zero pages, so it completes or throws
+ * {@link IllegalStateException}, and never faults.
  *
  * <h2>Returning memory</h2>
  * With {@link Config#backgroundRelease()}, the allocator registers with the
@@ -158,8 +165,8 @@ final class RtAllocator implements Allocator {
 
     @Override
     public void free(long address) {
-        int cl = heap.sizeClassOf(address);
-        if (cl != 0 && (address & 7) == 0) {
+        int cl = heap.blockClassOf(address);
+        if (cl != 0) {
             if (Switches.CHECKED) {
                 checkedSmallBlock(address, cl);
             }
@@ -182,8 +189,8 @@ final class RtAllocator implements Allocator {
      */
     @Override
     public void free(long address, long size) {
-        int cl = heap.sizeClassOf(address);
-        if (cl != 0 && ((address & 7) | (size >>> 63)) == 0) {
+        int cl = heap.blockClassOf(address);
+        if (cl != 0 && size >= 0) {
             if (Switches.CHECKED) {
                 checkedSmallBlock(address, cl);
                 checkedSize(address, size, classSize[cl]);
@@ -207,8 +214,8 @@ final class RtAllocator implements Allocator {
     }
 
     void free(long address, long size, FrontEnd.Cache cache) {
-        int cl = heap.sizeClassOf(address);
-        if (cl != 0 && ((address & 7) | (size >>> 63)) == 0) {
+        int cl = heap.blockClassOf(address);
+        if (cl != 0 && size >= 0) {
             if (Switches.CHECKED) {
                 checkedSmallBlock(address, cl);
                 checkedSize(address, size, classSize[cl]);
@@ -221,8 +228,8 @@ final class RtAllocator implements Allocator {
     }
 
     void free(long address, FrontEnd.Cache cache) {
-        int cl = heap.sizeClassOf(address);
-        if (cl != 0 && (address & 7) == 0) {
+        int cl = heap.blockClassOf(address);
+        if (cl != 0) {
             if (Switches.CHECKED) {
                 checkedSmallBlock(address, cl);
             }
@@ -333,8 +340,12 @@ final class RtAllocator implements Allocator {
         int state = span.state;
         if (state == Span.SMALL) {
             int cl = span.sizeClass;
-            if ((address - span.start) % classes.size(cl) != 0) {
+            long size = classes.size(cl);
+            if ((address - span.start) % size != 0) {
                 throw notAllocated(address, "not at a block boundary of class " + cl);
+            }
+            if ((address - span.start) / size >= span.carved) {
+                throw notAllocated(address, "a block of class " + cl + " that was never handed out");
             }
             return cl;
         }

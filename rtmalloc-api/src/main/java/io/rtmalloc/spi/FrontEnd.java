@@ -44,8 +44,17 @@ public interface FrontEnd {
 
     /**
      * Takes back a block of class {@code sizeClass}; the allocator has checked
-     * that the address lies in the page heap and that its page is of that
-     * class.
+     * that the address is the first byte of a carved block of that class
+     * ({@link PageHeap#blockClassOf}).
+     *
+     * <p>Misuse a front end must survive: every head it pops from an intrusive
+     * list must pass {@link PageHeap#contains} before it is read or handed out
+     * (a write to a freed block may have changed a next pointer), and every
+     * link it follows likewise; {@link #damagedList} makes the error. A block
+     * already at the head of the list it joins is a double free
+     * ({@link #doubleFree}).
+     *
+     * @throws IllegalArgumentException for a double free it detects
      */
     void free(int sizeClass, long block);
 
@@ -87,11 +96,33 @@ public interface FrontEnd {
 
     /**
      * Makes every cache forget its blocks without touching them (their memory
-     * is about to be unmapped), so that a later call finds its cache empty and
-     * goes to the central cache, which refuses. For {@code close()}: no other
-     * call runs meanwhile.
+     * is about to go back to the OS), so that a later call finds its cache
+     * empty and goes to the central cache, which refuses. For {@code close()}.
+     * A call racing it may still pop or push a block it held: the page heap
+     * keeps that memory mapped ({@link PageHeap#close()}), and the next pop
+     * fails the range check.
      */
     void forgetAll();
+
+    /** The error of a free that finds the block at the head of its list already. */
+    static IllegalArgumentException doubleFree(long block, int sizeClass) {
+        return new IllegalArgumentException("double free of 0x" + Long.toHexString(block)
+                + ": it is already the first free block of its list (size class " + sizeClass + ")");
+    }
+
+    /**
+     * The error of a pop whose head {@code head} (not 0) lies outside the page
+     * heap's range: the allocator is closed, or the list was damaged by a write
+     * to a freed block.
+     */
+    static RuntimeException damagedList(PageHeap heap, int sizeClass, long head) {
+        if (heap.isClosed()) {
+            return new IllegalStateException("rtmalloc: the allocator is closed");
+        }
+        return new IllegalStateException("rtmalloc: the free list of size class " + sizeClass
+                + " is damaged: it links to 0x" + Long.toHexString(head) + ", outside the heap (a write to a"
+                + " freed block?); the list is dropped");
+    }
 
     /** Blocks held in caches per class (index 0 unused), counted as well as can be without stopping threads. */
     long[] cachedBlocks();

@@ -38,6 +38,16 @@ public final class NativeMemory {
         ALL.set(WORD, address, value);
     }
 
+    /** The 4-byte word at {@code address}. */
+    public static int getInt(long address) {
+        return ALL.get(ValueLayout.JAVA_INT_UNALIGNED, address);
+    }
+
+    /** Stores the 4-byte word at {@code address}. */
+    public static void putInt(long address, int value) {
+        ALL.set(ValueLayout.JAVA_INT_UNALIGNED, address, value);
+    }
+
     /** The byte at {@code address}. */
     public static byte getByte(long address) {
         return ALL.get(ValueLayout.JAVA_BYTE, address);

@@ -16,7 +16,8 @@ public interface PageHeap {
 
     /**
      * A span of exactly {@code pages} pages, in state {@link Span#SMALL} with the
-     * given class (every page mapped to it) or, for class 0, {@link Span#LARGE}.
+     * given class (every page mapped to it, none carved yet: see
+     * {@link #markCarved}) or, for class 0, {@link Span#LARGE}.
      *
      * @throws OutOfMemoryError if the system refuses memory; the heap stays consistent
      */
@@ -41,18 +42,46 @@ public interface PageHeap {
 
     /**
      * The size class recorded for the page of {@code address}: {@code > 0} for a
-     * page of a SMALL span, 0 otherwise (large, free, or any address outside
-     * this heap). Takes no lock. On the free fast path: it must cost one
-     * unsigned compare of the address against the heap's mapped range and one
-     * read of a flat map, and must never fault, whatever the address.
+     * page of a SMALL span in which a carved block starts ({@link #markCarved}),
+     * 0 otherwise (large, free, not carved yet, or any address outside this
+     * heap). Takes no lock and never faults, whatever the address.
      */
     int sizeClassOf(long address);
+
+    /**
+     * The free fast path's validation: the size class of the block that starts
+     * at {@code address} when {@code address} is the first byte of a carved
+     * block of a SMALL span (a block the central tier has handed out at least
+     * once), else 0: for every address outside this heap, in a free or large
+     * span, inside a block (an interior address), or at a block boundary that
+     * was never carved. Takes no lock; it must cost one unsigned compare of
+     * the address against the heap's mapped range, one read of a flat map and
+     * a divisibility test by multiplication, and must never fault, whatever
+     * the address.
+     */
+    int blockClassOf(long address);
+
+    /**
+     * Records that every block of {@code span} (SMALL) that starts in its page
+     * {@code page} (counted from the span's first page) is carved, so that
+     * {@link #blockClassOf} answers the span's class for them. Called by the
+     * central free list that owns the span, under its lock, before any of those
+     * blocks leaves it.
+     *
+     * @param blockSize the size of the span's class
+     */
+    void markCarved(Span span, long page, int blockSize);
 
     /**
      * Whether {@code address} lies in the memory this heap has mapped for spans
      * (so that reading or writing the 8 bytes at an 8-byte aligned such address
      * can never fault while the heap is open). One unsigned compare; no lock.
-     * The mapped range only grows until {@link #close()}.
+     * The mapped range only grows until {@link #close()}. Moreover, the memory
+     * from such an address up to the size of the largest size class further
+     * can be read and written without a fault, while the heap is open and
+     * after it is closed: a block a front end takes from a free list whose
+     * head passes this test lies in mapped memory whole, even when the list
+     * was damaged by a write to a freed block.
      */
     boolean contains(long address);
 
@@ -114,11 +143,17 @@ public interface PageHeap {
     void checkInvariants();
 
     /**
-     * Returns every region to the OS (unmapped) and empties the page map, so
-     * that {@link #spanOf} answers null and {@link #sizeClassOf} 0 for every
-     * address; every other later call throws {@link IllegalStateException}.
-     * Idempotent. For {@code Allocator.close()}: no other call may be running,
-     * and nothing may touch the memory afterwards.
+     * Returns the heap's memory to the OS and empties the page map, so that
+     * {@link #spanOf} answers null, {@link #sizeClassOf} and
+     * {@link #blockClassOf} 0 and {@link #contains} false for every address;
+     * every other later call throws {@link IllegalStateException}. Idempotent.
+     * A call racing the close (a front end popping or pushing a block it
+     * already held) must not fault: memory a lookup may have admitted before
+     * the close stays readable and writable (as fresh zero pages, holding no
+     * memory), so a racing call completes harmlessly or fails.
      */
     void close();
+
+    /** Whether {@link #close()} has run. Takes no lock. */
+    boolean isClosed();
 }

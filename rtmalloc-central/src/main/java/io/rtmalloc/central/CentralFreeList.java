@@ -9,10 +9,21 @@ import java.util.Set;
 /**
  * The spans of one size class and the free blocks inside them.
  *
- * <p>A span is carved lazily: blocks below {@code span.carved} have been handed
- * out at least once, and the free ones among them are chained through their
+ * <p>A span is carved lazily, a page at a time: blocks below {@code span.carved}
+ * have been carved, and the free ones among them are chained through their
  * first word from {@code span.freeList}; blocks from {@code carved} up were
  * never touched, so a new span costs no page faults until its blocks are used.
+ * When the list is empty, {@link #carvePage} carves every block that starts in
+ * the next page at once and tells the page heap ({@link PageHeap#markCarved}),
+ * so that the free fast path ({@link PageHeap#blockClassOf}) accepts exactly
+ * the boundaries of carved blocks: a free of a block that was never handed out
+ * is refused before it can reach a cache and be handed out twice.
+ *
+ * <p>DAMAGE: a next pointer read from a free block is checked to be a carved
+ * block of the same span before it is followed (a write to a freed block can
+ * have changed it). A damaged list is dropped: its blocks count as handed out
+ * for good (a leak the stats show), and the call that found it throws
+ * {@link IllegalStateException}; the span and the class go on working.
  *
  * <p>SYNCHRONIZATION: every method holds this list's monitor; the spans it
  * owns (state SMALL, its class) are touched only under it.
@@ -30,6 +41,8 @@ final class CentralFreeList {
     private final int objects;
     private final long pages;
     private final PageHeap heap;
+    /** {@code ceil(2^64 / size)}: {@code off} (below 2^32) is a multiple of {@code size} iff {@code off * magic <=u magic - 1}. */
+    private final long magic;
 
     /** Spans with an available block, doubly linked through {@code prev}/{@code next}. */
     private Span nonEmpty;
@@ -42,6 +55,7 @@ final class CentralFreeList {
         this.pages = pages;
         this.objects = objects;
         this.heap = heap;
+        this.magic = Long.divideUnsigned(-1L, size) + 1;
     }
 
     /** One block. */
@@ -49,14 +63,14 @@ final class CentralFreeList {
         return take();
     }
 
-    /** Fills {@code dst[from .. from+count)} with blocks; on OutOfMemoryError, takes back what it took. */
+    /** Fills {@code dst[from .. from+count)} with blocks; on an error, takes back what it took. */
     synchronized void removeInto(long[] dst, int from, int count) {
         int i = 0;
         try {
             for (; i < count; i++) {
                 dst[from + i] = take();
             }
-        } catch (OutOfMemoryError e) {
+        } catch (OutOfMemoryError | IllegalStateException e) {
             for (int j = 0; j < i; j++) {
                 give(dst[from + j]);
             }
@@ -75,7 +89,7 @@ final class CentralFreeList {
                 head = block;
             }
             return head;
-        } catch (OutOfMemoryError e) {
+        } catch (OutOfMemoryError | IllegalStateException e) {
             while (taken-- > 0) {
                 long next = NativeMemory.getLong(head);
                 give(head);
@@ -108,10 +122,19 @@ final class CentralFreeList {
         }
     }
 
-    /** Takes back {@code count} blocks chained from {@code head}; bad blocks as in {@link #insertFrom}. */
+    /**
+     * Takes back {@code count} blocks chained from {@code head}; bad blocks as in
+     * {@link #insertFrom}. A link outside the heap ends the chain there (what
+     * follows it is lost) and is reported.
+     */
     synchronized void insertChain(long head, int count) {
         IllegalArgumentException bad = null;
         for (int i = 0; i < count; i++) {
+            if (!heap.contains(head)) {
+                throw new IllegalArgumentException("a chain of " + count + " blocks of size class " + sizeClass
+                        + " given back has a link to 0x" + Long.toHexString(head) + " at position " + i
+                        + ", outside the heap; the rest of the chain is lost (a write to a freed block?)");
+            }
             long next = i + 1 < count ? NativeMemory.getLong(head) : 0;
             try {
                 give(head);
@@ -130,13 +153,15 @@ final class CentralFreeList {
         if (span == null) {
             span = newSpan();
         }
-        long block;
-        if (span.freeList != 0) {
-            block = span.freeList;
-            span.freeList = NativeMemory.getLong(block);
+        long block = span.freeList;
+        if (block == 0) {
+            block = carvePage(span);
         } else {
-            block = span.start + span.carved * size;
-            span.carved++;
+            long next = NativeMemory.getLong(block);
+            if (next != 0 && !isCarvedBlock(span, next)) {
+                throw damaged(span, block, next);
+            }
+            span.freeList = next;
         }
         span.allocated++;
         handedOut++;
@@ -146,13 +171,66 @@ final class CentralFreeList {
         return block;
     }
 
+    /**
+     * Carves every block of {@code span} (its free list empty) that starts in the
+     * page of its next uncarved block: returns the first, chains the others on
+     * the free list in address order, and marks the page carved.
+     */
+    private long carvePage(Span span) {
+        int shift = heap.pageShift();
+        int first = span.carved;
+        long page = (first * size) >>> shift;
+        // Blocks whose offset is below the page's end: ceil(((page + 1) << shift) / size).
+        int end = (int) Math.min(objects, (((page + 1) << shift) + size - 1) / size);
+        long block = span.start + first * size;
+        long next = 0;
+        for (int i = end - 1; i > first; i--) {
+            long b = span.start + i * size;
+            NativeMemory.putLong(b, next);
+            next = b;
+        }
+        span.freeList = next;
+        span.carved = end;
+        heap.markCarved(span, page, (int) size);
+        return block;
+    }
+
+    /** Whether {@code address} is the first byte of a carved block of {@code span} (of this class). */
+    private boolean isCarvedBlock(Span span, long address) {
+        long off = address - span.start;
+        return Long.compareUnsigned(off, (long) span.carved * size) < 0
+                && Long.compareUnsigned(off * magic, magic - 1) <= 0;
+    }
+
+    /**
+     * The free list of {@code span} is damaged at {@code block}, whose next
+     * pointer is not a free block of the span: drops the list (its blocks count
+     * as handed out for good) and answers the error to throw.
+     */
+    private IllegalStateException damaged(Span span, long block, long next) {
+        int lost = (span.carved - span.allocated);
+        span.freeList = 0;
+        span.allocated += lost;
+        handedOut += lost;
+        if (span.carved == objects) {
+            unlink(span);
+        }
+        return new IllegalStateException("the free list of size class " + sizeClass + " (" + size
+                + "-byte blocks) is damaged: the block at 0x" + Long.toHexString(block) + " links to 0x"
+                + Long.toHexString(next) + ", which is not a free block of its span (a write to a freed block?);"
+                + " " + lost + " blocks are dropped for good");
+    }
+
     private void give(long block) {
         Span span = heap.spanOf(block);
         if (span == null || span.state != Span.SMALL || span.sizeClass != sizeClass
-                || !span.contains(block, heap.pageShift()) || (block - span.start) % size != 0
-                || (block - span.start) / size >= span.carved) {
+                || !span.contains(block, heap.pageShift()) || !isCarvedBlock(span, block)) {
             throw new IllegalArgumentException("0x" + Long.toHexString(block)
                     + " is not a block of size class " + sizeClass + " (span " + span + ")");
+        }
+        if (block == span.freeList) {
+            throw new IllegalArgumentException("double free of 0x" + Long.toHexString(block)
+                    + ": it is already the first free block of its span (size class " + sizeClass + ")");
         }
         boolean wasFull = span.freeList == 0 && span.carved == objects;
         NativeMemory.putLong(block, span.freeList);
@@ -181,10 +259,16 @@ final class CentralFreeList {
     void checkBlock(long block) {
         Span span = heap.spanOf(block);
         if (span == null || span.state != Span.SMALL || span.sizeClass != sizeClass
-                || !span.contains(block, heap.pageShift()) || (block - span.start) % size != 0) {
+                || !span.contains(block, heap.pageShift()) || (block - span.start) % size != 0
+                || (block - span.start) / size >= span.carved) {
             throw new IllegalArgumentException("0x" + Long.toHexString(block)
                     + " is not a block of size class " + sizeClass + " (span " + span + ")");
         }
+    }
+
+    /** Whether {@code address} lies in the page heap's range (see {@link PageHeap#contains}). */
+    boolean inHeap(long address) {
+        return heap.contains(address);
     }
 
     private Span newSpan() {
@@ -243,6 +327,7 @@ final class CentralFreeList {
                 check(seen.add(b), "block 0x" + Long.toHexString(b) + " free twice");
                 check(++freeBlocks <= objects, "free list of " + s + " has a cycle");
             }
+            checkCarvedPages(s);
             check(s.allocated + freeBlocks + (objects - s.carved) == objects,
                     "block counts of " + s + " do not add up: free " + freeBlocks + ", carved " + s.carved);
             check(s.allocated > 0, "empty span kept: " + s);
@@ -251,6 +336,31 @@ final class CentralFreeList {
         }
         check(available == spans * objects - handedOut, "class " + sizeClass + ": " + available
                 + " blocks available in listed spans, counters say " + (spans * objects - handedOut));
+    }
+
+    /**
+     * Checks that the page heap accepts a block boundary of {@code s} on the
+     * free fast path exactly when the block is carved: a page's word carries
+     * the class iff a block starts in it and every block starting in it is
+     * carved ({@link #carvePage}).
+     */
+    private void checkCarvedPages(Span s) {
+        int shift = heap.pageShift();
+        for (long p = 0; p < s.pages; p++) {
+            long pageStart = p << shift;
+            long firstBlock = (pageStart + size - 1) / size; // the first block starting at or after the page
+            boolean starts = firstBlock < objects && firstBlock * size < pageStart + (1L << shift);
+            long endBlock = Math.min(objects, (pageStart + (1L << shift) + size - 1) / size);
+            boolean carved = starts && endBlock <= s.carved;
+            int word = heap.sizeClassOf(s.start + pageStart);
+            check(word == (carved ? sizeClass : 0), "page " + p + " of " + s + " has class " + word + " in the page"
+                    + " map, but its blocks are " + (carved ? "" : "not ") + "all carved (" + s.carved + " carved)");
+            if (starts) {
+                long b = s.start + firstBlock * size;
+                check((heap.blockClassOf(b) == sizeClass) == carved, "the free fast path "
+                        + (carved ? "refuses" : "accepts") + " block 0x" + Long.toHexString(b) + " of " + s);
+            }
+        }
     }
 
     static void check(boolean ok, String what) {

@@ -50,6 +50,10 @@ final class TransferCache {
     synchronized void free(long block) {
         ensureOpen();
         active = true;
+        if (used > 0 && slots[used - 1] == block) {
+            throw new IllegalArgumentException("double free of 0x" + Long.toHexString(block)
+                    + ": it is already the last block given back to its transfer cache");
+        }
         if (used == slots.length) {
             spill();
         }
@@ -89,6 +93,12 @@ final class TransferCache {
             }
         }
         for (int i = 0; i < count; i++) {
+            if (!list.inHeap(head)) {
+                // A link damaged after the front end walked the chain: keep what came before it.
+                throw new IllegalArgumentException("a chain of " + count + " blocks given back has a link to 0x"
+                        + Long.toHexString(head) + " at position " + i + ", outside the heap; the rest of the"
+                        + " chain is lost (a write to a freed block?)");
+            }
             slots[used++] = head;
             if (i + 1 < count) {
                 head = NativeMemory.getLong(head);

@@ -158,15 +158,30 @@ class PerClassCentralCacheTest {
     }
 
     @Test
-    void newSpans_areCarvedLazily() {
-        int cl = classes.classOf(64);
-        assertTrue(classes.batchSize(cl) < classes.objectsPerSpan(cl));
-        long b = central.allocate(cl);
+    void newSpans_areCarvedLazily_aPageAtATime_andOnlyCarvedBlocksPassTheFreeCheck() {
+        int cl = 1;
+        while ((((classes.batchSize(cl) - 1L) * classes.size(cl)) / heap.pageSize() + 1) >= classes.pages(cl)) {
+            cl++; // a class whose batch ends before the last page of its span
+        }
+        long size = classes.size(cl);
+        long page = heap.pageSize();
+        long b = central.allocate(cl); // the transfer cache takes a batch
         Span span = heap.spanOf(b);
-        assertEquals(classes.batchSize(cl), span.carved, "only the batch asked for is carved");
-        assertEquals(classes.objectsPerSpan(cl) - classes.batchSize(cl),
-                central.classStats()[cl].freeInSpans());
+        long lastOfBatch = (classes.batchSize(cl) - 1) * size;
+        long carvedEnd = (lastOfBatch / page + 1) * page; // the end of the page the batch ends in
+        long expected = Math.min(classes.objectsPerSpan(cl), (carvedEnd + size - 1) / size);
+        assertEquals(expected, span.carved, "every block starting in the pages the batch reached, no more");
+        assertTrue(span.carved < classes.objectsPerSpan(cl));
+        assertEquals(classes.objectsPerSpan(cl) - classes.batchSize(cl), central.classStats()[cl].freeInSpans());
+        long firstUncarved = span.start + span.carved * size;
+        assertEquals(cl, heap.blockClassOf(b));
+        assertEquals(cl, heap.blockClassOf(span.start + (span.carved - 1) * size), "the last carved block");
+        assertEquals(0, heap.blockClassOf(firstUncarved), "a block never carved");
+        assertEquals(0, heap.blockClassOf(b + 8), "an interior address");
+        assertEquals(0, heap.sizeClassOf(span.start + carvedEnd), "the next page is not carved");
         central.free(cl, b);
+        central.drainTransferCaches();
+        central.checkInvariants();
     }
 
     @Test

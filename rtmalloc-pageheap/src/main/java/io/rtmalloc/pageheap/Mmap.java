@@ -90,6 +90,16 @@ final class Mmap implements SystemMemory {
     }
 
     @Override
+    public void zeroReadWrite(long address, long bytes) {
+        try {
+            mmap(address, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+                    "remap");
+        } catch (OutOfMemoryError e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    @Override
     public void unmap(long address, long bytes) {
         call(MUNMAP, "munmap", address, bytes, 0);
     }

@@ -119,16 +119,29 @@ import java.util.function.LongSupplier;
  *   <li>{@code mapped = small + large + free touched + free untouched + releasing}.</li>
  * </ul>
  *
+ * <h2>The guard</h2>
+ * The mapping always runs {@code guardBytes} (the largest block size, in whole
+ * pages) past the mapped prefix, readable and writable and never handed out:
+ * so the head of a free list that passes {@link #contains} lies in mapped
+ * memory whole, whatever a write to a freed block put there, and a front end
+ * that checks each head it pops against the range never reads, writes or hands
+ * out memory outside the heap. When the heap grows into its guard, the guard's
+ * pages are released first, so the new pages read zero as untouched pages do.
+ *
  * <h2>Close</h2>
  * {@link #close()} first sets {@code mappedBytes} to 0, so that every later
  * lookup answers 0, false or null without reading any map, then forgets every
- * span and unmaps the reservation with its regions. The class map is not
- * unmapped, so that a lookup racing the close can still read it without a
- * fault: it is replaced by read-only zero pages ({@code MAP_FIXED},
- * {@code PROT_READ}, {@code MAP_NORESERVE}), which gives its memory and commit
- * charge back and leaves only its address space (1 byte per page of the
- * reservation) behind; if the OS refuses that, its pages are released
- * ({@code MADV_DONTNEED}) instead.
+ * span. Nothing a call racing the close may still touch is unmapped: the
+ * words are replaced by read-only zero pages ({@code MAP_FIXED},
+ * {@code PROT_READ}, {@code MAP_NORESERVE}), and the mapped prefix with its
+ * guard by fresh readable and writable zero pages ({@code MAP_NORESERVE});
+ * either gives the memory back and leaves only address space behind (the
+ * mapped prefix, plus 4 bytes per page of the reservation), with one or two
+ * kernel mappings. A front end that was inside a pop or push when the close
+ * came reads zeroes or writes to memory nobody else uses, and its next pop
+ * fails the range check, since the range is empty. If the OS refuses a
+ * remapping, the pages are released ({@code MADV_DONTNEED}) instead. The rest
+ * of the reservation, which no lookup ever admitted, is unmapped.
  */
 final class MmapPageHeap implements PageHeap {
 
@@ -147,6 +160,14 @@ final class MmapPageHeap implements PageHeap {
 
     /** Every mapping the OS makes starts on a multiple of this. */
     private static final long OS_PAGE = 4096;
+
+    /** Size-class ids a page word can hold: 0 to 255. */
+    static final int MAX_CLASS_IDS = 256;
+    /** The guard of a heap told no size classes (tests): blocks of up to 256 KiB. */
+    static final int DEFAULT_GUARD = 256 << 10;
+
+    /** Bytes of the native multiplier table in front of the page words. */
+    private static final long MAGIC_BYTES = 8L * MAX_CLASS_IDS;
 
     /** A limit that is none. */
     private static final long NO_LIMIT = Long.MAX_VALUE;
@@ -170,9 +191,17 @@ final class MmapPageHeap implements PageHeap {
      * a volatile write through {@link #MAPPED_BYTES}; lookups read it plainly.
      */
     private long mappedBytes;
-    /** The class map: one byte per page of the reservation, native. */
-    private final long classMap;
+    /** The page words: one int per page of the reservation, native ({@link PageMap}). */
+    private final long words;
+    /**
+     * Per size class, the multiplier of the block-boundary test of
+     * {@link #blockClassOf}, {@code 2^64 / size} rounded up (0 for class 0):
+     * a native table of {@link #MAX_CLASS_IDS} longs, so that the test reads it
+     * with no bounds check.
+     */
+    private final long magic;
     private final int pageShift;
+    private final long pageMask;
 
     // ---- the rest
 
@@ -182,7 +211,20 @@ final class MmapPageHeap implements PageHeap {
     private final long reservedBytes;
     /** Bytes asked for ({@code address_space}). */
     private final long requestedBytes;
+    /** The native mapping of {@link #magic} and {@link #words}. */
+    private final long classMap;
     private final long classMapBytes;
+    /**
+     * Bytes mapped readable and writable beyond the end of the mapped prefix
+     * (the largest block size, in whole pages): a free-list head that passes
+     * {@link #contains} lies in mapped memory whole, even when the list was
+     * damaged; see {@link PageHeap#contains}.
+     */
+    private final long guardBytes;
+    /** One past the last byte mapped readable and writable: {@code base + mappedBytes + guardBytes}. */
+    private long committedEnd;
+    /** Per size class, the block size {@link #markCarved} was given, for the invariant checks. */
+    private final int[] carvedSize = new int[MAX_CLASS_IDS];
     private final PageMap pageMap;
     private final FreeLists free;
     private final long regionPages;
@@ -219,7 +261,8 @@ final class MmapPageHeap implements PageHeap {
     /** Cumulative counts (under the lock, so they cost no contention of their own). */
     private long spansAllocated;
     private long spansFreed;
-    private boolean closed;
+    /** Set under the lock by {@link #close()}; read without it by {@link #isClosed()}. */
+    private volatile boolean closed;
 
     /**
      * When free pages go back by themselves (times in nanoseconds of {@code clock}).
@@ -279,28 +322,41 @@ final class MmapPageHeap implements PageHeap {
         this.largeDelayNanos = policy.largeDelayNanos();
         this.classSizes = policy.classSizes();
         this.requestedBytes = addressSpace;
-        long[] r = reserve(os, addressSpace, pageSize, pageShift);
+        this.pageMask = pageSize - 1;
+        int largest = DEFAULT_GUARD;
+        if (classSizes != null && classSizes.length > 1) {
+            largest = 0;
+            for (int size : classSizes) {
+                largest = Math.max(largest, size);
+            }
+        }
+        this.guardBytes = Math.max(pageSize, ((long) largest + pageSize - 1) & -(long) pageSize);
+        long[] r = reserve(os, addressSpace, pageSize, pageShift, guardBytes);
         this.base = r[0];
         this.reservedBytes = r[1];
         this.classMap = r[2];
         this.classMapBytes = r[3];
-        this.pageMap = new PageMap(base, reservedBytes >>> pageShift, pageShift, classMap);
+        this.magic = classMap;
+        this.words = classMap + MAGIC_BYTES;
+        this.committedEnd = base;
+        this.pageMap = new PageMap(base, reservedBytes >>> pageShift, pageShift, words);
     }
 
     /**
-     * Reserves {@code requested} bytes aligned to the page size, and the class map
-     * for them, halving the size while the OS refuses either.
+     * Reserves {@code requested} bytes aligned to the page size, followed by
+     * {@code guard} more, and the page words for them, halving the size while
+     * the OS refuses either.
      *
-     * @return {base, reserved bytes, class map, class map bytes}
+     * @return {base, reserved bytes (without the guard), class map, class map bytes}
      */
-    private static long[] reserve(SystemMemory os, long requested, long pageSize, int pageShift) {
+    private static long[] reserve(SystemMemory os, long requested, long pageSize, int pageShift, long guard) {
         long floor = Math.min(MIN_RESERVATION, requested);
         long slack = pageSize - OS_PAGE; // the OS aligns to 4 KiB; bigger pages need room to align
         OutOfMemoryError refusal = null;
         for (long size = requested; size >= floor; size = (size >>> 1) & -pageSize) {
             long raw;
             try {
-                raw = os.reserve(size + slack);
+                raw = os.reserve(size + guard + slack);
             } catch (OutOfMemoryError e) {
                 refusal = e;
                 continue;
@@ -309,16 +365,16 @@ final class MmapPageHeap implements PageHeap {
             if (start > raw) {
                 os.unmap(raw, start - raw);
             }
-            long trailing = raw + size + slack - (start + size);
+            long trailing = raw + size + guard + slack - (start + size + guard);
             if (trailing > 0) {
-                os.unmap(start + size, trailing);
+                os.unmap(start + size + guard, trailing);
             }
-            long classBytes = ((size >>> pageShift) + OS_PAGE - 1) & -OS_PAGE;
+            long classBytes = (MAGIC_BYTES + 4 * (size >>> pageShift) + OS_PAGE - 1) & -OS_PAGE;
             long classes;
             try {
                 classes = os.map(classBytes);
             } catch (OutOfMemoryError e) {
-                os.unmap(start, size);
+                os.unmap(start, size + guard);
                 refusal = e;
                 continue;
             }
@@ -352,7 +408,48 @@ final class MmapPageHeap implements PageHeap {
         if (Long.compareUnsigned(off, mappedBytes) >= 0) {
             return 0;
         }
-        return NativeMemory.getByte(classMap + (off >>> pageShift)) & 0xff;
+        return NativeMemory.getInt(words + ((off >>> pageShift) << 2)) & 0xff;
+    }
+
+    /**
+     * One unsigned compare, one read of the page's word and a divisibility
+     * test: with {@code n} the address's offset past the block boundary at or
+     * before its page's first byte ({@code (off mod pageSize) + phase},
+     * below 2^32) and {@code c = ceil(2^64 / size)}, {@code n} is a multiple
+     * of {@code size} iff {@code n * c} (mod 2^64) is at most {@code c - 1}
+     * (Lemire, Kaser and Kurz, "Faster remainder by direct computation",
+     * 2019). A page with no carved block has word 0, whose class 0 has
+     * multiplier 0, so it answers 0 with no branch of its own.
+     */
+    @Override
+    public int blockClassOf(long address) {
+        long off = address - base;
+        if (Long.compareUnsigned(off, mappedBytes) >= 0) {
+            return 0;
+        }
+        int w = NativeMemory.getInt(words + ((off >>> pageShift) << 2));
+        int cl = w & 0xff;
+        long c = NativeMemory.getLong(magic + ((long) cl << 3));
+        long n = (off & pageMask) + (w >>> 8);
+        return Long.compareUnsigned(n * c, c - 1) <= 0 ? cl : 0;
+    }
+
+    @Override
+    public void markCarved(Span span, long page, int blockSize) {
+        int cl = span.sizeClass;
+        if (span.state != Span.SMALL || cl <= 0 || cl >= MAX_CLASS_IDS || page < 0 || page >= span.pages
+                || blockSize < 8 || blockSize > guardBytes
+                || (classSizes != null && cl < classSizes.length && classSizes[cl] != blockSize)) {
+            throw new IllegalArgumentException("cannot mark page " + page + " of " + span + " carved with blocks of "
+                    + blockSize + " bytes");
+        }
+        long phase = (page << pageShift) % blockSize;
+        if (carvedSize[cl] != blockSize) {
+            // Written once per class, before any block of the class leaves its central list.
+            NativeMemory.putLong(magic + ((long) cl << 3), Long.divideUnsigned(-1L, blockSize) + 1);
+            carvedSize[cl] = blockSize;
+        }
+        pageMap.setWord(pageMap.index(span.start) + page, cl | (int) (phase << 8));
     }
 
     @Override
@@ -425,7 +522,7 @@ final class MmapPageHeap implements PageHeap {
             }
             s.start = alignedStart;
             s.pages -= lead;
-            pageMap.setEnds(head, 0);
+            pageMap.setEnds(head);
             free.insert(head);
             liveSpans++;
         }
@@ -501,7 +598,7 @@ final class MmapPageHeap implements PageHeap {
             if (!s.released) {
                 queueOf(s).replace(s, tail);
             }
-            pageMap.setEnds(tail, 0);
+            pageMap.setEnds(tail);
             free.insert(tail);
             liveSpans++;
         } else if (!s.released) {
@@ -522,12 +619,12 @@ final class MmapPageHeap implements PageHeap {
         long bytes = s.pages << pageShift;
         if (sizeClass == 0) {
             s.state = Span.LARGE;
-            pageMap.setEnds(s, 0);
+            pageMap.setEnds(s);
             largeBytes += bytes;
             largeSpans++;
         } else {
             s.state = Span.SMALL;
-            pageMap.setAll(s, sizeClass);
+            pageMap.setAll(s); // every page's word 0 until the central list carves it
             smallBytes += bytes;
         }
         return s;
@@ -564,7 +661,17 @@ final class MmapPageHeap implements PageHeap {
         }
         long want = Math.min(Math.max(need, regionPages), room);
         long bytes = want << pageShift;
-        os.commit(end, bytes);
+        long newCommitted = end + bytes + guardBytes;
+        if (committedEnd > end) {
+            // The guard becomes heap memory: drop anything written to it (only a damaged
+            // free list can have), so that the new pages are zero as untouched pages are.
+            os.release(end, Math.min(committedEnd, end + bytes) - end);
+        }
+        if (newCommitted > committedEnd) {
+            long from = Math.max(committedEnd, end);
+            os.commit(from, newCommitted - from);
+            committedEnd = newCommitted;
+        }
         regions.add(new long[] {end, end + bytes});
         Span s = new Span(end, want);
         s.state = Span.FREE;
@@ -736,7 +843,7 @@ final class MmapPageHeap implements PageHeap {
             long bytes = s.pages << pageShift;
             if (s.state == Span.SMALL) {
                 smallBytes -= bytes;
-                pageMap.setAll(s, 0); // freed pages have no size class
+                pageMap.setAll(s); // freed pages have no size class
                 freeSmall(s);
                 return;
             }
@@ -785,7 +892,7 @@ final class MmapPageHeap implements PageHeap {
             rest.released = true;
             s.pages -= rest.pages;
             liveSpans++;
-            pageMap.setEnds(rest, 0);
+            pageMap.setEnds(rest);
             insertCoalesced(rest);
         }
         queue(s, false);
@@ -842,7 +949,7 @@ final class MmapPageHeap implements PageHeap {
         }
         keep.start = start;
         keep.pages = (end - start) >>> pageShift;
-        pageMap.setEnds(keep, 0);
+        pageMap.setEnds(keep);
         free.insert(keep);
         if (keep == s && !s.released) {
             queueOf(s).append(s);
@@ -892,7 +999,7 @@ final class MmapPageHeap implements PageHeap {
             Span tail = new Span(span.start + (pages << pageShift), rest);
             tail.state = Span.FREE;
             span.pages = pages;
-            pageMap.setEnds(span, 0);
+            pageMap.setEnds(span);
             largeBytes -= rest << pageShift;
             liveSpans++;
             queue(tail, largeDelayNanos > 0 && largeThreshold > 0 && (rest << pageShift) >= largeThreshold);
@@ -929,13 +1036,13 @@ final class MmapPageHeap implements PageHeap {
             } else {
                 next.start += left << pageShift;
                 next.pages -= left;
-                pageMap.setEnds(next, 0);
+                pageMap.setEnds(next);
                 free.insert(next);
                 left = 0;
             }
         }
         span.pages = pages;
-        pageMap.setEnds(span, 0);
+        pageMap.setEnds(span);
         largeBytes += need << pageShift;
         return true;
     }
@@ -1053,12 +1160,12 @@ final class MmapPageHeap implements PageHeap {
             piece.releaseSoon = s.releaseSoon;
             s.start += pages << pageShift;
             s.pages -= pages;
-            pageMap.setEnds(s, 0);
+            pageMap.setEnds(s);
             free.insert(s);
             liveSpans++;
         }
         piece.state = Span.RELEASING;
-        pageMap.setEnds(piece, 0);
+        pageMap.setEnds(piece);
         releasingBytes += piece.pages << pageShift;
         return piece;
     }
@@ -1146,7 +1253,7 @@ final class MmapPageHeap implements PageHeap {
         pageMap.clearSpans();
         regions.clear();
         RuntimeException failure = null;
-        // The class map stays mapped (a racing lookup may still read it) but its memory goes back.
+        // The page words stay mapped (a racing lookup may still read them) but their memory goes back.
         try {
             os.zeroReadOnly(classMap, classMapBytes);
         } catch (RuntimeException e) {
@@ -1157,14 +1264,32 @@ final class MmapPageHeap implements PageHeap {
                 failure = e;
             }
         }
-        // One munmap takes the regions and the rest of the reservation.
-        try {
-            os.unmap(base, reservedBytes);
-        } catch (RuntimeException e) {
-            if (failure == null) {
-                failure = e;
-            } else {
-                failure.addSuppressed(e);
+        // The heap's memory and its guard stay mapped too: a front end racing the close may still
+        // pop or push a block it admitted before. Their memory goes back as fresh zero pages.
+        long committed = committedEnd - base;
+        if (committed > 0) {
+            try {
+                os.zeroReadWrite(base, committed);
+            } catch (RuntimeException e) {
+                try {
+                    os.release(base, committed);
+                } catch (RuntimeException again) {
+                    e.addSuppressed(again);
+                    failure = failure == null ? e : failure;
+                }
+            }
+        }
+        // The rest of the reservation, never handed out, goes.
+        long rest = reservedBytes + guardBytes - committed;
+        if (rest > 0) {
+            try {
+                os.unmap(committedEnd, rest);
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
             }
         }
         if (failure != null) {
@@ -1172,8 +1297,8 @@ final class MmapPageHeap implements PageHeap {
         }
     }
 
-    /** Whether {@link #close()} has run. */
-    synchronized boolean isClosed() {
+    @Override
+    public boolean isClosed() {
         return closed;
     }
 
@@ -1255,7 +1380,7 @@ final class MmapPageHeap implements PageHeap {
                     for (long p = first; p < first + s.pages; p++) {
                         check(pageMap.span(p) == s, "page " + p + " of " + s + " not mapped to it");
                     }
-                    checkClassBytes(first, s, s.sizeClass);
+                    checkSmallWords(first, s);
                     small += bytes;
                 }
                 case Span.LARGE -> {
@@ -1315,13 +1440,32 @@ final class MmapPageHeap implements PageHeap {
         return n;
     }
 
-    /** Checks that every page of {@code s}, from page index {@code first}, has class byte {@code expected}. */
+    /** Checks that every page of {@code s}, from page index {@code first}, has word {@code expected}. */
     private void checkClassBytes(long first, Span s, int expected) {
         for (long p = first; p < first + s.pages; p++) {
-            int got = pageMap.sizeClass(p);
+            int got = pageMap.word(p);
             if (got != expected) {
-                check(false, "page " + p + " of " + s + " has class byte " + got + ", not " + expected);
+                check(false, "page " + p + " of " + s + " has word 0x" + Integer.toHexString(got) + ", not "
+                        + expected);
             }
+        }
+    }
+
+    /**
+     * Checks that every page of the SMALL span {@code s} has word 0 (not carved)
+     * or its class with the page's phase. Which pages are carved is the central
+     * free list's to check, under its lock.
+     */
+    private void checkSmallWords(long first, Span s) {
+        int size = carvedSize[s.sizeClass];
+        for (long p = first; p < first + s.pages; p++) {
+            int got = pageMap.word(p);
+            if (got == 0) {
+                continue;
+            }
+            long phase = size == 0 ? -1 : ((p - first) << pageShift) % size;
+            check((got & 0xff) == s.sizeClass && (got >>> 8) == phase, "page " + p + " of " + s + " has word 0x"
+                    + Integer.toHexString(got) + ", not class " + s.sizeClass + " at phase " + phase);
         }
     }
 

@@ -7,19 +7,30 @@ import java.util.Arrays;
 
 /**
  * The page map of one reservation: for every page, by its index from the
- * reservation's base, the span recorded for it and its size class.
+ * reservation's base, the span recorded for it and its page word.
  *
  * <pre>
  *   page index:  | root index | leaf index (15 bits) |
  *   spans:       root[r] -> Span[2^15]      (Java heap, a leaf made on first use)
- *   classes:     classMap + index -> byte    (native, one flat array)
+ *   words:       words + 4 * index -> int    (native, one flat array)
+ *   page word:   | phase (24 bits) | size class (8 bits) |     0: no carved block starts here
  * </pre>
  *
- * <p>The class bytes live in a native array of one byte per page of the whole
+ * <p>A page's word is 0 unless the page belongs to a SMALL span and every block
+ * of it that starts in the page has been carved (handed out at least once);
+ * then it holds the span's size class and the phase of the page: the offset
+ * of the page's first byte past the block boundary at or before it,
+ * {@code (page offset in span) mod (block size)}, so that an address
+ * {@code a} of the page is a block boundary iff
+ * {@code ((a mod pageSize) + phase) mod size == 0}. The central free list
+ * sets the words as it carves a span ({@link MmapPageHeap#markCarved}); the
+ * page heap clears them when the span comes back.
+ *
+ * <p>The words live in a native array of four bytes per page of the whole
  * reservation, mapped {@code MAP_NORESERVE} by the page heap: only its pages
- * that describe mapped heap pages are ever touched, so it costs about one byte
- * of memory per page in use. The page heap reads it directly on the free fast
- * path ({@link MmapPageHeap#sizeClassOf}); the span leaves are off that path.
+ * that describe mapped heap pages are ever touched, so it costs about four
+ * bytes of memory per page in use. The page heap reads it directly on the free
+ * fast path ({@link MmapPageHeap#blockClassOf}); the span leaves are off that path.
  * With 8 KiB pages a leaf covers 256 MiB and, with compressed references, takes
  * 128 KiB of Java heap.
  *
@@ -38,7 +49,7 @@ final class PageMap {
     private final long base;
     private final int shift;
     private final long pages;
-    private final long classMap;
+    private final long words;
     private final Span[][] root;
     private int leaves;
 
@@ -46,13 +57,13 @@ final class PageMap {
      * @param base     the reservation's first byte, a multiple of the page size
      * @param pages    pages in the reservation
      * @param shift    log2 of the page size
-     * @param classMap a native array of {@code pages} zero bytes
+     * @param words    a native array of {@code pages} zero ints
      */
-    PageMap(long base, long pages, int shift, long classMap) {
+    PageMap(long base, long pages, int shift, long words) {
         this.base = base;
         this.shift = shift;
         this.pages = pages;
-        this.classMap = classMap;
+        this.words = words;
         long rootLength = (pages + LEAF_SIZE - 1) >>> LEAF_BITS;
         if (rootLength > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("reservation too large for the page map: " + pages + " pages");
@@ -76,24 +87,40 @@ final class PageMap {
         return leaf == null ? null : leaf[(int) (index & LEAF_MASK)];
     }
 
-    /** The size class recorded for page {@code index} ({@code < pages()}), 0 when none. Takes no lock. */
+    /** The word of page {@code index} ({@code < pages()}), 0 when no carved block starts there. Takes no lock. */
+    int word(long index) {
+        return NativeMemory.getInt(words + (index << 2));
+    }
+
+    /** The size class of page {@code index}'s word ({@code < pages()}), 0 when none. Takes no lock. */
     int sizeClass(long index) {
-        return NativeMemory.getByte(classMap + index) & 0xff;
+        return word(index) & 0xff;
     }
 
     /**
-     * Records {@code span} and {@code sizeClass} for {@code count} pages from
-     * page {@code index}. Caller holds the heap lock.
+     * Sets the word of page {@code index} of a SMALL span: its pages' owner (the
+     * central free list of its class) holds its lock.
      */
-    void set(long index, long count, Span span, int sizeClass) {
+    void setWord(long index, int word) {
+        if (index < 0 || index >= pages) {
+            throw new IllegalStateException("page " + index + " outside the page map of " + pages + " pages");
+        }
+        NativeMemory.putInt(words + (index << 2), word);
+    }
+
+    /**
+     * Records {@code span} for {@code count} pages from page {@code index}, and
+     * clears their words. Caller holds the heap lock.
+     */
+    void set(long index, long count, Span span) {
         if (index < 0 || count < 0 || index + count > pages) {
             throw new IllegalStateException("pages [" + index + ", " + (index + count) + ") outside the page map of "
                     + pages + " pages");
         }
         if (count == 1) {
-            NativeMemory.putByte(classMap + index, (byte) sizeClass);
+            NativeMemory.putInt(words + (index << 2), 0);
         } else {
-            NativeMemory.fill(classMap + index, count, (byte) sizeClass);
+            NativeMemory.fill(words + (index << 2), count << 2, (byte) 0);
         }
         long end = index + count;
         while (index < end) {
@@ -105,18 +132,18 @@ final class PageMap {
         }
     }
 
-    /** Records a span for its first and last pages only (free and large spans). */
-    void setEnds(Span span, int sizeClass) {
+    /** Records a span for its first and last pages only (free and large spans), their words 0. */
+    void setEnds(Span span) {
         long first = index(span.start);
-        set(first, 1, span, sizeClass);
+        set(first, 1, span);
         if (span.pages > 1) {
-            set(first + span.pages - 1, 1, span, sizeClass);
+            set(first + span.pages - 1, 1, span);
         }
     }
 
-    /** Records a span on every page (small spans). */
-    void setAll(Span span, int sizeClass) {
-        set(index(span.start), span.pages, span, sizeClass);
+    /** Records a span on every page (small spans, and small spans that come back), every word 0. */
+    void setAll(Span span) {
+        set(index(span.start), span.pages, span);
     }
 
     private Span[] leaf(long index) {
@@ -131,8 +158,8 @@ final class PageMap {
     }
 
     /**
-     * Forgets every span: afterwards every span lookup answers null. The class
-     * bytes are the page heap's to dispose of. Caller holds the heap lock.
+     * Forgets every span: afterwards every span lookup answers null. The words
+     * are the page heap's to dispose of. Caller holds the heap lock.
      */
     void clearSpans() {
         Arrays.fill(root, null);
@@ -141,12 +168,12 @@ final class PageMap {
 
     /**
      * An estimate of the memory this map uses: the Java heap of the span leaves
-     * (4-byte compressed references) and the class-map bytes of the first
+     * (4-byte compressed references) and the words of the first
      * {@code mappedPages} pages, in whole 4 KiB pages of the OS.
      */
     long metadataBytes(long mappedPages) {
         long spans = 16L + 4L * root.length + (long) leaves * (16L + 4L * LEAF_SIZE);
-        long classes = (mappedPages + 4095) & -4096L;
+        long classes = (4 * mappedPages + 4095) & -4096L;
         return spans + classes;
     }
 }

@@ -7,7 +7,8 @@ package io.rtmalloc.pageheap;
  * <p>The heap uses it in this order: {@link #reserve} one range of address space
  * and {@link #map} the class map once, at construction; {@link #commit} regions
  * inside the reservation as it grows; {@link #release} free pages; at close,
- * {@link #unmap} the reservation and {@link #zeroReadOnly} the class map.
+ * {@link #zeroReadOnly} the class map, {@link #zeroReadWrite} the mapped part
+ * of the reservation and {@link #unmap} the rest.
  */
 interface SystemMemory {
 
@@ -54,4 +55,11 @@ interface SystemMemory {
      * back to the OS, yet reading any byte of it still answers 0 and never faults.
      */
     void zeroReadOnly(long address, long bytes);
+
+    /**
+     * Replaces a mapped range with fresh readable and writable zero pages
+     * ({@code MAP_FIXED}, {@code MAP_NORESERVE}): its memory goes back to the OS,
+     * yet any byte of it can still be read and written without a fault.
+     */
+    void zeroReadWrite(long address, long bytes);
 }

@@ -36,6 +36,8 @@ class MmapPageHeapTest {
      * reservations, commits and class maps above some size.
      */
     static class CountingMemory implements SystemMemory {
+        /** Bytes of the reservation replaced by fresh zero pages at close (kept mapped). */
+        long zeroedOnClose;
         /** Bytes of address space reserved and not unmapped (committed parts included). */
         long reserved;
         /** Bytes committed inside reservations and not unmapped. */
@@ -113,6 +115,12 @@ class MmapPageHeapTest {
             Mmap.INSTANCE.zeroReadOnly(address, bytes);
             classMaps -= bytes;
         }
+
+        @Override
+        public void zeroReadWrite(long address, long bytes) {
+            Mmap.INSTANCE.zeroReadWrite(address, bytes);
+            zeroedOnClose += bytes;
+        }
     }
 
     private static MmapPageHeap heap(CountingMemory os, long regionPages) {
@@ -126,7 +134,7 @@ class MmapPageHeapTest {
     @Test
     void allocate_smallSpan_mapsEveryPageToIt() {
         MmapPageHeap heap = heap(new CountingMemory(), 64);
-        Span s = heap.allocate(5, 7);
+        Span s = carved(heap, 5, 7);
         assertEquals(Span.SMALL, s.state);
         assertEquals(0, s.start % PAGE);
         for (long a = s.start; a < s.end(SHIFT); a += 1000) {
@@ -153,7 +161,7 @@ class MmapPageHeapTest {
     @Test
     void spanOf_foreignAddresses_isNull() {
         MmapPageHeap heap = heap(new CountingMemory(), 64);
-        heap.allocate(1, 1);
+        carved(heap, 1, 1);
         assertNull(heap.spanOf(-8));
         assertNull(heap.spanOf(Long.MIN_VALUE));
         assertNull(heap.spanOf(1L << 50));
@@ -326,7 +334,7 @@ class MmapPageHeapTest {
     @Test
     void allocate_whenTheSystemRefusesACommit_throwsOutOfMemoryAndStaysUsable() {
         CountingMemory os = new CountingMemory();
-        os.limit = 40L * PAGE;
+        os.limit = 40L * PAGE + MmapPageHeap.DEFAULT_GUARD; // the guard is mapped with the first region
         MmapPageHeap heap = heap(os, 32);
         Span s = heap.allocate(20, 0);
         OutOfMemoryError e = assertThrows(OutOfMemoryError.class, () -> heap.allocate(40, 0));
@@ -407,26 +415,33 @@ class MmapPageHeapTest {
     }
 
     @Test
-    void close_unmapsEveryRegion_forgetsEverySpan_andRefusesEveryCall() {
+    void close_givesTheMemoryBack_keepsWhatARacingCallMayTouchMapped_forgetsEverySpan_andRefusesEveryCall() {
         CountingMemory os = new CountingMemory();
         MmapPageHeap heap = heap(os, 16);
-        assertEquals(RESERVATION, os.reserved);
-        Span small = heap.allocate(3, 5);
+        assertEquals(RESERVATION + MmapPageHeap.DEFAULT_GUARD, os.reserved);
+        Span small = carved(heap, 3, 5);
         Span large = heap.allocate(40, 0); // beyond one region: a second mapping
         Span aligned = heap.allocateAligned(2, 1 << 20);
         NativeMemory.putLong(large.start, 42);
         assertEquals(2 + 1, os.maps, "three regions mapped");
         assertTrue(os.mapped > 0);
-        long classMap = os.classMapAddress;
-        NativeMemory.putByte(classMap + 2, (byte) 5); // the class map is writable while open
+        long words = os.classMapAddress + 8L * MmapPageHeap.MAX_CLASS_IDS;
+        long smallWord = words + 4 * ((small.start - heap.base()) / PAGE + 2);
+        heap.markCarved(small, 2, 64);
+        assertEquals(5, NativeMemory.getInt(smallWord) & 0xff, "the words are writable while open");
         assertEquals(5, heap.sizeClassOf(small.start + 2L * PAGE));
+        long committed = os.mapped;
 
         heap.close();
 
-        assertEquals(0, os.mapped, "every byte mapped was unmapped");
-        assertEquals(0, os.reserved, "the reservation went back");
-        assertEquals(0, os.classMaps, "the class map's memory went back");
-        assertEquals(0, NativeMemory.getByte(classMap + 2), "the class map still reads, as zeros");
+        assertEquals(committed, os.zeroedOnClose, "the mapped prefix and its guard went back as fresh zero pages");
+        assertEquals(committed, os.mapped, "and stay mapped, for calls racing the close");
+        assertEquals(committed, os.reserved, "the rest of the reservation went back");
+        assertEquals(0, os.classMaps, "the words' memory went back");
+        assertEquals(0, NativeMemory.getInt(smallWord), "the words still read, as zeros");
+        assertEquals(0, NativeMemory.getLong(large.start), "block memory still reads, as zeros");
+        NativeMemory.putLong(large.start + 8, 7); // and takes a racing push's write without a fault
+        assertEquals(0, heap.blockClassOf(small.start));
         assertTrue(heap.isClosed());
         for (Span s : List.of(small, large, aligned)) {
             for (long a : new long[] {s.start, s.end(SHIFT) - 1}) {
@@ -437,7 +452,7 @@ class MmapPageHeapTest {
         }
         assertEquals(heap.base(), heap.mappedEnd());
         assertThrows(IllegalStateException.class, () -> heap.allocate(1, 0));
-        assertThrows(IllegalStateException.class, () -> heap.allocate(1, 5));
+        assertThrows(IllegalStateException.class, () -> carved(heap, 1, 5));
         assertThrows(IllegalStateException.class, () -> heap.allocateAligned(1, 1 << 16));
         assertThrows(IllegalStateException.class, () -> heap.free(large));
         assertThrows(IllegalStateException.class, () -> heap.resize(large, 1));
@@ -446,8 +461,8 @@ class MmapPageHeapTest {
         assertThrows(IllegalStateException.class, heap::checkInvariants);
         assertTrue(heap.toString().contains("closed"), heap.toString());
         heap.close(); // again: nothing more to do
-        assertEquals(0, os.mapped);
-        assertEquals(0, os.reserved);
+        assertEquals(committed, os.mapped);
+        assertEquals(committed, os.reserved);
     }
 
     @Test
@@ -456,7 +471,7 @@ class MmapPageHeapTest {
         MmapPageHeap heap = heap(os, 16);
         heap.close();
         assertEquals(0, os.maps);
-        assertEquals(0, os.reserved);
+        assertEquals(0, os.reserved, "nothing was ever mapped: the whole reservation went back");
         assertEquals(0, os.classMaps);
         assertThrows(IllegalStateException.class, () -> heap.allocate(1, 0));
     }
@@ -468,11 +483,12 @@ class MmapPageHeapTest {
         CountingMemory os = new CountingMemory();
         MmapPageHeap heap = heap(os, 16);
         assertEquals(RESERVATION, heap.reservedBytes());
-        assertEquals(RESERVATION, os.reserved, "the alignment slack was trimmed");
+        assertEquals(RESERVATION + MmapPageHeap.DEFAULT_GUARD, os.reserved, "the alignment slack was trimmed");
         assertEquals(0, heap.base() % PAGE);
         assertEquals(heap.base(), heap.mappedEnd());
         assertEquals(0, os.mapped);
-        assertEquals(RESERVATION / PAGE, os.classMaps, "one byte per page of the reservation");
+        assertEquals((8L * MmapPageHeap.MAX_CLASS_IDS + 4 * (RESERVATION / PAGE) + 4095) & -4096L, os.classMaps,
+                "a word per page of the reservation, after the multiplier table");
         assertFalse(heap.contains(heap.base()));
         assertEquals(0, heap.stats().mappedBytes());
         heap.checkInvariants();
@@ -486,13 +502,14 @@ class MmapPageHeapTest {
         MmapPageHeap heap = new MmapPageHeap(page, 16, os, 4L * page, 64L << 20);
         assertEquals(0, heap.base() % page);
         assertEquals(64L << 20, heap.reservedBytes());
-        assertEquals(64L << 20, os.reserved, "the slack before and after the aligned range was unmapped");
-        Span s = heap.allocate(3, 2);
+        assertEquals((64L << 20) + MmapPageHeap.DEFAULT_GUARD, os.reserved,
+                "the slack before and after the aligned range (and its guard) was unmapped");
+        Span s = carved(heap, 3, 2);
         assertEquals(0, s.start % page);
         assertEquals(2, heap.sizeClassOf(s.start + 3L * page - 1));
         heap.checkInvariants();
         heap.close();
-        assertEquals(0, os.reserved);
+        assertEquals(os.mapped, os.reserved, "all but what was mapped went back");
     }
 
     @Test
@@ -502,9 +519,10 @@ class MmapPageHeapTest {
         MmapPageHeap heap = heap(os, 16, RESERVATION / PAGE);
         assertEquals(64L << 20, heap.reservedBytes(), "1 GiB, 512, 256 and 128 MiB refused");
         assertEquals(4, os.refusedReservations);
-        assertEquals(64L << 20, os.reserved);
-        assertEquals((64L << 20) / PAGE, os.classMaps, "the class map covers what was reserved");
-        Span s = heap.allocate(4, 3);
+        assertEquals((64L << 20) + MmapPageHeap.DEFAULT_GUARD, os.reserved);
+        assertEquals((8L * MmapPageHeap.MAX_CLASS_IDS + 4 * ((64L << 20) / PAGE) + 4095) & -4096L, os.classMaps,
+                "the words cover what was reserved");
+        Span s = carved(heap, 4, 3);
         assertTrue(heap.contains(s.start));
         heap.checkInvariants();
         OutOfMemoryError e = assertThrows(OutOfMemoryError.class, () -> heap.allocate((64L << 20) / PAGE, 0));
@@ -512,20 +530,21 @@ class MmapPageHeapTest {
                 e.getMessage());
         heap.checkInvariants();
         heap.close();
-        assertEquals(0, os.reserved);
+        assertEquals(os.mapped, os.reserved, "all but what was mapped went back");
     }
 
     @Test
     void constructor_classMapRefused_halvesToo() {
         CountingMemory os = new CountingMemory();
-        os.mapLimit = (RESERVATION / PAGE) / 2;
+        os.mapLimit = (8L * MmapPageHeap.MAX_CLASS_IDS + 4 * ((RESERVATION / 2) / PAGE) + 4095) & -4096L;
         MmapPageHeap heap = heap(os, 16);
         assertEquals(RESERVATION / 2, heap.reservedBytes());
-        assertEquals(RESERVATION / 2, os.reserved, "the first reservation went back with its refused class map");
-        heap.allocate(1, 1);
+        assertEquals(RESERVATION / 2 + MmapPageHeap.DEFAULT_GUARD, os.reserved,
+                "the first reservation went back with its refused class map");
+        carved(heap, 1, 1);
         heap.checkInvariants();
         heap.close();
-        assertEquals(0, os.reserved);
+        assertEquals(os.mapped, os.reserved, "all but what was mapped went back");
     }
 
     @Test
@@ -566,6 +585,7 @@ class MmapPageHeapTest {
             assertTrue(reserved <= config.addressSpace() && reserved >= MmapPageHeap.MIN_RESERVATION, "" + reserved);
             assertEquals(0, Long.bitCount(config.addressSpace() / reserved) - 1);
             Span s = heap.allocate(2, 1);
+            heap.markCarved(s, 0, config.classes().get(0).size());
             Span l = heap.allocate(200, 0);
             NativeMemory.putLong(l.end(13) - 8, 7);
             assertEquals(1, heap.sizeClassOf(s.start));
@@ -585,8 +605,8 @@ class MmapPageHeapTest {
         MmapPageHeap heap = heap(os, 16, 64);
         long base = heap.base();
         long reservationEnd = base + 64L * PAGE;
-        Span first = heap.allocate(3, 5);
-        Span last = heap.allocate(13, 9); // ends the 16-page mapped prefix
+        Span first = carved(heap, 3, 5);
+        Span last = carved(heap, 13, 9); // ends the 16-page mapped prefix
         assertEquals(base, first.start);
         long mappedEnd = heap.mappedEnd();
         assertEquals(base + 16L * PAGE, mappedEnd);
@@ -603,7 +623,7 @@ class MmapPageHeapTest {
         heap.checkInvariants();
 
         // Map the rest of the reservation: its last byte becomes ours, its end stays foreign.
-        Span rest = heap.allocate(48, 7);
+        Span rest = carved(heap, 48, 7);
         assertEquals(reservationEnd, heap.mappedEnd());
         assertIn(heap, reservationEnd - 1, 7, rest);
         for (long a : new long[] {reservationEnd, base - 1, 0, -1, Long.MIN_VALUE, Long.MAX_VALUE}) {
@@ -614,6 +634,19 @@ class MmapPageHeapTest {
         for (long a : new long[] {base, mappedEnd - 1, reservationEnd - 1}) {
             assertOut(heap, a);
         }
+    }
+
+    /**
+     * A SMALL span of {@code pages} pages of class {@code cl}, every page marked
+     * carved as the central free list marks it, with 64-byte blocks (a block
+     * starts on every page boundary, so every page's word is the class).
+     */
+    static Span carved(MmapPageHeap heap, long pages, int cl) {
+        Span s = heap.allocate(pages, cl);
+        for (long p = 0; p < pages; p++) {
+            heap.markCarved(s, p, 64);
+        }
+        return s;
     }
 
     private static void assertIn(MmapPageHeap heap, long address, int sizeClass, Span span) {
@@ -638,7 +671,7 @@ class MmapPageHeapTest {
         heap.allocate(30, 0); // the 6 free tail pages count: 24 more are mapped
         assertEquals(2, os.maps);
         assertEquals(40L * PAGE, heap.stats().mappedBytes(), "16 pages, then 24");
-        heap.allocate(1, 2);
+        carved(heap, 1, 2);
         assertEquals(3, os.maps);
         assertEquals(56L * PAGE, heap.stats().mappedBytes(), "then a whole region");
         long at = heap.base();
@@ -646,8 +679,8 @@ class MmapPageHeapTest {
             assertEquals(at, c[0], "each region follows the previous one");
             at = c[1];
         }
-        assertEquals(heap.mappedEnd(), at);
-        assertTrue(at <= heap.base() + heap.reservedBytes());
+        assertEquals(heap.mappedEnd() + MmapPageHeap.DEFAULT_GUARD, at, "the guard is mapped beyond the prefix");
+        assertTrue(at <= heap.base() + heap.reservedBytes() + MmapPageHeap.DEFAULT_GUARD);
         heap.checkInvariants();
         heap.close();
     }
@@ -658,14 +691,14 @@ class MmapPageHeapTest {
         MmapPageHeap heap = heap(os, 16, 64);
         List<Span> spans = new ArrayList<>();
         for (int i = 0; i < 64; i++) {
-            spans.add(heap.allocate(1, 3));
+            spans.add(carved(heap, 1, 3));
         }
         assertEquals(64L * PAGE, heap.stats().mappedBytes());
         assertEquals(heap.base() + heap.reservedBytes(), heap.mappedEnd());
         assertEquals(4, os.maps);
         heap.checkInvariants();
 
-        OutOfMemoryError e = assertThrows(OutOfMemoryError.class, () -> heap.allocate(1, 3));
+        OutOfMemoryError e = assertThrows(OutOfMemoryError.class, () -> carved(heap, 1, 3));
         assertTrue(e.getMessage().contains("address_space = " + 64L * PAGE), e.getMessage());
         assertThrows(OutOfMemoryError.class, () -> heap.allocate(1, 0));
         assertThrows(OutOfMemoryError.class, () -> heap.allocate(65, 0));
@@ -680,10 +713,10 @@ class MmapPageHeapTest {
         heap.checkInvariants();
         Span two = heap.allocate(2, 0);
         assertEquals(spans.get(10).start, two.start);
-        Span one = heap.allocate(1, 4);
+        Span one = carved(heap, 1, 4);
         assertEquals(spans.get(40).start, one.start);
         assertEquals(4, heap.sizeClassOf(one.start));
-        assertThrows(OutOfMemoryError.class, () -> heap.allocate(1, 3));
+        assertThrows(OutOfMemoryError.class, () -> carved(heap, 1, 3));
         heap.checkInvariants();
 
         // Near the end, a free tail counts and a region is cut to what the reservation has left.
@@ -707,7 +740,7 @@ class MmapPageHeapTest {
     void stats_metadataBytes_countSpanLeavesAndTouchedClassMap() {
         MmapPageHeap heap = heap(new CountingMemory(), 16);
         long before = heap.stats().metadataBytes();
-        heap.allocate(1, 1);
+        carved(heap, 1, 1);
         long after = heap.stats().metadataBytes();
         assertTrue(after >= before + 4L * (1 << PageMap.LEAF_BITS) + 4096, before + " -> " + after);
         heap.close();
@@ -748,7 +781,7 @@ class MmapPageHeapTest {
         });
         reader.start();
         for (int i = 0; i < 4096 && failure.get() == null; i++) {
-            handedOut.put(heap.allocate(1, 3));
+            handedOut.put(carved(heap, 1, 3));
         }
         reader.join(60_000);
         assertFalse(reader.isAlive());
@@ -863,7 +896,7 @@ class MmapPageHeapTest {
     void resize_grow_refusedWhenTheNeighbourIsInUseOrTooShort() {
         MmapPageHeap heap = heap(new CountingMemory(), 64);
         Span a = heap.allocate(10, 0);
-        Span b = heap.allocate(5, 3);
+        Span b = carved(heap, 5, 3);
         Span c = heap.allocate(3, 0);
         assertFalse(heap.resize(a, 11), "a small span in use follows");
         assertEquals(10, a.pages);
@@ -885,7 +918,7 @@ class MmapPageHeapTest {
     void resize_badSpans_areRejected() {
         MmapPageHeap heap = heap(new CountingMemory(), 64);
         MmapPageHeap other = heap(new CountingMemory(), 64);
-        Span small = heap.allocate(2, 4);
+        Span small = carved(heap, 2, 4);
         Span large = heap.allocate(4, 0);
         Span freed = heap.allocate(4, 0);
         heap.free(freed);

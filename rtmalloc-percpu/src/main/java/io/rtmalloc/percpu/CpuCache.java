@@ -1,7 +1,9 @@
 package io.rtmalloc.percpu;
 
 import io.rtmalloc.spi.CentralCache;
+import io.rtmalloc.spi.FrontEnd;
 import io.rtmalloc.spi.NativeMemory;
+import io.rtmalloc.spi.PageHeap;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -35,6 +37,11 @@ abstract class CpuCachePadAfter extends CpuCacheOwner {
  * does not spin: it goes to the transfer cache. A drain by another thread
  * (release of free memory, invariant checks) takes the same word.
  *
+ * <p>MISUSE: as a thread's cache does (see {@code ThreadCache}), a pop takes a
+ * head only when the page heap's range holds it, a damaged list is dropped
+ * with {@link IllegalStateException}, a push of the block at the head of its
+ * list is a double free, and every link walked is checked.
+ *
  * <p>INVARIANTS (while not owned): {@code lengths[cl]} is the length of the
  * list at {@code heads[cl]} and at most {@code capacity[cl]}, so the cache
  * holds at most {@code sum(capacity[cl] * size[cl])} bytes, which the
@@ -58,8 +65,11 @@ final class CpuCache extends CpuCachePadAfter {
     final int[] misses;
     /** Counters {@code [cl * 4 + kind]} (hits, misses, refills, flushes) when stats are on. */
     final long[] counters;
+    /** The page heap, for the range check of every head popped. */
+    private final PageHeap heap;
 
-    CpuCache(int classes, boolean stats) {
+    CpuCache(int classes, boolean stats, PageHeap heap) {
+        this.heap = heap;
         heads = new long[classes + 1];
         lengths = new int[classes + 1];
         misses = new int[classes + 1];
@@ -77,7 +87,7 @@ final class CpuCache extends CpuCachePadAfter {
     /** Pops a block; the caller owns the cache and has checked the class is cached. */
     long allocate(int cl, int batch, int capacity, CentralCache central) {
         long head = heads[cl];
-        if (head != 0) {
+        if (heap.contains(head)) {
             heads[cl] = NativeMemory.getLong(head);
             lengths[cl]--;
             if (STATS) {
@@ -85,7 +95,17 @@ final class CpuCache extends CpuCachePadAfter {
             }
             return head;
         }
+        if (head != 0) {
+            throw damaged(cl, head);
+        }
         return refill(cl, batch, capacity, central);
+    }
+
+    /** A head outside the heap: drops the list (its blocks are lost) and answers the error to throw. */
+    private RuntimeException damaged(int cl, long head) {
+        heads[cl] = 0;
+        lengths[cl] = 0;
+        return FrontEnd.damagedList(heap, cl, head);
     }
 
     /** The list is empty: takes up to a batch (at most the capacity) and returns one block. */
@@ -107,7 +127,11 @@ final class CpuCache extends CpuCachePadAfter {
         if (lengths[cl] >= capacity) {
             release(cl, Math.min(batch, lengths[cl]), central);
         }
-        NativeMemory.putLong(block, heads[cl]);
+        long head = heads[cl];
+        if (block == head) {
+            throw FrontEnd.doubleFree(block, cl);
+        }
+        NativeMemory.putLong(block, head);
         heads[cl] = block;
         lengths[cl]++;
     }
@@ -119,8 +143,13 @@ final class CpuCache extends CpuCachePadAfter {
         }
         long head = heads[cl];
         long last = head;
-        for (int i = 1; i < n; i++) {
-            last = NativeMemory.getLong(last);
+        for (int i = 0; i < n; i++) {
+            if (!heap.contains(last)) {
+                throw damaged(cl, last);
+            }
+            if (i + 1 < n) {
+                last = NativeMemory.getLong(last);
+            }
         }
         heads[cl] = NativeMemory.getLong(last);
         lengths[cl] -= n;
@@ -173,6 +202,10 @@ final class CpuCache extends CpuCachePadAfter {
         for (int cl = 1; cl < heads.length; cl++) {
             int len = 0;
             for (long b = heads[cl]; b != 0; b = NativeMemory.getLong(b)) {
+                if (!heap.contains(b)) {
+                    throw new IllegalStateException("CPU list " + cl + " links to 0x" + Long.toHexString(b)
+                            + ", outside the heap");
+                }
                 if (++len > lengths[cl]) {
                     throw new IllegalStateException("CPU list " + cl + " longer than its count " + lengths[cl]);
                 }

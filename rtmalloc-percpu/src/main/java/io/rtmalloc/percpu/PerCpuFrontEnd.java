@@ -50,7 +50,7 @@ final class PerCpuFrontEnd implements FrontEnd, FrontEnd.Cache {
         this.mask = n - 1;
         this.caches = new CpuCache[n];
         for (int i = 0; i < n; i++) {
-            caches[i] = new CpuCache(classes.count(), STATS);
+            caches[i] = new CpuCache(classes.count(), STATS, central.pageHeap());
         }
         this.capacity = capacities(config, classes);
         this.batch = new int[classes.count() + 1];

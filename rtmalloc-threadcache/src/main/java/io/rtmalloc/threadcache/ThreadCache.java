@@ -5,6 +5,7 @@ import io.rtmalloc.SizeClasses;
 import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.FrontEnd;
 import io.rtmalloc.spi.NativeMemory;
+import io.rtmalloc.spi.PageHeap;
 
 import java.lang.ref.WeakReference;
 import java.util.Arrays;
@@ -36,6 +37,16 @@ import static io.rtmalloc.spi.Switches.STATS;
  * then it may hold up to the stolen amount ({@code steal_amount} per steal)
  * over its share. Limits start at 0: a class this thread never allocated
  * holds no share of the budget.
+ *
+ * <h2>Misuse</h2>
+ * A pop takes a head only when the page heap's range holds it
+ * ({@link PageHeap#contains}: one unsigned compare, which also tells an empty
+ * list, head 0, from a full one), so a next pointer damaged by a write to a
+ * freed block is never followed outside the heap: the pop that meets it
+ * drops the list and throws {@link IllegalStateException} naming the class.
+ * A push of the block already at the head of its list (the commonest double
+ * free) throws {@link IllegalArgumentException}. Walks of a list (giving
+ * blocks back, invariant checks) check every link the same way.
  *
  * <p>SYNCHRONIZATION: every field but {@link #maxSize} and {@link #retired}
  * belongs to the owner thread, which alone touches it, without locks or
@@ -84,6 +95,8 @@ final class ThreadCache implements FrontEnd.Cache {
     private final int maxFreeListLength;
     private final int maxOverages;
     private final CentralCache central;
+    /** The page heap, for the range check of every head popped ({@link PageHeap#contains}). */
+    private final PageHeap heap;
     private final ThreadCacheBudget budget;
     /** Counters {@code [cl * 4 + kind]} when stats are on, else null. */
     final long[] counters;
@@ -121,17 +134,21 @@ final class ThreadCache implements FrontEnd.Cache {
         this.maxFreeListLength = config.maxFreeListLength();
         this.maxOverages = config.maxOverages();
         this.central = central;
+        this.heap = central.pageHeap();
         this.budget = budget;
         this.counters = STATS ? new long[n * FrontEnd.COUNTERS] : null;
         this.owner = new WeakReference<>(owner);
         this.ownerId = owner.threadId();
     }
 
-    /** Pops a block of class {@code cl}, refilling the list when it is empty. */
+    /**
+     * Pops a block of class {@code cl}, refilling the list when it is empty
+     * (head 0, outside the heap's range like any damaged head).
+     */
     @Override
     public long allocate(int cl) {
         long head = heads[cl];
-        if (head != 0) {
+        if (heap.contains(head)) {
             heads[cl] = NativeMemory.getLong(head);
             lists[(cl << 2) + LENGTH]--;
             if (STATS) { // static final: off, the JIT drops the block
@@ -139,13 +156,24 @@ final class ThreadCache implements FrontEnd.Cache {
             }
             return head;
         }
+        if (head != 0) {
+            throw damaged(cl, head);
+        }
         return refill(cl);
     }
 
-    /** Pushes a block of class {@code cl}; past the list's limit, {@link #overflow} gives a batch back. */
+    /**
+     * Pushes a block of class {@code cl}; past the list's limit, {@link #overflow}
+     * gives a batch back. The caller validated the block; a block that is
+     * already the list's head is a double free.
+     */
     @Override
     public void free(int cl, long block) {
-        NativeMemory.putLong(block, heads[cl]);
+        long head = heads[cl];
+        if (block == head) {
+            throw FrontEnd.doubleFree(block, cl);
+        }
+        NativeMemory.putLong(block, head);
         heads[cl] = block;
         int k = cl << 2;
         if (++lists[k + LENGTH] > lists[k + MAX_LENGTH]) {
@@ -297,6 +325,17 @@ final class ThreadCache implements FrontEnd.Cache {
         }
     }
 
+    /**
+     * A pop met a head outside the heap: the list was damaged (a write to a
+     * freed block), or the allocator closed under a racing call. Drops the list
+     * (its blocks are lost) and answers the error to throw.
+     */
+    private RuntimeException damaged(int cl, long head) {
+        heads[cl] = 0;
+        lists[(cl << 2) + LENGTH] = 0;
+        return FrontEnd.damagedList(heap, cl, head);
+    }
+
     /** Gives the first {@code n} blocks of list {@code cl} to the transfer cache as one chain. */
     private void release(int cl, int n) {
         if (n <= 0) {
@@ -304,8 +343,13 @@ final class ThreadCache implements FrontEnd.Cache {
         }
         long head = heads[cl];
         long last = head;
-        for (int i = 1; i < n; i++) {
-            last = NativeMemory.getLong(last);
+        for (int i = 0; i < n; i++) {
+            if (!heap.contains(last)) {
+                throw damaged(cl, last);
+            }
+            if (i + 1 < n) {
+                last = NativeMemory.getLong(last);
+            }
         }
         heads[cl] = NativeMemory.getLong(last);
         lists[(cl << 2) + LENGTH] -= n;
@@ -363,6 +407,10 @@ final class ThreadCache implements FrontEnd.Cache {
         for (int cl = 1; cl < heads.length; cl++) {
             int len = 0;
             for (long b = heads[cl]; b != 0; b = NativeMemory.getLong(b)) {
+                if (!heap.contains(b)) {
+                    throw new IllegalStateException("list " + cl + " links to 0x" + Long.toHexString(b)
+                            + ", outside the heap");
+                }
                 if (++len > lists[(cl << 2) + LENGTH]) {
                     throw new IllegalStateException("list " + cl + " longer than its count " + lists[(cl << 2) + LENGTH]);
                 }
