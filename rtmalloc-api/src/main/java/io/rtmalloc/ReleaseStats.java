@@ -1,7 +1,5 @@
 package io.rtmalloc;
 
-import io.rtmalloc.spi.ReleaseCause;
-
 /**
  * How an allocator's free memory went back to the operating system, and its
  * limits. Bytes are cumulative since the allocator was built, by cause (see

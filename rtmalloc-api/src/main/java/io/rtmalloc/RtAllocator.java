@@ -8,7 +8,6 @@ import io.rtmalloc.spi.MemoryReleaseEvent;
 import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.PageHeap;
 import io.rtmalloc.spi.PageHeapStats;
-import io.rtmalloc.spi.ReleaseCause;
 import io.rtmalloc.spi.Span;
 import io.rtmalloc.spi.StripedCounters;
 import io.rtmalloc.spi.Switches;

@@ -6,6 +6,7 @@ import io.rtmalloc.spi.FrontEndProvider;
 import io.rtmalloc.spi.PageHeap;
 import io.rtmalloc.spi.PageHeapProvider;
 import io.rtmalloc.spi.Providers;
+import io.rtmalloc.spi.Stacks;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -19,14 +20,17 @@ import java.util.TreeSet;
  * <p>A stack is a front end over a central cache over a page heap, each found
  * through {@link java.util.ServiceLoader} (the modules {@code io.rtmalloc.global},
  * {@code io.rtmalloc.threadcache} or {@code io.rtmalloc.percpu} over
- * {@code io.rtmalloc.central} and {@code io.rtmalloc.pageheap}), or handed in
- * as providers (for example from an OSGi service registry):
+ * {@code io.rtmalloc.central} and {@code io.rtmalloc.pageheap}):
  *
  * <pre>{@code
  * Allocator a = RtMalloc.builder().frontEnd("global").build();
  * long p = a.malloc(64);
  * a.free(p);
  * }</pre>
+ *
+ * <p>Only rtmalloc's own modules hand tiers in as providers instead (the OSGi
+ * activator, with those of the service registry), through
+ * {@code io.rtmalloc.spi}, which the API module exports to them alone.
  *
  * <p>Every {@link #builder()} build makes an independent allocator with its own
  * page heap; {@link #global()} is the one process-wide instance.
@@ -91,6 +95,18 @@ public final class RtMalloc {
         private Config config;
         private String name;
 
+        static {
+            // Tiers as providers come in only through io.rtmalloc.spi.Stacks, which the API module
+            // exports to rtmalloc's own modules: a public setter would let any module hand in a
+            // tier of its own and lead the allocator to any address.
+            Stacks.register((builder, frontEnd, centralCache, pageHeap) -> {
+                builder.frontEnd = frontEnd;
+                builder.frontEndName = frontEnd != null ? frontEnd.name() : null;
+                builder.centralCache = centralCache;
+                builder.pageHeap = pageHeap;
+            });
+        }
+
         private Builder() {
         }
 
@@ -98,25 +114,6 @@ public final class RtMalloc {
         public Builder frontEnd(String name) {
             this.frontEndName = Objects.requireNonNull(name, "name");
             this.frontEnd = null;
-            return this;
-        }
-
-        /** The front end as a provider (for example one found in an OSGi registry). */
-        public Builder frontEnd(FrontEndProvider provider) {
-            this.frontEnd = Objects.requireNonNull(provider, "provider");
-            this.frontEndName = provider.name();
-            return this;
-        }
-
-        /** The central cache as a provider, instead of the one ServiceLoader finds. */
-        public Builder centralCache(CentralCacheProvider provider) {
-            this.centralCache = Objects.requireNonNull(provider, "provider");
-            return this;
-        }
-
-        /** The page heap as a provider, instead of the one ServiceLoader finds. */
-        public Builder pageHeap(PageHeapProvider provider) {
-            this.pageHeap = Objects.requireNonNull(provider, "provider");
             return this;
         }
 

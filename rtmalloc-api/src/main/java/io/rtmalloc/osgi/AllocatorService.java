@@ -2,10 +2,10 @@ package io.rtmalloc.osgi;
 
 import io.rtmalloc.Allocator;
 import io.rtmalloc.Config;
-import io.rtmalloc.RtMalloc;
 import io.rtmalloc.spi.CentralCacheProvider;
 import io.rtmalloc.spi.FrontEndProvider;
 import io.rtmalloc.spi.PageHeapProvider;
+import io.rtmalloc.spi.Stacks;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
@@ -80,8 +80,7 @@ final class AllocatorService {
         if (ph == null || cc == null) {
             return;
         }
-        Allocator a = RtMalloc.builder().frontEnd(frontEnd).pageHeap(ph).centralCache(cc)
-                .config(Config.fromEnvironment()).build();
+        Allocator a = Stacks.builder(frontEnd, cc, ph).config(Config.fromEnvironment()).build();
         pageHeap = ph;
         centralCache = cc;
         allocator = a;

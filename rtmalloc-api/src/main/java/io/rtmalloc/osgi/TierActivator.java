@@ -33,7 +33,9 @@ import java.util.List;
  * <p>On stop everything it registered goes, and the front end's allocator is
  * closed: its memory goes back to the OS. A tier bundle names this class in its
  * manifest ({@code Bundle-Activator: io.rtmalloc.osgi.TierActivator}) and
- * imports this package; the class itself lives in the API bundle.
+ * imports this package; the class itself lives in the API bundle, which
+ * exports this package with the mandatory attribute {@code rtmalloc.internal}
+ * (the tier bundles import it with {@code rtmalloc.internal=true}).
  */
 public final class TierActivator implements BundleActivator {
 

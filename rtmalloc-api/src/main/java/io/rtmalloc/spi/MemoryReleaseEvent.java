@@ -10,7 +10,7 @@ import jdk.jfr.Name;
  * JFR event: free pages returned to the OS ({@code MADV_DONTNEED}), one event
  * per release (a request releases in pieces of at most 32 MiB), with its cause:
  * {@code request} ({@code releaseFreeMemory()}), {@code decay}, {@code large free},
- * {@code limit} or {@code merge} (see {@link ReleaseCause}).
+ * {@code limit} or {@code merge} (see {@link io.rtmalloc.ReleaseCause}).
  */
 @Name("io.rtmalloc.MemoryRelease")
 @Label("rtmalloc Memory Release")

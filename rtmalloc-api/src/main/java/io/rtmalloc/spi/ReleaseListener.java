@@ -1,5 +1,7 @@
 package io.rtmalloc.spi;
 
+import io.rtmalloc.ReleaseCause;
+
 /**
  * Told of every release of free pages the page heap makes (for the JFR event of
  * each release). Called on the thread that released them, with or without the

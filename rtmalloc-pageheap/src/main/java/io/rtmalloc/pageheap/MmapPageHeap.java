@@ -1,12 +1,12 @@
 package io.rtmalloc.pageheap;
 
 import io.rtmalloc.Config;
+import io.rtmalloc.ReleaseCause;
 import io.rtmalloc.ReleaseStats;
 import io.rtmalloc.SizeClass;
 import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.PageHeap;
 import io.rtmalloc.spi.PageHeapStats;
-import io.rtmalloc.spi.ReleaseCause;
 import io.rtmalloc.spi.ReleaseListener;
 import io.rtmalloc.spi.Span;
 

@@ -1,8 +1,8 @@
 package io.rtmalloc.pageheap;
 
+import io.rtmalloc.ReleaseCause;
 import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.PageHeapStats;
-import io.rtmalloc.spi.ReleaseCause;
 import io.rtmalloc.spi.Span;
 import org.junit.jupiter.api.Test;
 

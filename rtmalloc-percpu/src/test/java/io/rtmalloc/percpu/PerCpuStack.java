@@ -3,10 +3,10 @@ package io.rtmalloc.percpu;
 import io.rtmalloc.Allocator;
 import io.rtmalloc.AllocatorStats;
 import io.rtmalloc.Config;
-import io.rtmalloc.RtMalloc;
 import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.FrontEnd;
 import io.rtmalloc.spi.FrontEndProvider;
+import io.rtmalloc.spi.Stacks;
 
 /**
  * An allocator over the per-CPU front end with the tiers below real, and the
@@ -19,7 +19,7 @@ final class PerCpuStack {
 
     PerCpuStack(Config config) {
         PerCpuFrontEnd[] made = new PerCpuFrontEnd[1];
-        this.allocator = RtMalloc.builder().config(config).frontEnd(new FrontEndProvider() {
+        this.allocator = Stacks.builder(new FrontEndProvider() {
             @Override
             public String name() {
                 return PerCpuFrontEnd.NAME;
@@ -29,7 +29,7 @@ final class PerCpuStack {
             public FrontEnd create(Config c, CentralCache central) {
                 return made[0] = new PerCpuFrontEnd(c, central);
             }
-        }).build();
+        }, null, null).config(config).build();
         this.frontEnd = made[0];
     }
 

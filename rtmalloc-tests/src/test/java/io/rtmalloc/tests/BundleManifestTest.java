@@ -6,14 +6,22 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.module.ModuleDescriptor;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,9 +29,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Every tier carries the OSGi manifest bnd generated: its symbolic name is the
  * module name, it exports exactly the public packages, and its activator is
- * the API bundle's {@code io.rtmalloc.osgi.TierActivator}.
+ * the API bundle's {@code io.rtmalloc.osgi.TierActivator}. The API bundle
+ * exports its internal packages with a mandatory attribute, which the tier
+ * bundles, and they alone, import them with.
  */
 class BundleManifestTest {
+
+    /** The API bundle's packages for rtmalloc's own bundles only. */
+    static final List<String> INTERNAL = List.of("io.rtmalloc.spi", "io.rtmalloc.osgi");
+    /** Their mandatory attribute. */
+    static final String INTERNAL_ATTRIBUTE = "rtmalloc.internal";
 
     /** The manifest of the jar or classes folder {@code type} was loaded from. */
     private static Attributes manifestOf(Class<?> type) throws IOException, URISyntaxException {
@@ -42,32 +57,110 @@ class BundleManifestTest {
         return manifest.getMainAttributes();
     }
 
+    /**
+     * The clauses of a manifest header ({@code Export-Package}, {@code Import-Package}) by
+     * package: each clause's attributes and directives, as written ({@code "mandatory:"} for
+     * {@code mandatory:=}), with their quotes removed.
+     */
+    static Map<String, Map<String, String>> clauses(String header) {
+        Map<String, Map<String, String>> byPackage = new TreeMap<>();
+        for (String clause : split(header, ',')) {
+            List<String> packages = new ArrayList<>(); // a clause may name several
+            Map<String, String> parameters = new TreeMap<>();
+            for (String part : split(clause, ';')) {
+                int eq = part.indexOf('=');
+                if (eq < 0) {
+                    packages.add(part.strip());
+                } else {
+                    parameters.put(part.substring(0, eq).strip(), part.substring(eq + 1).strip().replace("\"", ""));
+                }
+            }
+            for (String pkg : packages) {
+                byPackage.put(pkg, parameters);
+            }
+        }
+        return byPackage;
+    }
+
+    /** {@code text} split at {@code separator} outside double quotes. */
+    private static List<String> split(String text, char separator) {
+        List<String> parts = new ArrayList<>();
+        boolean quoted = false;
+        int start = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (c == separator && !quoted) {
+                parts.add(text.substring(start, i));
+                start = i + 1;
+            }
+        }
+        parts.add(text.substring(start));
+        return parts;
+    }
+
     @Test
-    void api_exportsThePublicPackages_andEmbedsTomlj() throws Exception {
+    void api_exportsThePublicPackage_theInternalOnesWithAMandatoryAttribute_andEmbedsTomlj() throws Exception {
         Attributes m = manifestOf(RtMalloc.class);
         assertEquals("io.rtmalloc.api", m.getValue("Bundle-SymbolicName"));
-        String exports = m.getValue("Export-Package");
-        assertTrue(exports.contains("io.rtmalloc;") && exports.contains("io.rtmalloc.spi;"), exports);
-        assertTrue(exports.contains("io.rtmalloc.osgi;"), "the tiers' activator: " + exports);
+        Map<String, Map<String, String>> exports = clauses(m.getValue("Export-Package"));
+        assertEquals(Set.of("io.rtmalloc", "io.rtmalloc.spi", "io.rtmalloc.osgi"), exports.keySet(),
+                "the API, the tiers' interfaces, the tiers' activator: " + exports);
+        assertFalse(exports.get("io.rtmalloc").containsKey("mandatory:"), "the public API, for every bundle");
+        // bnd lists in uses:= the packages that the public package's signatures name.
+        List<String> uses = List.of(exports.get("io.rtmalloc").getOrDefault("uses:", "").split(","));
+        for (String internal : INTERNAL) {
+            assertFalse(uses.contains(internal), "the public API names no type of " + internal + ": " + uses);
+        }
+        for (String internal : INTERNAL) {
+            // A bundle importing the package without rtmalloc.internal=true does not wire to it.
+            assertEquals("true", exports.get(internal).get(INTERNAL_ATTRIBUTE), internal + ": " + exports);
+            assertEquals(INTERNAL_ATTRIBUTE, exports.get(internal).get("mandatory:"), internal + ": " + exports);
+        }
         assertTrue(m.getValue("Bundle-ClassPath").contains("lib/tomlj.jar"), m.getValue("Bundle-ClassPath"));
         assertTrue(!m.getValue("Import-Package").contains("org.tomlj"), "tomlj travels inside the bundle");
     }
 
     @Test
-    void tiers_areBundlesNamedForTheirModule_exportingNothing() throws Exception {
+    void api_bundleAndModule_exportTheSamePublicPackages() throws Exception {
+        Module api = RtMalloc.class.getModule();
+        Set<String> moduleExports = new TreeSet<>();
+        for (ModuleDescriptor.Exports e : api.getDescriptor().exports()) {
+            if (!e.isQualified()) {
+                moduleExports.add(e.source());
+            }
+        }
+        Set<String> bundleExports = new TreeSet<>();
+        clauses(manifestOf(RtMalloc.class).getValue("Export-Package")).forEach((pkg, parameters) -> {
+            if (!parameters.containsKey("mandatory:")) {
+                bundleExports.add(pkg);
+            }
+        });
+        assertEquals(Set.of("io.rtmalloc"), moduleExports);
+        assertEquals(moduleExports, bundleExports, "what every module and every bundle sees");
+    }
+
+    @Test
+    void tiers_areBundlesNamedForTheirModule_exportingNothing_importingTheInternalsWithTheAttribute() throws Exception {
         Class<?>[] providers = {
             Providers.pageHeap().getClass(),
             Providers.centralCache().getClass(),
             Providers.frontEnd("global").getClass(),
             Providers.frontEnd("threadcache").getClass(),
+            Providers.frontEnd("percpu").getClass(),
         };
         for (Class<?> p : providers) {
             Attributes m = manifestOf(p);
             assertEquals(p.getModule().getName(), m.getValue("Bundle-SymbolicName"));
             assertNull(m.getValue("Export-Package"), "implementation packages stay private: " + p);
-            assertTrue(m.getValue("Import-Package").contains("io.rtmalloc.spi"), m.getValue("Import-Package"));
             assertEquals("io.rtmalloc.osgi.TierActivator", m.getValue("Bundle-Activator"), "registers " + p);
-            assertTrue(m.getValue("Import-Package").contains("io.rtmalloc.osgi"), m.getValue("Import-Package"));
+            Map<String, Map<String, String>> imports = clauses(m.getValue("Import-Package"));
+            for (String internal : INTERNAL) {
+                assertTrue(imports.containsKey(internal), p + " imports " + internal + ": " + imports);
+                assertEquals("true", imports.get(internal).get(INTERNAL_ATTRIBUTE), p + ": " + imports);
+            }
+            assertFalse(imports.get("io.rtmalloc").containsKey(INTERNAL_ATTRIBUTE), p + ": " + imports);
         }
     }
 }

@@ -3,10 +3,10 @@ package io.rtmalloc.threadcache;
 import io.rtmalloc.Allocator;
 import io.rtmalloc.AllocatorStats;
 import io.rtmalloc.Config;
-import io.rtmalloc.RtMalloc;
 import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.FrontEnd;
 import io.rtmalloc.spi.FrontEndProvider;
+import io.rtmalloc.spi.Stacks;
 
 /**
  * An allocator over the per-thread front end with the tiers below real, and
@@ -19,7 +19,7 @@ final class ThreadCacheStack {
 
     ThreadCacheStack(Config config) {
         ThreadCacheFrontEnd[] made = new ThreadCacheFrontEnd[1];
-        this.allocator = RtMalloc.builder().config(config).frontEnd(new FrontEndProvider() {
+        this.allocator = Stacks.builder(new FrontEndProvider() {
             @Override
             public String name() {
                 return ThreadCacheFrontEnd.NAME;
@@ -29,7 +29,7 @@ final class ThreadCacheStack {
             public FrontEnd create(Config c, CentralCache central) {
                 return made[0] = new ThreadCacheFrontEnd(c, central);
             }
-        }).build();
+        }, null, null).config(config).build();
         this.frontEnd = made[0];
     }
 

@@ -1,4 +1,4 @@
-package io.rtmalloc.spi;
+package io.rtmalloc;
 
 /** Why the page heap returned free pages to the operating system. */
 public enum ReleaseCause {

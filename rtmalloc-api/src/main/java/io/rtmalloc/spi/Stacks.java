@@ -1,0 +1,63 @@
+package io.rtmalloc.spi;
+
+import io.rtmalloc.RtMalloc;
+
+/**
+ * Builders of stacks over tiers handed in as providers, rather than found by
+ * {@link java.util.ServiceLoader}: for rtmalloc's own modules, such as the
+ * OSGi activator, which builds each front end's allocator over the providers
+ * in the service registry, and tests that keep a front end in reach.
+ *
+ * <p>{@link RtMalloc.Builder} itself takes no provider: a module outside
+ * rtmalloc could otherwise hand in a tier of its own, whose blocks could be
+ * any address, and have the allocator read, write and hand out segments over
+ * them. This package is exported only to rtmalloc's modules.
+ */
+public final class Stacks {
+
+    /**
+     * Hands providers to a builder. The one instance is {@link RtMalloc.Builder}'s
+     * own, registered when that class initializes.
+     */
+    @FunctionalInterface
+    public interface Tiers {
+        /** Sets the builder's tiers; a null one is left to {@link java.util.ServiceLoader}. */
+        void set(RtMalloc.Builder builder, FrontEndProvider frontEnd, CentralCacheProvider centralCache,
+                 PageHeapProvider pageHeap);
+    }
+
+    /** Guarded by {@code Stacks.class}. */
+    private static Tiers tiers;
+
+    private Stacks() {
+    }
+
+    /**
+     * Registers {@link RtMalloc.Builder}'s setter of tiers, once.
+     *
+     * @throws IllegalStateException if one is registered already
+     */
+    public static synchronized void register(Tiers builderTiers) {
+        if (tiers != null) {
+            throw new IllegalStateException("the builder's tiers are registered already");
+        }
+        tiers = builderTiers;
+    }
+
+    private static synchronized Tiers tiers() {
+        return tiers;
+    }
+
+    /**
+     * A builder over these providers, configured as any other; a null provider
+     * leaves that tier to {@link java.util.ServiceLoader}. Naming a front end
+     * afterwards ({@link RtMalloc.Builder#frontEnd(String)}) replaces the one
+     * given here.
+     */
+    public static RtMalloc.Builder builder(FrontEndProvider frontEnd, CentralCacheProvider centralCache,
+                                           PageHeapProvider pageHeap) {
+        RtMalloc.Builder builder = RtMalloc.builder(); // initializes the class, which registers its setter
+        tiers().set(builder, frontEnd, centralCache, pageHeap);
+        return builder;
+    }
+}
