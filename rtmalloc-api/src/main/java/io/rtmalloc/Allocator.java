@@ -18,12 +18,43 @@ import java.lang.foreign.SegmentAllocator;
  * <p>Bad input is an exception that leaves the allocator working: a negative size
  * or a size whose product overflows is an {@link IllegalArgumentException}, so is
  * an alignment that is not a power of two, and so is freeing an address this
- * allocator never returned, wherever its page map can tell (always for addresses
- * outside its spans). A refusal of memory by the system is an
+ * allocator never returned. A refusal of memory by the system is an
  * {@link OutOfMemoryError}.
  *
+ * <h2>The raw API's contract under misuse</h2>
+ * No call of this interface, with any arguments, in any order, from any
+ * threads, makes rtmalloc read or write memory outside what it mapped for
+ * blocks and metadata, hand out an address outside its heap, or crash the JVM.
+ * What C leaves undefined may at worst damage the caller's own blocks, never
+ * the allocator's ability to go on; it is detected wherever that is cheap:
+ * <ul>
+ *   <li><b>Frees of addresses never handed out</b> (foreign, interior,
+ *       misaligned, a block boundary never handed out, a free span) are
+ *       {@link IllegalArgumentException}s in every mode, checked on the fast
+ *       path by one read of the page map and a multiplication.</li>
+ *   <li><b>Double free</b>: caught when the block is the first of the list it
+ *       joins (a free right after a free of the same block); other double
+ *       frees may hand the block out twice (damage to the caller's blocks).
+ *       Checked mode ({@code -Drtmalloc.checked=true}) catches every double
+ *       free, and every {@code realloc} or {@code usableSize} of a freed
+ *       block, with the stacks of its allocation and first free when
+ *       {@code -Drtmalloc.checked.stacks=true}.</li>
+ *   <li><b>Writes to freed blocks</b> may change a free list's links: every
+ *       link rtmalloc follows is checked against its heap's range before it is
+ *       read or handed out, and a damaged list is dropped (its blocks are lost)
+ *       with an {@link IllegalStateException} naming the size class. A link
+ *       inside the heap may hand out a block that overlaps another (damage to
+ *       the caller's blocks), never memory outside the heap.</li>
+ *   <li><b>{@link #close()} racing other calls</b>: a racing call completes or
+ *       throws {@link IllegalStateException}; it never faults.</li>
+ * </ul>
+ * The segment layer ({@link #allocate(long, long)}, {@link #newArena()}) rules
+ * out all of this by construction: a freed segment cannot be accessed or freed
+ * again.
+ *
  * <p>An allocator built by {@link RtMalloc#builder()} owns its memory until
- * {@link #close()}, which frees every block at once and unmaps it all.
+ * {@link #close()}, which frees every block at once and gives the memory back
+ * to the OS.
  */
 public interface Allocator extends SegmentAllocator, AutoCloseable {
 
@@ -62,14 +93,14 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
     long alignedAlloc(long alignment, long size);
 
     /**
-     * Frees a block. 0 is a no-op. As in tcmalloc, a second free of a block
-     * of a size class is not detected: the block's span is still in use.
+     * Frees a block. 0 is a no-op. A double free is detected when the block is
+     * the first of the free list it joins, and always in checked mode; see the
+     * class comment.
      *
-     * @throws IllegalArgumentException if this allocator never returned the
-     *         address: always detected outside its spans, at an address not
-     *         8-byte aligned, inside or after the free of a whole-page block;
-     *         an aligned address inside a small block is detected in checked
-     *         mode ({@code -Drtmalloc.checked=true})
+     * @throws IllegalArgumentException if this allocator did not return the
+     *         address (outside its heap, inside a block, not at a block
+     *         boundary, a block never handed out, free pages), and for a
+     *         double free it detects
      */
     void free(long address);
 
@@ -224,27 +255,33 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
 
     /**
      * Frees every block of this allocator at once and returns all its memory
-     * to the operating system (unmapped, not only released). Closing it again
+     * to the operating system (see below for what stays mapped). Closing it again
      * does nothing.
      *
      * <p>Afterwards every call but {@link #frontEnd()}, {@link #config()},
      * {@code close()} and a free of address 0 (a no-op) throws
      * {@link IllegalStateException}. It refuses while segments or arenas that
      * could still reach its memory are live (below), so no segment outlives
-     * it. Raw addresses it handed out must not be touched again: their pages
+     * it. Raw addresses it handed out must not be used again: their contents
      * are gone.
      *
-     * <p>Closing is for the end of an allocator's use: no other thread may be
-     * inside a call of this allocator while it runs, and calls made afterwards
-     * must happen after it (for example because the closing thread joined the
-     * others, or told them through a lock or a volatile field). The
-     * allocator's own caches, including other threads' caches, forget their
-     * blocks, so that no later call reads memory that is gone.
+     * <p>The memory goes back to the OS, but the range it occupied stays
+     * mapped, as fresh zero pages that hold no memory, for the life of the
+     * process: a call of another thread racing the close (which read the page
+     * map or its cache before the close) completes, writing to memory nobody
+     * uses, or throws {@link IllegalStateException}; it never faults. That
+     * costs address space only: the part of the reservation the heap had
+     * mapped, 4 bytes per page of the reservation for the page map, and two
+     * kernel mappings per closed allocator; the rest of the reservation is
+     * unmapped. A program that makes allocators without end should reuse them
+     * rather than close them. The allocator's caches, including other
+     * threads', forget their blocks.
      * {@link RtMalloc#global()} is shared by the whole process: do not close it.
      *
      * @throws IllegalStateException if a live thread holds an open arena or a
      *         segment of {@link #allocate(long, long)} not freed, or a shared
-     *         arena is open (their segments would point into unmapped memory);
+     *         arena is open (their segments would point into memory whose
+     *         contents are gone);
      *         the allocator then stays open and usable
      * @throws UnsupportedOperationException on a view ({@link #threadBound()}),
      *         which does not own the memory (close the allocator it came from),

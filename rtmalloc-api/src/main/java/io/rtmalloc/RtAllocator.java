@@ -96,6 +96,9 @@ final class RtAllocator implements Allocator {
      */
     private final StripedCounters calls;
 
+    /** Checked mode's record of live blocks (every double free caught); null in default mode. */
+    private final CheckedBlocks checked = Switches.CHECKED ? new CheckedBlocks() : null;
+
     /** Segments and arenas. */
     private final SegmentLayer segments;
     /** Guards the transition to closed. */
@@ -157,13 +160,20 @@ final class RtAllocator implements Allocator {
         int cl = classes.classOf(size); // 0 for a negative size or one above the largest class
         if (cl != 0) {
             countMalloc(size, cl);
-            return frontEnd.allocate(cl);
+            long a = frontEnd.allocate(cl);
+            if (Switches.CHECKED) {
+                checked.allocated(a, size);
+            }
+            return a;
         }
         return mallocNotSmall(size);
     }
 
     @Override
     public void free(long address) {
+        if (Switches.CHECKED) {
+            checked.freeing(address);
+        }
         int cl = heap.blockClassOf(address);
         if (cl != 0) {
             if (Switches.CHECKED) {
@@ -193,6 +203,7 @@ final class RtAllocator implements Allocator {
             if (Switches.CHECKED) {
                 checkedSmallBlock(address, cl);
                 checkedSize(address, size, classSize[cl]);
+                checked.freeing(address); // after the checks, so that a refused free changes nothing
             }
             countFree(cl);
             frontEnd.free(cl, address);
@@ -207,7 +218,11 @@ final class RtAllocator implements Allocator {
         int cl = classes.classOf(size);
         if (cl != 0) {
             countMalloc(size, cl);
-            return cache.allocate(cl);
+            long a = cache.allocate(cl);
+            if (Switches.CHECKED) {
+                checked.allocated(a, size);
+            }
+            return a;
         }
         return mallocNotSmall(size);
     }
@@ -218,6 +233,7 @@ final class RtAllocator implements Allocator {
             if (Switches.CHECKED) {
                 checkedSmallBlock(address, cl);
                 checkedSize(address, size, classSize[cl]);
+                checked.freeing(address); // after the checks, so that a refused free changes nothing
             }
             countFree(cl);
             cache.free(cl, address);
@@ -227,6 +243,9 @@ final class RtAllocator implements Allocator {
     }
 
     void free(long address, FrontEnd.Cache cache) {
+        if (Switches.CHECKED) {
+            checked.freeing(address);
+        }
         int cl = heap.blockClassOf(address);
         if (cl != 0) {
             if (Switches.CHECKED) {
@@ -315,6 +334,9 @@ final class RtAllocator implements Allocator {
         }
         int cl = blockClass(address);
         checkedSize(address, size, cl != 0 ? classes.size(cl) : heap.spanOf(address).bytes(pageShift));
+        if (Switches.CHECKED) {
+            checked.freeing(address);
+        }
         if (cl != 0) {
             countFree(cl);
             frontEnd.free(cl, address);
@@ -373,6 +395,9 @@ final class RtAllocator implements Allocator {
     private long mallocLarge(long size) {
         long pages = pagesFor(size);
         long address = allocateLarge(pages, 0);
+        if (Switches.CHECKED) {
+            checked.allocated(address, size);
+        }
         countMalloc(size, 0);
         LargeAllocationEvent event = new LargeAllocationEvent();
         if (event.shouldCommit()) {
@@ -458,11 +483,17 @@ final class RtAllocator implements Allocator {
         if (address == 0) {
             return malloc(newSize);
         }
+        if (Switches.CHECKED) {
+            checked.checkLive(address, "realloc");
+        }
         int cl = blockClass(address);
         long usable;
         if (cl != 0) {
             usable = classes.size(cl);
             if (newSize <= usable && newSize >= (usable >>> 1)) {
+                if (Switches.CHECKED) {
+                    checked.resized(address, newSize);
+                }
                 return address;
             }
             if (newSize > usable && newSize >= reallocPagesFrom) {
@@ -474,6 +505,9 @@ final class RtAllocator implements Allocator {
             if (newSize >= reallocPagesFrom) {
                 long pages = pagesFor(newSize);
                 if (pages == span.pages || heap.resize(span, pages)) {
+                    if (Switches.CHECKED) {
+                        checked.resized(address, newSize);
+                    }
                     return address;
                 }
                 return move(address, usable, newSize, mallocLarge(newSize));
@@ -512,7 +546,11 @@ final class RtAllocator implements Allocator {
         }
         long pages = pagesFor(Math.max(size, 1));
         countMalloc(size, 0);
-        return allocateLarge(pages, alignment <= pageSize ? 0 : alignment);
+        long address = allocateLarge(pages, alignment <= pageSize ? 0 : alignment);
+        if (Switches.CHECKED) {
+            checked.allocated(address, size);
+        }
+        return address;
     }
 
     /**
@@ -544,6 +582,9 @@ final class RtAllocator implements Allocator {
 
     @Override
     public long usableSize(long address) {
+        if (Switches.CHECKED) {
+            checked.checkLive(address, "usableSize");
+        }
         int cl = blockClass(address);
         return cl != 0 ? classes.size(cl) : heap.spanOf(address).bytes(pageShift);
     }
@@ -605,7 +646,11 @@ final class RtAllocator implements Allocator {
             int cl = classes.classOf(byteSize);
             if (cl != 0) {
                 countMalloc(byteSize, cl);
-                return cache.allocate(cl);
+                long a = cache.allocate(cl);
+                if (Switches.CHECKED) {
+                    checked.allocated(a, byteSize);
+                }
+                return a;
             }
         }
         checkSegmentArguments(byteSize, byteAlignment);
