@@ -27,14 +27,14 @@ final class ConfigValidator {
         } catch (ConfigException e) {
             throw fail(source, e.key(), e.problem());
         }
-        bytes(source, "config.thread_cache_size", threadCacheSize, 1, Config.MAX_BYTES);
-        bytes(source, "config.min_per_thread_cache", minPerThreadCache, 1, Config.MAX_CACHE_SHARE);
-        bytes(source, "config.steal_amount", stealAmount, 1, Config.MAX_CACHE_SHARE);
+        bytes(source, "config.thread_cache_size", threadCacheSize, Config.MAX_BYTES);
+        bytes(source, "config.min_per_thread_cache", minPerThreadCache, Config.MAX_CACHE_SHARE);
+        bytes(source, "config.steal_amount", stealAmount, Config.MAX_CACHE_SHARE);
         count(source, "config.max_free_list_length", maxFreeListLength, Config.MAX_FREE_LIST_LENGTH);
         count(source, "config.max_overages", maxOverages, Config.MAX_OVERAGES);
         count(source, "config.max_transfer_slots", maxTransferSlots, Config.MAX_TRANSFER_SLOTS);
         count(source, "config.max_pages", maxPages, Config.MAX_PAGES);
-        bytes(source, "config.per_cpu_cache_size", perCpuCacheSize, 1, Config.MAX_CACHE_SHARE);
+        bytes(source, "config.per_cpu_cache_size", perCpuCacheSize, Config.MAX_CACHE_SHARE);
         if (threadCacheSize < minPerThreadCache) {
             throw fail(source, "config.thread_cache_size", threadCacheSize
                     + " is smaller than min_per_thread_cache (" + minPerThreadCache + ")");
@@ -73,7 +73,7 @@ final class ConfigValidator {
     private static void checkRelease(int pageSize, long decayMs, long rate, long largeThreshold,
                                      long largeDelayMs, long soft, long hard, String source) {
         milliseconds(source, "config.release_decay_ms", decayMs);
-        bytes(source, "config.release_rate", rate, 1, Config.MAX_BYTES);
+        bytes(source, "config.release_rate", rate, Config.MAX_BYTES);
         zeroOrPages(source, "config.large_release_threshold", largeThreshold, pageSize);
         milliseconds(source, "config.large_release_delay_ms", largeDelayMs);
         zeroOrPages(source, "config.memory_limit", soft, pageSize);
@@ -162,13 +162,13 @@ final class ConfigValidator {
         }
     }
 
-    /** A byte count from {@code min} (1 or more) to {@code max}. */
-    private static void bytes(String source, String key, long value, long min, long max) {
+    /** A byte count from 1 to {@code max}. */
+    private static void bytes(String source, String key, long value, long max) {
         if (value <= 0) {
             throw fail(source, key, "must be > 0, got " + value);
         }
-        if (value < min || value > max) {
-            throw fail(source, key, outOfRange(value, min, max, true));
+        if (value > max) {
+            throw fail(source, key, outOfRange(value, 1, max, true));
         }
     }
 
