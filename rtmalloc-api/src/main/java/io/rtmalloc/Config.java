@@ -49,26 +49,54 @@ import java.util.List;
  * exactly one of the two forms.
  *
  * <h2>Rules</h2>
+ * Every knob has a lower and an upper bound, so that no value, however absurd,
+ * reaches the allocator: a value out of bounds is a {@link ConfigException}
+ * here, before anything is mapped or allocated. The upper bounds are far above
+ * what a deployment needs (each constant says why) and keep every product the
+ * allocator computes from them ({@code batch_size * max_transfer_slots},
+ * {@code max_free_list_length * size}, a budget times the threads or CPUs) far
+ * from overflow.
+ * <table class="striped">
+ *   <caption>Bounds of the knobs</caption>
+ *   <thead><tr><th>key</th><th>from</th><th>to</th></tr></thead>
+ *   <tbody>
+ *   <tr><td>{@code page_size}</td><td>{@link #MIN_PAGE_SIZE} (4 KiB)</td>
+ *       <td>{@link #MAX_PAGE_SIZE} (2 MiB), a power of two</td></tr>
+ *   <tr><td>{@code thread_cache_size}</td><td>{@code min_per_thread_cache}</td>
+ *       <td>{@link #MAX_BYTES} (2^46)</td></tr>
+ *   <tr><td>{@code min_per_thread_cache}, {@code steal_amount}, {@code per_cpu_cache_size}</td>
+ *       <td>1</td><td>{@link #MAX_CACHE_SHARE} (1 GiB)</td></tr>
+ *   <tr><td>{@code max_free_list_length}</td><td>1</td><td>{@link #MAX_FREE_LIST_LENGTH} (2^20)</td></tr>
+ *   <tr><td>{@code max_overages}</td><td>1</td><td>{@link #MAX_OVERAGES} (65536)</td></tr>
+ *   <tr><td>{@code max_transfer_slots}</td><td>1</td><td>{@link #MAX_TRANSFER_SLOTS} (2048)</td></tr>
+ *   <tr><td>{@code max_pages}</td><td>1</td><td>{@link #MAX_PAGES} (65536)</td></tr>
+ *   <tr><td>{@code address_space}</td><td>{@link #MIN_ADDRESS_SPACE} (16 MiB)</td>
+ *       <td>{@link #MAX_ADDRESS_SPACE} (2^46), a multiple of {@code page_size}</td></tr>
+ *   <tr><td>{@code release_decay_ms}, {@code large_release_delay_ms}</td><td>0</td>
+ *       <td>{@link #MAX_RELEASE_MS} (one day)</td></tr>
+ *   <tr><td>{@code release_rate}</td><td>1</td><td>{@link #MAX_BYTES} (2^46)</td></tr>
+ *   <tr><td>{@code large_release_threshold}, {@code memory_limit}, {@code memory_limit_hard}</td>
+ *       <td>0 (none), else {@code page_size}</td><td>{@link #MAX_BYTES} (2^46)</td></tr>
+ *   <tr><td>classes</td><td>1</td><td>{@link #MAX_CLASSES} (63)</td></tr>
+ *   <tr><td>{@code size} of a class</td><td>8, a multiple of 8</td>
+ *       <td>{@link #MAX_CLASS_SIZE} (16 MiB)</td></tr>
+ *   <tr><td>{@code pages} of a class</td><td>{@code ceil(size / page_size)}</td>
+ *       <td>{@link #MAX_SPAN_BYTES} (1 GiB) {@code / page_size}</td></tr>
+ *   <tr><td>{@code batch_size} of a class</td><td>1</td><td>{@link #MAX_BATCH_SIZE} (4096), and
+ *       {@code batch_size * max_transfer_slots <= }{@link #MAX_TRANSFER_BLOCKS} (2^17)</td></tr>
+ *   </tbody>
+ * </table>
+ * Besides:
  * <ul>
- *   <li>{@code page_size} is a power of two {@code >= 4096} ({@link #MIN_PAGE_SIZE});</li>
- *   <li>1 to 63 classes ({@link #MAX_CLASSES}); every size {@code > 0}, a multiple
- *       of 8, at most {@link #MAX_CLASS_SIZE} (16 MiB), and strictly ascending;</li>
- *   <li>{@code pages > 0} and {@code batch_size > 0}; a span of {@code pages}
- *       pages holds at least one object ({@code pages * page_size >= size}) and at
- *       most {@link #MAX_SPAN_BYTES} (1 GiB) bytes;</li>
- *   <li>every budget and count is {@code > 0}, and
- *       {@code thread_cache_size >= min_per_thread_cache};</li>
- *   <li>{@code address_space} is a multiple of {@code page_size} from
- *       {@link #MIN_ADDRESS_SPACE} (16 MiB) to {@link #MAX_ADDRESS_SPACE} (2^46 bytes);</li>
- *   <li>{@code release_decay_ms} and {@code large_release_delay_ms} are at most
- *       {@link #MAX_RELEASE_MS} (one day); {@code release_rate > 0};
- *       {@code large_release_threshold}, {@code memory_limit} and
- *       {@code memory_limit_hard} are 0 or at least {@code page_size}, and a hard
- *       limit is not under the soft one;</li>
+ *   <li>class sizes are strictly ascending;</li>
+ *   <li>a hard memory limit is not under the soft one;</li>
  *   <li>in a file: no unknown key anywhere, integers only (no float, string or
  *       negative number), a value fits its field ({@code int} fields take at most
- *       {@link Integer#MAX_VALUE}), and no TOML syntax error.</li>
+ *       {@link Integer#MAX_VALUE}; TOML integers at most {@link Long#MAX_VALUE}),
+ *       and no TOML syntax error.</li>
  * </ul>
+ * Fields given in code ({@link #builder()}, the constructor) go through the
+ * same checks; their errors have line 0.
  *
  * <h2>Keys in errors</h2>
  * {@link ConfigException#key()} names a knob as {@code config.page_size}, a field
@@ -77,26 +105,42 @@ import java.util.List;
  * whole class as {@code class[i]}, and the class list as {@code classes};
  * {@code i} counts from 0, as an index into the TOML array.
  *
- * @param pageSize           bytes of one page: the unit of spans and of the page map
- * @param threadCacheSize    bytes all per-thread caches together may hold
- * @param minPerThreadCache  the smallest byte budget one thread cache is given
- * @param stealAmount        bytes a thread cache's budget grows by when it needs more
- * @param maxFreeListLength  the most objects one free list of a front-end cache may hold
- * @param maxOverages        how many times a free list may overflow its length before it shrinks
- * @param maxTransferSlots   batches the transfer cache holds per size class
- * @param maxPages           spans up to this many pages have exact-size free lists in the page heap
- * @param perCpuCacheSize    bytes one logical CPU's cache of the per-CPU front end may hold
+ * @param pageSize           bytes of one page: the unit of spans and of the page map; a power of
+ *                           two from {@link #MIN_PAGE_SIZE} to {@link #MAX_PAGE_SIZE}
+ * @param threadCacheSize    bytes all per-thread caches together may hold; from
+ *                           {@code minPerThreadCache} to {@link #MAX_BYTES}
+ * @param minPerThreadCache  the smallest byte budget one thread cache is given; from 1 to
+ *                           {@link #MAX_CACHE_SHARE}
+ * @param stealAmount        bytes a thread cache's budget grows by when it needs more; from 1 to
+ *                           {@link #MAX_CACHE_SHARE}
+ * @param maxFreeListLength  the most objects one free list of a front-end cache may hold; from 1
+ *                           to {@link #MAX_FREE_LIST_LENGTH}
+ * @param maxOverages        how many times a free list may overflow its length before it shrinks;
+ *                           from 1 to {@link #MAX_OVERAGES}
+ * @param maxTransferSlots   batches the transfer cache holds per size class; from 1 to
+ *                           {@link #MAX_TRANSFER_SLOTS}, and times any class's batch size at most
+ *                           {@link #MAX_TRANSFER_BLOCKS}
+ * @param maxPages           spans up to this many pages have exact-size free lists in the page heap;
+ *                           from 1 to {@link #MAX_PAGES}
+ * @param perCpuCacheSize    bytes one logical CPU's cache of the per-CPU front end may hold; from 1
+ *                           to {@link #MAX_CACHE_SHARE}
  * @param addressSpace       bytes of address space the page heap reserves up front (not memory:
- *                           pages are mapped inside it as they are needed)
+ *                           pages are mapped inside it as they are needed); a multiple of
+ *                           {@code pageSize} from {@link #MIN_ADDRESS_SPACE} to {@link #MAX_ADDRESS_SPACE}
  * @param releaseDecayMs     milliseconds free pages stay resident before the background release
- *                           returns them to the OS; 0: never by time
- * @param releaseRate        bytes per second the background release returns at most
+ *                           returns them to the OS; 0: never by time; at most {@link #MAX_RELEASE_MS}
+ * @param releaseRate        bytes per second the background release returns at most; from 1 to
+ *                           {@link #MAX_BYTES}
  * @param largeReleaseThreshold freed blocks of whole pages at least this large go back to the OS
- *                           after {@code largeReleaseDelayMs} rather than the decay time; 0: none
- * @param largeReleaseDelayMs milliseconds such a freed block stays resident; 0: released at free
- * @param memoryLimit        the soft limit on the resident bytes of the page heap; 0: none
- * @param memoryLimitHard    the hard limit on the resident bytes of the page heap; 0: none
- * @param classes            the size classes, ascending, fully resolved
+ *                           after {@code largeReleaseDelayMs} rather than the decay time; 0: none,
+ *                           else from {@code pageSize} to {@link #MAX_BYTES}
+ * @param largeReleaseDelayMs milliseconds such a freed block stays resident; 0: released at free;
+ *                           at most {@link #MAX_RELEASE_MS}
+ * @param memoryLimit        the soft limit on the resident bytes of the page heap; 0: none, else
+ *                           from {@code pageSize} to {@link #MAX_BYTES}
+ * @param memoryLimitHard    the hard limit on the resident bytes of the page heap; 0: none, else
+ *                           from {@code max(pageSize, memoryLimit)} to {@link #MAX_BYTES}
+ * @param classes            the size classes, ascending, fully resolved; 1 to {@link #MAX_CLASSES}
  * @param source             where the configuration came from: a file path,
  *                           {@code "<string>"}, {@code "classpath:rtmalloc.toml"} or
  *                           {@code "<code>"} (null means {@code "<code>"})
@@ -172,11 +216,24 @@ public record Config(
      * freed huge block never adds to the next one's memory.
      */
     public static final long DEFAULT_LARGE_RELEASE_DELAY_MS = 0;
-    /** The longest {@code release_decay_ms} or {@code large_release_delay_ms} allowed: one day. */
+    /**
+     * The longest {@code release_decay_ms} or {@code large_release_delay_ms}
+     * allowed: one day. Memory held free for a day is not coming back into use;
+     * 0 already means "never by time".
+     */
     public static final long MAX_RELEASE_MS = 86_400_000L;
 
-    /** The smallest page size allowed: 4 KiB. */
+    /** The smallest page size allowed: 4 KiB, the smallest page the OS maps. */
     public static final int MIN_PAGE_SIZE = 4096;
+    /**
+     * The largest page size allowed: 2 MiB, a transparent huge page on x86-64
+     * (and on arm64 with 4 KiB pages). It is 256 times the default and 8 times
+     * tcmalloc's largest page (256 KiB); a larger page only makes every span,
+     * every mapping and every release coarser, and with the auto rules it keeps
+     * every batch size under 512, so the default {@code max_transfer_slots}
+     * stays within {@link #MAX_TRANSFER_BLOCKS} for any class.
+     */
+    public static final int MAX_PAGE_SIZE = 2 << 20;
     /** The most size classes allowed (class indices 1..63 fit a byte table). */
     public static final int MAX_CLASSES = 63;
     /**
@@ -191,6 +248,69 @@ public record Config(
     public static final long MAX_ADDRESS_SPACE = 1L << 46;
     /** The largest span of one class allowed ({@code pages * page_size}): 1 GiB, so it fits an {@code int}. */
     public static final int MAX_SPAN_BYTES = 1 << 30;
+    /**
+     * The largest byte count allowed for {@code thread_cache_size},
+     * {@code release_rate} (bytes per second), {@code large_release_threshold},
+     * {@code memory_limit} and {@code memory_limit_hard}: 2^46 bytes (64 TiB),
+     * the largest {@code address_space}. No cache can hold, no release can
+     * return and no limit can cap more than the page heap can ever map; the
+     * bound also keeps sums and products of these counts far from overflowing
+     * a {@code long}.
+     */
+    public static final long MAX_BYTES = MAX_ADDRESS_SPACE;
+    /**
+     * The largest {@code min_per_thread_cache}, {@code steal_amount} and
+     * {@code per_cpu_cache_size} allowed: 1 GiB, the most one thread's or one
+     * CPU's cache may be given or take at once. tcmalloc caps one thread's
+     * cache at 4 MiB and the defaults here are 512 KiB, 64 KiB and 1.5 MiB; a
+     * cache of a GiB per thread or per CPU is already more memory than most
+     * machines have for all of them. The bound keeps a share times millions of
+     * threads, or times every possible CPU, within a {@code long}.
+     */
+    public static final long MAX_CACHE_SHARE = 1L << 30;
+    /**
+     * The largest {@code max_free_list_length} allowed: 2^20 blocks, 128 times
+     * the default (tcmalloc's own limit is 8192). A list that long is walked
+     * block by block when a cache is scavenged or flushed; the bound also keeps
+     * a list's limit plus a batch within an {@code int}.
+     */
+    public static final int MAX_FREE_LIST_LENGTH = 1 << 20;
+    /**
+     * The largest {@code max_overages} allowed: 65536. A list that overflowed
+     * that many times in a row without one refill is not going to shrink; the
+     * default is 3, as in tcmalloc.
+     */
+    public static final int MAX_OVERAGES = 1 << 16;
+    /**
+     * The largest {@code max_transfer_slots} allowed: 2048 batches per class,
+     * 32 times the default. With the shipped classes (batch sizes up to 64)
+     * every value up to it stays within {@link #MAX_TRANSFER_BLOCKS}.
+     */
+    public static final int MAX_TRANSFER_SLOTS = 2048;
+    /**
+     * The largest {@code batch_size} of a class allowed: 4096 blocks. A batch
+     * moves as one chain, walked block by block under the class's lock; the
+     * auto rules give at most 64 with the default page and 511 with the largest
+     * page ({@link #MAX_PAGE_SIZE}).
+     */
+    public static final int MAX_BATCH_SIZE = 4096;
+    /**
+     * The most blocks a transfer cache may hold for one class,
+     * {@code batch_size * max_transfer_slots}: 2^17. The transfer cache keeps
+     * them in a Java {@code long[]} made when the allocator is built, so this
+     * bounds it at 1 MiB of Java heap per class (63 MiB for 63 classes; the
+     * defaults take at most 32 KiB per class). Without it, two large but
+     * otherwise allowed knobs would make the allocator's construction run out
+     * of Java heap.
+     */
+    public static final int MAX_TRANSFER_BLOCKS = 1 << 17;
+    /**
+     * The largest {@code max_pages} allowed: 65536 pages (512 MiB spans with
+     * the default page), 512 times the default (tcmalloc uses 128). The page
+     * heap keeps two arrays of {@code max_pages + 1} list heads, made when it
+     * is built: at most 1 MiB of Java heap.
+     */
+    public static final int MAX_PAGES = 1 << 16;
 
     /** System property naming a configuration file; wins over {@link #CONFIG_ENV}. */
     public static final String CONFIG_PROPERTY = "rtmalloc.config";
@@ -451,7 +571,9 @@ public record Config(
     /**
      * Builds a {@link Config} in code. Classes added without pages or batch size
      * get them from the auto rules with the page size in force at
-     * {@link #build()}. Not thread-safe.
+     * {@link #build()}. The setters take any value; {@link #build()} checks
+     * every bound of {@link Config} as a file's values are checked. Not
+     * thread-safe.
      */
     public static final class Builder {
         private int pageSize = DEFAULT_PAGE_SIZE;
@@ -480,97 +602,112 @@ public record Config(
         private Builder() {
         }
 
-        /** Sets {@code page_size}. */
+        /** Sets {@code page_size}: a power of two from {@link #MIN_PAGE_SIZE} to {@link #MAX_PAGE_SIZE}. */
         public Builder pageSize(int v) {
             pageSize = v;
             return this;
         }
 
-        /** Sets {@code thread_cache_size}. */
+        /** Sets {@code thread_cache_size}: from {@code min_per_thread_cache} to {@link #MAX_BYTES}. */
         public Builder threadCacheSize(long v) {
             threadCacheSize = v;
             return this;
         }
 
-        /** Sets {@code min_per_thread_cache}. */
+        /** Sets {@code min_per_thread_cache}: from 1 to {@link #MAX_CACHE_SHARE}. */
         public Builder minPerThreadCache(long v) {
             minPerThreadCache = v;
             return this;
         }
 
-        /** Sets {@code steal_amount}. */
+        /** Sets {@code steal_amount}: from 1 to {@link #MAX_CACHE_SHARE}. */
         public Builder stealAmount(long v) {
             stealAmount = v;
             return this;
         }
 
-        /** Sets {@code max_free_list_length}. */
+        /** Sets {@code max_free_list_length}: from 1 to {@link #MAX_FREE_LIST_LENGTH}. */
         public Builder maxFreeListLength(int v) {
             maxFreeListLength = v;
             return this;
         }
 
-        /** Sets {@code max_overages}. */
+        /** Sets {@code max_overages}: from 1 to {@link #MAX_OVERAGES}. */
         public Builder maxOverages(int v) {
             maxOverages = v;
             return this;
         }
 
-        /** Sets {@code max_transfer_slots}. */
+        /**
+         * Sets {@code max_transfer_slots}: from 1 to {@link #MAX_TRANSFER_SLOTS}, and
+         * times any class's batch size at most {@link #MAX_TRANSFER_BLOCKS}.
+         */
         public Builder maxTransferSlots(int v) {
             maxTransferSlots = v;
             return this;
         }
 
-        /** Sets {@code max_pages}. */
+        /** Sets {@code max_pages}: from 1 to {@link #MAX_PAGES}. */
         public Builder maxPages(int v) {
             maxPages = v;
             return this;
         }
 
-        /** Sets {@code per_cpu_cache_size}. */
+        /** Sets {@code per_cpu_cache_size}: from 1 to {@link #MAX_CACHE_SHARE}. */
         public Builder perCpuCacheSize(long v) {
             perCpuCacheSize = v;
             return this;
         }
 
-        /** Sets {@code address_space}. */
+        /**
+         * Sets {@code address_space}: a multiple of {@code page_size} from
+         * {@link #MIN_ADDRESS_SPACE} to {@link #MAX_ADDRESS_SPACE}.
+         */
         public Builder addressSpace(long v) {
             addressSpace = v;
             return this;
         }
 
-        /** Sets {@code release_decay_ms} (0: no release by time). */
+        /** Sets {@code release_decay_ms} (0: no release by time), at most {@link #MAX_RELEASE_MS}. */
         public Builder releaseDecayMs(long v) {
             releaseDecayMs = v;
             return this;
         }
 
-        /** Sets {@code release_rate}. */
+        /** Sets {@code release_rate}: from 1 to {@link #MAX_BYTES} bytes per second. */
         public Builder releaseRate(long v) {
             releaseRate = v;
             return this;
         }
 
-        /** Sets {@code large_release_threshold} (0: freed large blocks wait for the decay time). */
+        /**
+         * Sets {@code large_release_threshold} (0: freed large blocks wait for the
+         * decay time), else from {@code page_size} to {@link #MAX_BYTES}.
+         */
         public Builder largeReleaseThreshold(long v) {
             largeReleaseThreshold = v;
             return this;
         }
 
-        /** Sets {@code large_release_delay_ms} (0: released at free). */
+        /** Sets {@code large_release_delay_ms} (0: released at free), at most {@link #MAX_RELEASE_MS}. */
         public Builder largeReleaseDelayMs(long v) {
             largeReleaseDelayMs = v;
             return this;
         }
 
-        /** Sets {@code memory_limit}, the soft limit on resident bytes (0: none). */
+        /**
+         * Sets {@code memory_limit}, the soft limit on resident bytes (0: none),
+         * else from {@code page_size} to {@link #MAX_BYTES}.
+         */
         public Builder memoryLimit(long v) {
             memoryLimit = v;
             return this;
         }
 
-        /** Sets {@code memory_limit_hard}, the hard limit on resident bytes (0: none). */
+        /**
+         * Sets {@code memory_limit_hard}, the hard limit on resident bytes (0: none),
+         * else from {@code page_size} (and the soft limit) to {@link #MAX_BYTES}.
+         */
         public Builder memoryLimitHard(long v) {
             memoryLimitHard = v;
             return this;

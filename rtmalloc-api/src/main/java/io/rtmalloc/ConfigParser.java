@@ -5,6 +5,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.tomlj.Toml;
 import org.tomlj.TomlArray;
@@ -31,6 +33,8 @@ final class ConfigParser {
             "release_rate", "large_release_threshold", "large_release_delay_ms", "memory_limit",
             "memory_limit_hard");
     private static final List<String> CLASS_KEYS = List.of("size", "pages", "batch_size");
+    /** A line that starts with a bare key and an equals sign. */
+    private static final Pattern KEY_LINE = Pattern.compile("\\s*([A-Za-z0-9_-]+)\\s*=");
 
     private final String source;
     /** Line of every key read, by the key as written in errors ("config.page_size", "class[2]"). */
@@ -54,9 +58,10 @@ final class ConfigParser {
 
     private Config read(String text) {
         // A byte-order mark (some Windows editors write one) is no TOML syntax error.
-        TomlParseResult toml = Toml.parse(text.startsWith("\uFEFF") ? text.substring(1) : text);
+        String body = text.startsWith("\uFEFF") ? text.substring(1) : text;
+        TomlParseResult toml = Toml.parse(body);
         if (toml.hasErrors()) {
-            throw syntaxError(toml.errors());
+            throw syntaxError(toml, body);
         }
         for (String key : toml.keySet()) {
             if (!TOP_KEYS.contains(key)) {
@@ -74,15 +79,59 @@ final class ConfigParser {
         }
     }
 
-    private ConfigException syntaxError(List<TomlParseError> errors) {
+    private ConfigException syntaxError(TomlParseResult toml, String text) {
+        List<TomlParseError> errors = toml.errors();
         TomlParseError first = errors.stream()
                 .min(Comparator.comparingInt((TomlParseError e) -> e.position().line())
                         .thenComparingInt(e -> e.position().column()))
                 .orElseThrow();
         int more = errors.size() - 1;
-        return fail(null, first.position().line(), "TOML syntax error at column " + first.position().column()
+        int line = first.position().line();
+        // An integer beyond 64 bits is a syntax error to TOML, but to the user a value out of range: name its key.
+        String key = first.getMessage().contains("too large") || first.getMessage().contains("too small")
+                ? keyOnLine(toml, text, line) : null;
+        return fail(key, line, "TOML syntax error at column " + first.position().column()
                 + ": " + first.getMessage()
+                + (key == null ? "" : " (TOML integers are 64-bit: at most " + Long.MAX_VALUE + ")")
                 + (more == 0 ? "" : " (and " + more + " more error" + (more == 1 ? "" : "s") + ")"));
+    }
+
+    /**
+     * The key assigned on {@code line} as errors name it ({@code config.max_pages},
+     * {@code class[2].batch_size}, {@code classes}), from the tables read before the
+     * error; null when the line assigns no bare key.
+     */
+    private static String keyOnLine(TomlParseResult toml, String text, int line) {
+        String[] lines = text.split("\n", -1);
+        if (line < 1 || line > lines.length) {
+            return null;
+        }
+        Matcher m = KEY_LINE.matcher(lines[line - 1]);
+        if (!m.lookingAt()) {
+            return null;
+        }
+        // The table the line belongs to: the one whose header is the last before it.
+        String table = null;
+        int header = 0;
+        for (String k : toml.keySet()) {
+            Object v = toml.get(List.of(k));
+            if (v instanceof TomlTable) {
+                int at = line(toml, k);
+                if (at > header && at < line) {
+                    table = k;
+                    header = at;
+                }
+            } else if (v instanceof TomlArray array) {
+                for (int i = 0; i < array.size(); i++) {
+                    int at = line(array, i, 0);
+                    if (array.get(i) instanceof TomlTable && at > header && at < line) {
+                        table = k + "[" + i + "]";
+                        header = at;
+                    }
+                }
+            }
+        }
+        return table == null ? m.group(1) : table + "." + m.group(1);
     }
 
     // ---------------------------------------------------------------- [config]

@@ -27,14 +27,14 @@ final class ConfigValidator {
         } catch (ConfigException e) {
             throw fail(source, e.key(), e.problem());
         }
-        positive(source, "config.thread_cache_size", threadCacheSize);
-        positive(source, "config.min_per_thread_cache", minPerThreadCache);
-        positive(source, "config.steal_amount", stealAmount);
-        positive(source, "config.max_free_list_length", maxFreeListLength);
-        positive(source, "config.max_overages", maxOverages);
-        positive(source, "config.max_transfer_slots", maxTransferSlots);
-        positive(source, "config.max_pages", maxPages);
-        positive(source, "config.per_cpu_cache_size", perCpuCacheSize);
+        bytes(source, "config.thread_cache_size", threadCacheSize, Config.MAX_BYTES);
+        bytes(source, "config.min_per_thread_cache", minPerThreadCache, Config.MAX_CACHE_SHARE);
+        bytes(source, "config.steal_amount", stealAmount, Config.MAX_CACHE_SHARE);
+        count(source, "config.max_free_list_length", maxFreeListLength, Config.MAX_FREE_LIST_LENGTH);
+        count(source, "config.max_overages", maxOverages, Config.MAX_OVERAGES);
+        count(source, "config.max_transfer_slots", maxTransferSlots, Config.MAX_TRANSFER_SLOTS);
+        count(source, "config.max_pages", maxPages, Config.MAX_PAGES);
+        bytes(source, "config.per_cpu_cache_size", perCpuCacheSize, Config.MAX_CACHE_SHARE);
         if (threadCacheSize < minPerThreadCache) {
             throw fail(source, "config.thread_cache_size", threadCacheSize
                     + " is smaller than min_per_thread_cache (" + minPerThreadCache + ")");
@@ -42,7 +42,7 @@ final class ConfigValidator {
         checkAddressSpace(pageSize, addressSpace, source);
         checkRelease(pageSize, releaseDecayMs, releaseRate, largeReleaseThreshold, largeReleaseDelayMs,
                 memoryLimit, memoryLimitHard, source);
-        checkClasses(pageSize, classes, source);
+        checkClasses(pageSize, maxTransferSlots, classes, source);
     }
 
     /**
@@ -54,13 +54,16 @@ final class ConfigValidator {
             throw new ConfigException(null, "config.page_size", 0,
                     pageSize + " is not a power of two >= " + Config.MIN_PAGE_SIZE);
         }
+        if (pageSize > Config.MAX_PAGE_SIZE) {
+            throw new ConfigException(null, "config.page_size", 0, outOfRange(pageSize,
+                    Config.MIN_PAGE_SIZE, Config.MAX_PAGE_SIZE, true) + " (a power of two)");
+        }
     }
 
     private static void checkAddressSpace(int pageSize, long addressSpace, String source) {
         String key = "config.address_space";
         if (addressSpace < Config.MIN_ADDRESS_SPACE || addressSpace > Config.MAX_ADDRESS_SPACE) {
-            throw fail(source, key, addressSpace + " is out of range: it must be from " + Config.MIN_ADDRESS_SPACE
-                    + " (16 MiB) to " + Config.MAX_ADDRESS_SPACE + " (2^46) bytes");
+            throw fail(source, key, outOfRange(addressSpace, Config.MIN_ADDRESS_SPACE, Config.MAX_ADDRESS_SPACE, true));
         }
         if (addressSpace % pageSize != 0) {
             throw fail(source, key, addressSpace + " is not a multiple of page_size (" + pageSize + ")");
@@ -70,7 +73,7 @@ final class ConfigValidator {
     private static void checkRelease(int pageSize, long decayMs, long rate, long largeThreshold,
                                      long largeDelayMs, long soft, long hard, String source) {
         milliseconds(source, "config.release_decay_ms", decayMs);
-        positive(source, "config.release_rate", rate);
+        bytes(source, "config.release_rate", rate, Config.MAX_BYTES);
         zeroOrPages(source, "config.large_release_threshold", largeThreshold, pageSize);
         milliseconds(source, "config.large_release_delay_ms", largeDelayMs);
         zeroOrPages(source, "config.memory_limit", soft, pageSize);
@@ -88,13 +91,17 @@ final class ConfigValidator {
         }
     }
 
+    /** 0 (none), else from the page size to {@link Config#MAX_BYTES}. */
     private static void zeroOrPages(String source, String key, long bytes, int pageSize) {
         if (bytes < 0 || (bytes != 0 && bytes < pageSize)) {
             throw fail(source, key, bytes + " must be 0 (none) or at least page_size (" + pageSize + ")");
         }
+        if (bytes > Config.MAX_BYTES) {
+            throw fail(source, key, outOfRange(bytes, pageSize, Config.MAX_BYTES, true) + "; 0 means none");
+        }
     }
 
-    private static void checkClasses(int pageSize, List<SizeClass> classes, String source) {
+    private static void checkClasses(int pageSize, int maxTransferSlots, List<SizeClass> classes, String source) {
         if (classes == null || classes.isEmpty()) {
             throw fail(source, "classes", "no size classes: at least 1 is needed");
         }
@@ -130,6 +137,17 @@ final class ConfigValidator {
             if (c.batchSize() <= 0) {
                 throw fail(source, key + ".batch_size", "must be > 0, got " + c.batchSize());
             }
+            if (c.batchSize() > Config.MAX_BATCH_SIZE) {
+                throw fail(source, key + ".batch_size", outOfRange(c.batchSize(), 1, Config.MAX_BATCH_SIZE, false));
+            }
+            // The transfer cache of the class is a long[] of this many blocks, made at build time.
+            long transfer = (long) c.batchSize() * maxTransferSlots;
+            if (transfer > Config.MAX_TRANSFER_BLOCKS) {
+                throw fail(source, key + ".batch_size", "batch_size " + c.batchSize() + " times max_transfer_slots "
+                        + maxTransferSlots + " is " + transfer + " blocks, more than the "
+                        + Config.MAX_TRANSFER_BLOCKS + " a transfer cache may hold per class;"
+                        + " lower batch_size or max_transfer_slots");
+            }
             long span = (long) c.pages() * pageSize;
             if (span < size) {
                 throw fail(source, key + ".pages", c.pages() + (c.pages() == 1 ? " page" : " pages")
@@ -144,10 +162,42 @@ final class ConfigValidator {
         }
     }
 
-    private static void positive(String source, String key, long value) {
+    /** A byte count from 1 to {@code max}. */
+    private static void bytes(String source, String key, long value, long max) {
         if (value <= 0) {
             throw fail(source, key, "must be > 0, got " + value);
         }
+        if (value > max) {
+            throw fail(source, key, outOfRange(value, 1, max, true));
+        }
+    }
+
+    /** A count from 1 to {@code max}. */
+    private static void count(String source, String key, long value, long max) {
+        if (value <= 0) {
+            throw fail(source, key, "must be > 0, got " + value);
+        }
+        if (value > max) {
+            throw fail(source, key, outOfRange(value, 1, max, false));
+        }
+    }
+
+    /** "v is out of range: it must be from min to max", byte counts with their size in binary units. */
+    static String outOfRange(long value, long min, long max, boolean bytes) {
+        return value + " is out of range: it must be from " + (bytes ? bytes(min) : min) + " to "
+                + (bytes ? bytes(max) + " bytes" : max);
+    }
+
+    /** {@code n}, and its size in the largest binary unit that divides it ({@code 16777216 (16 MiB)}). */
+    private static String bytes(long n) {
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        String unit = null;
+        long value = n;
+        for (int i = 0; i < units.length && value >= 1024 && value % 1024 == 0; i++) {
+            value /= 1024;
+            unit = units[i];
+        }
+        return unit == null ? Long.toString(n) : n + " (" + value + " " + unit + ")";
     }
 
     private static ConfigException fail(String source, String key, String problem) {

@@ -11,6 +11,7 @@ import io.rtmalloc.spi.Stacks;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.ServiceConfigurationError;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -49,17 +50,117 @@ public final class RtMalloc {
     /**
      * The process-wide allocator: configured by {@link Config#fromEnvironment()},
      * with the front end named by {@code -Drtmalloc.frontend}, else the first of
-     * threadcache, percpu, global that is present.
+     * threadcache, percpu, global that is present. A blank property counts as
+     * unset. Built on the first call; every later call returns the same instance.
+     *
+     * @throws IllegalStateException on every call, with the same message, when it
+     *         cannot be built: the message names the system property or
+     *         environment variable and the reason, and the cause is the
+     *         {@link ConfigException} (a file that cannot be read or breaks a rule,
+     *         a front end that is not present) or whatever else stopped the build
      */
     public static Allocator global() {
-        return GlobalHolder.INSTANCE;
+        // One read of a constant once the holder is initialised: the branch folds away.
+        Allocator a = GlobalHolder.INSTANCE;
+        if (a != null) {
+            return a;
+        }
+        throw GlobalHolder.failure();
     }
 
+    /**
+     * Holds the process-wide allocator or, when it could not be built, why not.
+     * Its initialiser never throws, so that a bad setting is a clear exception on
+     * every call of {@link #global()} rather than an {@link ExceptionInInitializerError}
+     * once and a {@link NoClassDefFoundError} ever after.
+     */
     private static final class GlobalHolder {
-        static final Allocator INSTANCE = builder()
-                .frontEnd(System.getProperty(FRONTEND_PROPERTY, defaultFrontEnd()))
-                .config(Config.fromEnvironment())
-                .build();
+        /** The allocator; null when it could not be built. */
+        static final Allocator INSTANCE;
+        /** Why it could not be built (the message {@link #global()} throws); null when built. */
+        static final String FAILURE_MESSAGE;
+        /** The exception that stopped the build; null when built. */
+        static final Throwable FAILURE_CAUSE;
+
+        static {
+            Allocator built = null;
+            String message = null;
+            Throwable cause = null;
+            try {
+                built = buildGlobal();
+            } catch (GlobalSettingException e) {
+                message = e.getMessage();
+                cause = e.getCause();
+            } catch (RuntimeException | ServiceConfigurationError | OutOfMemoryError e) {
+                // No page heap or central cache module, a broken provider, or the OS refusing the reservation.
+                message = "rtmalloc: RtMalloc.global() cannot be built: " + e;
+                cause = e;
+            }
+            INSTANCE = built;
+            FAILURE_MESSAGE = message;
+            FAILURE_CAUSE = cause;
+        }
+
+        /** A new exception for each call (with the caller's stack), the same message and cause each time. */
+        static IllegalStateException failure() {
+            return new IllegalStateException(FAILURE_MESSAGE, FAILURE_CAUSE);
+        }
+    }
+
+    /** A bad setting of {@link #global()}: its message is the one {@link #global()} throws. */
+    private static final class GlobalSettingException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        GlobalSettingException(String message, ConfigException cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Builds the process-wide allocator, checking both settings before anything
+     * is allocated.
+     *
+     * @throws GlobalSettingException naming the setting when one is bad
+     */
+    private static Allocator buildGlobal() {
+        String frontEndName = System.getProperty(FRONTEND_PROPERTY);
+        FrontEndProvider frontEnd;
+        if (frontEndName == null || frontEndName.isBlank()) {
+            frontEnd = Providers.frontEnd(defaultFrontEnd());
+        } else {
+            frontEndName = frontEndName.strip();
+            frontEnd = findFrontEnd(frontEndName);
+            if (frontEnd == null) {
+                ConfigException e = new ConfigException("system property " + FRONTEND_PROPERTY, null, 0,
+                        "no front end named '" + frontEndName + "' is present (found: "
+                                + String.join(", ", frontEnds()) + ")");
+                throw new GlobalSettingException("rtmalloc: RtMalloc.global() cannot be built: " + e.getMessage(), e);
+            }
+        }
+        String property = System.getProperty(Config.CONFIG_PROPERTY);
+        String env = System.getenv(Config.CONFIG_ENV);
+        Config config;
+        try {
+            config = Config.fromEnvironment(property, env);
+        } catch (ConfigException e) {
+            // Only a named file can be bad: the shipped defaults are checked by the build.
+            String origin = property != null && !property.isBlank()
+                    ? "system property " + Config.CONFIG_PROPERTY + " (" + property.strip() + ")"
+                    : "environment variable " + Config.CONFIG_ENV + " (" + String.valueOf(env).strip() + ")";
+            throw new GlobalSettingException("rtmalloc: RtMalloc.global() cannot be built: the configuration"
+                    + " named by " + origin + " is invalid: " + e.getMessage(), e);
+        }
+        return builder().frontEnd(frontEnd).config(config).build();
+    }
+
+    /** The front end of this name that {@link java.util.ServiceLoader} finds, or null. */
+    private static FrontEndProvider findFrontEnd(String name) {
+        for (FrontEndProvider p : Providers.frontEnds()) {
+            if (p.name().equals(name)) {
+                return p;
+            }
+        }
+        return null;
     }
 
     private static String defaultFrontEnd() {
