@@ -333,7 +333,7 @@ final class RtAllocator implements Allocator {
             return;
         }
         int cl = blockClass(address);
-        checkedSize(address, size, cl != 0 ? classes.size(cl) : heap.spanOf(address).bytes(pageShift));
+        checkedSize(address, size, cl != 0 ? classes.size(cl) : largeSpan(address).bytes(pageShift));
         if (Switches.CHECKED) {
             checked.freeing(address);
         }
@@ -378,6 +378,20 @@ final class RtAllocator implements Allocator {
             return 0;
         }
         throw notAllocated(address, "its pages are free");
+    }
+
+    /**
+     * The span of the whole-page block {@link #blockClass} just found at
+     * {@code address}, looked up again: a {@link #close()} racing the call may
+     * have emptied the page map since, which is an {@link IllegalStateException}.
+     */
+    private Span largeSpan(long address) {
+        Span span = heap.spanOf(address);
+        if (span == null) {
+            ensureOpen();
+            throw notAllocated(address, "its block was freed meanwhile by another thread");
+        }
+        return span;
     }
 
     /** Checked mode: the fast path's class must be the span's, at a block boundary. */
@@ -500,7 +514,7 @@ final class RtAllocator implements Allocator {
                 return move(address, usable, newSize, mallocLarge(newSize));
             }
         } else {
-            Span span = heap.spanOf(address);
+            Span span = largeSpan(address);
             usable = span.bytes(pageShift);
             if (newSize >= reallocPagesFrom) {
                 long pages = pagesFor(newSize);
@@ -586,7 +600,7 @@ final class RtAllocator implements Allocator {
             checked.checkLive(address, "usableSize");
         }
         int cl = blockClass(address);
-        return cl != 0 ? classes.size(cl) : heap.spanOf(address).bytes(pageShift);
+        return cl != 0 ? classes.size(cl) : largeSpan(address).bytes(pageShift);
     }
 
     // ---------------------------------------------------------------- segments

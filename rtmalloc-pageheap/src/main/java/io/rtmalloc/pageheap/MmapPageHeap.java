@@ -33,19 +33,22 @@ import java.util.function.LongSupplier;
  * <ul>
  *   <li>"is this address ours" ({@link #contains}) is one unsigned compare of
  *       {@code address - base} against {@code mappedBytes};</li>
- *   <li>address to size class ({@link #sizeClassOf}) is that compare and one
- *       byte read of a flat class map, a native array of one byte per page of
- *       the whole reservation, mapped once ({@code MAP_NORESERVE}) so that no
- *       index below the reservation's size can fault.</li>
+ *   <li>"is this the first byte of a carved block, and of which class"
+ *       ({@link #blockClassOf}, the free fast path's validation) is that
+ *       compare, one read of a flat map of page words (a native array of one
+ *       long per page of the whole reservation, mapped once,
+ *       {@code MAP_NORESERVE}, so that no index below the reservation's size
+ *       can fault; see {@link PageMap}) and a divisibility test by one
+ *       multiplication.</li>
  * </ul>
  * It costs address space, not memory: a {@code PROT_NONE} reservation takes no
  * memory and no commit charge (even with {@code vm.overcommit_memory=2}), only
- * one kernel mapping entry; the class map takes one byte of address space per
- * page of the reservation (32 MiB for 256 GiB of 8 KiB pages), of which only the
+ * one kernel mapping entry; the page words take eight bytes of address space per
+ * page of the reservation (256 MiB for 256 GiB of 8 KiB pages), of which only the
  * pages describing mapped heap memory are ever touched; the span map is on the
  * Java heap, a leaf of 2^15 references per 2^15 pages made on first use. The
  * reservation does count against the address-space limit ({@code ulimit -v}): if
- * the OS refuses it (or the class map), the heap halves the size and tries
+ * the OS refuses it (or the page words), the heap halves the size and tries
  * again, down to {@link #MIN_RESERVATION} (or the configured size if smaller),
  * then throws {@link OutOfMemoryError}. When the reservation is full, an
  * allocation that needs more throws {@link OutOfMemoryError} naming
@@ -91,7 +94,7 @@ import java.util.function.LongSupplier;
  * One lock (this object's monitor) guards the free lists, the release queues,
  * the regions, the counters, every FREE span and the transitions of spans into
  * and out of the heap; a RELEASING span belongs to the thread releasing it. {@link #spanOf}, {@link #sizeClassOf} and {@link #contains} take no lock.
- * Their fields ({@code base}, {@code classMap}, {@code pageShift} final;
+ * Their fields ({@code base}, {@code words}, {@code pageShift} final;
  * {@code mappedBytes} plain) sit on this object, so a caller that holds the heap
  * inlines them. {@code mappedBytes} is written only under the lock, and only
  * after the new region is mapped and its page-map entries are set, with a
@@ -102,7 +105,7 @@ import java.util.function.LongSupplier;
  * reaches a caller without a happens-before edge from the write (blocks leave
  * the heap under its lock), so a caller asking about a block it holds always
  * sees a value that covers it. No value ever read can make the class-map read
- * fault: the class map covers the whole reservation and is never unmapped.
+ * fault: the page words cover the whole reservation and are never unmapped.
  *
  * <h2>Invariants</h2>
  * Checked by {@link #checkInvariants()}:
@@ -113,9 +116,10 @@ import java.util.function.LongSupplier;
  *   <li>a FREE span's first and last pages map to it, and it is in the free list
  *       matching its length and {@code released} flag; a touched one is in the
  *       release queue of its {@code releaseSoon} flag, which is ordered by time;</li>
- *   <li>a SMALL span's every page maps to it and has its class byte; a LARGE
+ *   <li>a SMALL span's every page maps to it and has word 0 or its class at
+ *       the page's phase (which pages are carved, the central list checks); a LARGE
  *       span's first and last pages map to it; every page of the mapped prefix
- *       outside SMALL spans has class byte 0;</li>
+ *       outside SMALL spans has word 0;</li>
  *   <li>{@code mapped = small + large + free touched + free untouched + releasing}.</li>
  * </ul>
  *
@@ -163,11 +167,16 @@ final class MmapPageHeap implements PageHeap {
 
     /** Size-class ids a page word can hold: 0 to 255. */
     static final int MAX_CLASS_IDS = 256;
+
+    /** The exponent {@code F} of the divisibility test: {@code c = ceil(2^F / size)}. */
+    static final int TEST_BITS = 38;
+    private static final long TEST_MASK = (1L << TEST_BITS) - 1;
+    /** Blocks up to this size get the test on the fast path (their phase fits 16 bits). */
+    static final int FAST_CHECK_MAX_SIZE = 1 << 16;
     /** The guard of a heap told no size classes (tests): blocks of up to 256 KiB. */
     static final int DEFAULT_GUARD = 256 << 10;
 
-    /** Bytes of the native multiplier table in front of the page words. */
-    private static final long MAGIC_BYTES = 8L * MAX_CLASS_IDS;
+
 
     /** A limit that is none. */
     private static final long NO_LIMIT = Long.MAX_VALUE;
@@ -191,15 +200,8 @@ final class MmapPageHeap implements PageHeap {
      * a volatile write through {@link #MAPPED_BYTES}; lookups read it plainly.
      */
     private long mappedBytes;
-    /** The page words: one int per page of the reservation, native ({@link PageMap}). */
+    /** The page words: one long per page of the reservation, native ({@link PageMap}). */
     private final long words;
-    /**
-     * Per size class, the multiplier of the block-boundary test of
-     * {@link #blockClassOf}, {@code 2^64 / size} rounded up (0 for class 0):
-     * a native table of {@link #MAX_CLASS_IDS} longs, so that the test reads it
-     * with no bounds check.
-     */
-    private final long magic;
     private final int pageShift;
     private final long pageMask;
 
@@ -211,7 +213,7 @@ final class MmapPageHeap implements PageHeap {
     private final long reservedBytes;
     /** Bytes asked for ({@code address_space}). */
     private final long requestedBytes;
-    /** The native mapping of {@link #magic} and {@link #words}. */
+    /** The native mapping of {@link #words}. */
     private final long classMap;
     private final long classMapBytes;
     /**
@@ -336,8 +338,7 @@ final class MmapPageHeap implements PageHeap {
         this.reservedBytes = r[1];
         this.classMap = r[2];
         this.classMapBytes = r[3];
-        this.magic = classMap;
-        this.words = classMap + MAGIC_BYTES;
+        this.words = classMap;
         this.committedEnd = base;
         this.pageMap = new PageMap(base, reservedBytes >>> pageShift, pageShift, words);
     }
@@ -369,7 +370,7 @@ final class MmapPageHeap implements PageHeap {
             if (trailing > 0) {
                 os.unmap(start + size + guard, trailing);
             }
-            long classBytes = (MAGIC_BYTES + 4 * (size >>> pageShift) + OS_PAGE - 1) & -OS_PAGE;
+            long classBytes = (8 * (size >>> pageShift) + OS_PAGE - 1) & -OS_PAGE;
             long classes;
             try {
                 classes = os.map(classBytes);
@@ -408,18 +409,22 @@ final class MmapPageHeap implements PageHeap {
         if (Long.compareUnsigned(off, mappedBytes) >= 0) {
             return 0;
         }
-        return NativeMemory.getInt(words + ((off >>> pageShift) << 2)) & 0xff;
+        return (int) NativeMemory.getLong(words + ((off >>> pageShift) << 3)) & 0xff;
     }
 
     /**
      * One unsigned compare, one read of the page's word and a divisibility
-     * test: with {@code n} the address's offset past the block boundary at or
-     * before its page's first byte ({@code (off mod pageSize) + phase},
-     * below 2^32) and {@code c = ceil(2^64 / size)}, {@code n} is a multiple
-     * of {@code size} iff {@code n * c} (mod 2^64) is at most {@code c - 1}
-     * (Lemire, Kaser and Kurz, "Faster remainder by direct computation",
-     * 2019). A page with no carved block has word 0, whose class 0 has
-     * multiplier 0, so it answers 0 with no branch of its own.
+     * test by one multiplication, all in registers: with {@code n} the
+     * address's offset past the block boundary at or before its page's first
+     * byte ({@code (off mod pageSize) + phase}, below 2^22 for pages of up to
+     * 2 MiB and blocks of up to 64 KiB) and the word's {@code c = ceil(2^38 /
+     * size)}, {@code n} is a multiple of {@code size} iff
+     * {@code (n * c) mod 2^38 < c} (the divisibility test of Lemire, Kaser and
+     * Kurz, "Faster remainder by direct computation", 2019, which holds for
+     * every {@code n < 2^N} when {@code 38 >= N + log2(size)}; checked for
+     * every size class and offset in the tests). A page with no carved block,
+     * or of blocks above 64 KiB, has {@code c = 0}, so the test fails and the
+     * caller takes its slow path.
      */
     @Override
     public int blockClassOf(long address) {
@@ -427,11 +432,24 @@ final class MmapPageHeap implements PageHeap {
         if (Long.compareUnsigned(off, mappedBytes) >= 0) {
             return 0;
         }
-        int w = NativeMemory.getInt(words + ((off >>> pageShift) << 2));
-        int cl = w & 0xff;
-        long c = NativeMemory.getLong(magic + ((long) cl << 3));
-        long n = (off & pageMask) + (w >>> 8);
-        return Long.compareUnsigned(n * c, c - 1) <= 0 ? cl : 0;
+        long w = NativeMemory.getLong(words + ((off >>> pageShift) << 3));
+        long c = w >>> 24;
+        if ((((off & pageMask) + ((w >>> 8) & 0xffff)) * c & TEST_MASK) >= c) {
+            return 0;
+        }
+        // A branch, not a conditional move: the class then depends on the word's load only,
+        // and the test runs beside the push the caller makes with it (the branch is predicted).
+        return (int) w & 0xff;
+    }
+
+    /** The page word of page {@code page} of a span of blocks of {@code blockSize} bytes of class {@code cl}. */
+    long pageWord(int cl, long page, int blockSize) {
+        if (blockSize > FAST_CHECK_MAX_SIZE || pageSize > (2L << 20)) {
+            return cl; // phase and multiplier 0: the span-based check
+        }
+        long phase = (page << pageShift) % blockSize;
+        long c = ((1L << TEST_BITS) + blockSize - 1) / blockSize;
+        return cl | (phase << 8) | (c << 24);
     }
 
     @Override
@@ -443,13 +461,8 @@ final class MmapPageHeap implements PageHeap {
             throw new IllegalArgumentException("cannot mark page " + page + " of " + span + " carved with blocks of "
                     + blockSize + " bytes");
         }
-        long phase = (page << pageShift) % blockSize;
-        if (carvedSize[cl] != blockSize) {
-            // Written once per class, before any block of the class leaves its central list.
-            NativeMemory.putLong(magic + ((long) cl << 3), Long.divideUnsigned(-1L, blockSize) + 1);
-            carvedSize[cl] = blockSize;
-        }
-        pageMap.setWord(pageMap.index(span.start) + page, cl | (int) (phase << 8));
+        carvedSize[cl] = blockSize;
+        pageMap.setWord(pageMap.index(span.start) + page, pageWord(cl, page, blockSize));
     }
 
     @Override
@@ -677,7 +690,7 @@ final class MmapPageHeap implements PageHeap {
         s.state = Span.FREE;
         s.released = true; // mapped, never touched: not resident
         liveSpans++;
-        // The new pages' class bytes are 0: nothing beyond the mapped prefix is ever set.
+        // The new pages' words are 0: nothing beyond the mapped prefix is ever set.
         insertCoalesced(s);
         // Publish last: the region is mapped and its entries are set.
         MAPPED_BYTES.setVolatile(this, mapped + bytes);
@@ -1443,9 +1456,9 @@ final class MmapPageHeap implements PageHeap {
     /** Checks that every page of {@code s}, from page index {@code first}, has word {@code expected}. */
     private void checkClassBytes(long first, Span s, int expected) {
         for (long p = first; p < first + s.pages; p++) {
-            int got = pageMap.word(p);
+            long got = pageMap.word(p);
             if (got != expected) {
-                check(false, "page " + p + " of " + s + " has word 0x" + Integer.toHexString(got) + ", not "
+                check(false, "page " + p + " of " + s + " has word 0x" + Long.toHexString(got) + ", not "
                         + expected);
             }
         }
@@ -1459,13 +1472,13 @@ final class MmapPageHeap implements PageHeap {
     private void checkSmallWords(long first, Span s) {
         int size = carvedSize[s.sizeClass];
         for (long p = first; p < first + s.pages; p++) {
-            int got = pageMap.word(p);
+            long got = pageMap.word(p);
             if (got == 0) {
                 continue;
             }
-            long phase = size == 0 ? -1 : ((p - first) << pageShift) % size;
-            check((got & 0xff) == s.sizeClass && (got >>> 8) == phase, "page " + p + " of " + s + " has word 0x"
-                    + Integer.toHexString(got) + ", not class " + s.sizeClass + " at phase " + phase);
+            long expected = size == 0 ? -1 : pageWord(s.sizeClass, p - first, size);
+            check(got == expected, "page " + p + " of " + s + " has word 0x" + Long.toHexString(got) + ", not 0x"
+                    + Long.toHexString(expected) + " (class " + s.sizeClass + ", " + size + "-byte blocks)");
         }
     }
 

@@ -12,23 +12,26 @@ import java.util.Arrays;
  * <pre>
  *   page index:  | root index | leaf index (15 bits) |
  *   spans:       root[r] -> Span[2^15]      (Java heap, a leaf made on first use)
- *   words:       words + 4 * index -> int    (native, one flat array)
- *   page word:   | phase (24 bits) | size class (8 bits) |     0: no carved block starts here
+ *   words:       words + 8 * index -> long   (native, one flat array)
+ *   page word:   | multiplier c (40 bits) | phase (16 bits) | size class (8 bits) |   0: no carved block starts here
  * </pre>
  *
  * <p>A page's word is 0 unless the page belongs to a SMALL span and every block
  * of it that starts in the page has been carved (handed out at least once);
- * then it holds the span's size class and the phase of the page: the offset
- * of the page's first byte past the block boundary at or before it,
- * {@code (page offset in span) mod (block size)}, so that an address
- * {@code a} of the page is a block boundary iff
- * {@code ((a mod pageSize) + phase) mod size == 0}. The central free list
- * sets the words as it carves a span ({@link MmapPageHeap#markCarved}); the
- * page heap clears them when the span comes back.
+ * then it holds the span's size class, the phase of the page (the offset of
+ * the page's first byte past the block boundary at or before it,
+ * {@code (page offset in span) mod (block size)}) and the multiplier of the
+ * divisibility test {@code c = ceil(2^38 / size)}: an address {@code a} of
+ * the page is a block boundary iff {@code n = (a mod pageSize) + phase} is a
+ * multiple of the size, iff {@code (n * c) mod 2^38 < c} (see
+ * {@link MmapPageHeap#blockClassOf}). Blocks above 64 KiB have phase and
+ * multiplier 0, which sends their frees to the span-based check. The central
+ * free list sets the words as it carves a span ({@link MmapPageHeap#markCarved});
+ * the page heap clears them when the span comes back.
  *
- * <p>The words live in a native array of four bytes per page of the whole
+ * <p>The words live in a native array of eight bytes per page of the whole
  * reservation, mapped {@code MAP_NORESERVE} by the page heap: only its pages
- * that describe mapped heap pages are ever touched, so it costs about four
+ * that describe mapped heap pages are ever touched, so it costs about eight
  * bytes of memory per page in use. The page heap reads it directly on the free
  * fast path ({@link MmapPageHeap#blockClassOf}); the span leaves are off that path.
  * With 8 KiB pages a leaf covers 256 MiB and, with compressed references, takes
@@ -57,7 +60,7 @@ final class PageMap {
      * @param base     the reservation's first byte, a multiple of the page size
      * @param pages    pages in the reservation
      * @param shift    log2 of the page size
-     * @param words    a native array of {@code pages} zero ints
+     * @param words    a native array of {@code pages} zero longs
      */
     PageMap(long base, long pages, int shift, long words) {
         this.base = base;
@@ -88,24 +91,24 @@ final class PageMap {
     }
 
     /** The word of page {@code index} ({@code < pages()}), 0 when no carved block starts there. Takes no lock. */
-    int word(long index) {
-        return NativeMemory.getInt(words + (index << 2));
+    long word(long index) {
+        return NativeMemory.getLong(words + (index << 3));
     }
 
     /** The size class of page {@code index}'s word ({@code < pages()}), 0 when none. Takes no lock. */
     int sizeClass(long index) {
-        return word(index) & 0xff;
+        return (int) word(index) & 0xff;
     }
 
     /**
      * Sets the word of page {@code index} of a SMALL span: its pages' owner (the
      * central free list of its class) holds its lock.
      */
-    void setWord(long index, int word) {
+    void setWord(long index, long word) {
         if (index < 0 || index >= pages) {
             throw new IllegalStateException("page " + index + " outside the page map of " + pages + " pages");
         }
-        NativeMemory.putInt(words + (index << 2), word);
+        NativeMemory.putLong(words + (index << 3), word);
     }
 
     /**
@@ -118,9 +121,9 @@ final class PageMap {
                     + pages + " pages");
         }
         if (count == 1) {
-            NativeMemory.putInt(words + (index << 2), 0);
+            NativeMemory.putLong(words + (index << 3), 0);
         } else {
-            NativeMemory.fill(words + (index << 2), count << 2, (byte) 0);
+            NativeMemory.fill(words + (index << 3), count << 3, (byte) 0);
         }
         long end = index + count;
         while (index < end) {
@@ -173,7 +176,7 @@ final class PageMap {
      */
     long metadataBytes(long mappedPages) {
         long spans = 16L + 4L * root.length + (long) leaves * (16L + 4L * LEAF_SIZE);
-        long classes = (4 * mappedPages + 4095) & -4096L;
+        long classes = (8 * mappedPages + 4095) & -4096L;
         return spans + classes;
     }
 }

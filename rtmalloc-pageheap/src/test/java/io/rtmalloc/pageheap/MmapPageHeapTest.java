@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 class MmapPageHeapTest {
 
@@ -425,10 +426,10 @@ class MmapPageHeapTest {
         NativeMemory.putLong(large.start, 42);
         assertEquals(2 + 1, os.maps, "three regions mapped");
         assertTrue(os.mapped > 0);
-        long words = os.classMapAddress + 8L * MmapPageHeap.MAX_CLASS_IDS;
-        long smallWord = words + 4 * ((small.start - heap.base()) / PAGE + 2);
+        long words = os.classMapAddress;
+        long smallWord = words + 8 * ((small.start - heap.base()) / PAGE + 2);
         heap.markCarved(small, 2, 64);
-        assertEquals(5, NativeMemory.getInt(smallWord) & 0xff, "the words are writable while open");
+        assertEquals(5, NativeMemory.getLong(smallWord) & 0xff, "the words are writable while open");
         assertEquals(5, heap.sizeClassOf(small.start + 2L * PAGE));
         long committed = os.mapped;
 
@@ -438,7 +439,7 @@ class MmapPageHeapTest {
         assertEquals(committed, os.mapped, "and stay mapped, for calls racing the close");
         assertEquals(committed, os.reserved, "the rest of the reservation went back");
         assertEquals(0, os.classMaps, "the words' memory went back");
-        assertEquals(0, NativeMemory.getInt(smallWord), "the words still read, as zeros");
+        assertEquals(0, NativeMemory.getLong(smallWord), "the words still read, as zeros");
         assertEquals(0, NativeMemory.getLong(large.start), "block memory still reads, as zeros");
         NativeMemory.putLong(large.start + 8, 7); // and takes a racing push's write without a fault
         assertEquals(0, heap.blockClassOf(small.start));
@@ -487,8 +488,8 @@ class MmapPageHeapTest {
         assertEquals(0, heap.base() % PAGE);
         assertEquals(heap.base(), heap.mappedEnd());
         assertEquals(0, os.mapped);
-        assertEquals((8L * MmapPageHeap.MAX_CLASS_IDS + 4 * (RESERVATION / PAGE) + 4095) & -4096L, os.classMaps,
-                "a word per page of the reservation, after the multiplier table");
+        assertEquals((8 * (RESERVATION / PAGE) + 4095) & -4096L, os.classMaps,
+                "a word of 8 bytes per page of the reservation");
         assertFalse(heap.contains(heap.base()));
         assertEquals(0, heap.stats().mappedBytes());
         heap.checkInvariants();
@@ -520,7 +521,7 @@ class MmapPageHeapTest {
         assertEquals(64L << 20, heap.reservedBytes(), "1 GiB, 512, 256 and 128 MiB refused");
         assertEquals(4, os.refusedReservations);
         assertEquals((64L << 20) + MmapPageHeap.DEFAULT_GUARD, os.reserved);
-        assertEquals((8L * MmapPageHeap.MAX_CLASS_IDS + 4 * ((64L << 20) / PAGE) + 4095) & -4096L, os.classMaps,
+        assertEquals((8 * ((64L << 20) / PAGE) + 4095) & -4096L, os.classMaps,
                 "the words cover what was reserved");
         Span s = carved(heap, 4, 3);
         assertTrue(heap.contains(s.start));
@@ -536,7 +537,7 @@ class MmapPageHeapTest {
     @Test
     void constructor_classMapRefused_halvesToo() {
         CountingMemory os = new CountingMemory();
-        os.mapLimit = (8L * MmapPageHeap.MAX_CLASS_IDS + 4 * ((RESERVATION / 2) / PAGE) + 4095) & -4096L;
+        os.mapLimit = (8 * ((RESERVATION / 2) / PAGE) + 4095) & -4096L;
         MmapPageHeap heap = heap(os, 16);
         assertEquals(RESERVATION / 2, heap.reservedBytes());
         assertEquals(RESERVATION / 2 + MmapPageHeap.DEFAULT_GUARD, os.reserved,
@@ -634,6 +635,39 @@ class MmapPageHeapTest {
         for (long a : new long[] {base, mappedEnd - 1, reservationEnd - 1}) {
             assertOut(heap, a);
         }
+    }
+
+    /**
+     * The free fast path's divisibility test against {@code %}, for every block
+     * size a class may have that the fast test covers (multiples of 8 up to
+     * 64 KiB), at every page of a span of 8 KiB pages up to the size's least
+     * common multiple with the page (after which phases repeat; at most 16) and every
+     * 8-byte offset in the page, plus 1-byte offsets on the first page.
+     */
+    @Test
+    void blockClassOf_agreesWithTheRemainder_forEveryFastSizeAndOffset() {
+        MmapPageHeap heap = heap(new CountingMemory(), 16);
+        long base = heap.base();
+        for (int size = 8; size <= MmapPageHeap.FAST_CHECK_MAX_SIZE; size += 8) {
+            long pages = Math.min(16, size / java.math.BigInteger.valueOf(size).gcd(java.math.BigInteger.valueOf(PAGE))
+                    .longValueExact()); // phases repeat after lcm(size, page) bytes
+            for (long page = 0; page < pages; page++) {
+                long w = heap.pageWord(3, page, size);
+                long c = w >>> 24;
+                long phase = (w >>> 8) & 0xffff;
+                assertEquals((page * PAGE) % size, phase);
+                for (long off = 0; off < PAGE; off += page == 0 ? 1 : 8) {
+                    long n = off + phase;
+                    boolean fast = ((n * c) & ((1L << MmapPageHeap.TEST_BITS) - 1)) < c;
+                    if (fast != ((page * PAGE + off) % size == 0)) {
+                        fail("size " + size + ", page " + page + ", offset " + off + ": fast test says " + fast);
+                    }
+                }
+            }
+        }
+        assertEquals(0, heap.pageWord(3, 0, MmapPageHeap.FAST_CHECK_MAX_SIZE + 8) >>> 8,
+                "larger blocks take the span-based check");
+        heap.close();
     }
 
     /**

@@ -218,7 +218,9 @@ final class ThreadCache implements FrontEnd.Cache {
             serveRequest(cl);
         }
         int b = batch[cl];
-        release(cl, Math.min(b, lists[(cl << 2) + LENGTH]));
+        // The blocks after the head: the block just pushed stays first, so that freeing it
+        // again at once is still caught as a double free.
+        releaseAfterHead(cl, Math.min(b, lists[(cl << 2) + LENGTH] - 1));
         int max = lists[(cl << 2) + MAX_LENGTH];
         if (max < b) {
             growLimit(cl, max + 1);
@@ -261,8 +263,9 @@ final class ThreadCache implements FrontEnd.Cache {
     private void setLimit(int cl, int max) {
         capacity += (long) (max - lists[(cl << 2) + MAX_LENGTH]) * classSize[cl];
         lists[(cl << 2) + MAX_LENGTH] = max;
-        if (lists[(cl << 2) + LENGTH] > max) {
-            release(cl, lists[(cl << 2) + LENGTH] - max);
+        int excess = lists[(cl << 2) + LENGTH] - max;
+        if (excess > 0) {
+            releaseAfterHead(cl, max > 0 ? excess : 0); // the head stays when it may (see overflow)
         }
     }
 
@@ -357,6 +360,35 @@ final class ThreadCache implements FrontEnd.Cache {
             counters[cl * FrontEnd.COUNTERS + FrontEnd.FLUSHES]++;
         }
         central.insertRange(cl, head, n);
+    }
+
+    /**
+     * Gives the {@code n} blocks that follow the head of list {@code cl} to the
+     * transfer cache as one chain; the head stays. With {@code n} 0 (a list of
+     * one block over a limit of 0), gives the head itself instead.
+     */
+    private void releaseAfterHead(int cl, int n) {
+        if (n <= 0) {
+            release(cl, lists[(cl << 2) + LENGTH]);
+            return;
+        }
+        long head = heads[cl];
+        long first = NativeMemory.getLong(head); // the head passed the checks when it was pushed
+        long last = first;
+        for (int i = 0; i < n; i++) {
+            if (!heap.contains(last)) {
+                throw damaged(cl, last);
+            }
+            if (i + 1 < n) {
+                last = NativeMemory.getLong(last);
+            }
+        }
+        NativeMemory.putLong(head, NativeMemory.getLong(last));
+        lists[(cl << 2) + LENGTH] -= n;
+        if (STATS) {
+            counters[cl * FrontEnd.COUNTERS + FrontEnd.FLUSHES]++;
+        }
+        central.insertRange(cl, first, n);
     }
 
     /** Gives every block back (the owner calls it, or the budget once the owner is dead). */
