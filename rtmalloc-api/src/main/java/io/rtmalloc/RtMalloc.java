@@ -150,7 +150,7 @@ public final class RtMalloc {
             throw new GlobalSettingException("rtmalloc: RtMalloc.global() cannot be built: the configuration"
                     + " named by " + origin + " is invalid: " + e.getMessage(), e);
         }
-        return builder().frontEnd(frontEnd).config(config).build();
+        return builder().frontEnd(frontEnd.name()).config(config).build();
     }
 
     /** The front end of this name that {@link java.util.ServiceLoader} finds, or null. */
