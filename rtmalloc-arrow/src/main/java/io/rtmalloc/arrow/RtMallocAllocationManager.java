@@ -44,7 +44,12 @@ public final class RtMallocAllocationManager extends AllocationManager {
         this.size = size;
     }
 
-    /** A factory of managers over {@link RtMalloc#global()}. */
+    /**
+     * The factory of managers over {@link RtMalloc#global()}: the same instance on every call.
+     *
+     * @throws IllegalStateException on every call, with the same message and cause as
+     *         {@link RtMalloc#global()}, when that cannot be built (a bad setting)
+     */
     public static RtMallocAllocationManagerFactory factory() {
         return RtMallocAllocationManagerFactory.global();
     }
@@ -59,7 +64,11 @@ public final class RtMallocAllocationManager extends AllocationManager {
         return new RtMallocAllocationManagerFactory(Objects.requireNonNull(allocator, "allocator"));
     }
 
-    /** A root allocator of unlimited size over {@link RtMalloc#global()}. */
+    /**
+     * A root allocator of unlimited size over {@link RtMalloc#global()}.
+     *
+     * @throws IllegalStateException as {@link RtMalloc#global()} does, when that cannot be built
+     */
     public static RootAllocator newRootAllocator() {
         return newRootAllocator(RtMalloc.global(), Long.MAX_VALUE);
     }

@@ -31,9 +31,19 @@ public final class RtMallocAllocationManagerFactory implements AllocationManager
         this.allocator = allocator;
     }
 
-    /** The factory over {@link RtMalloc#global()}, made when first asked for. */
+    /**
+     * The factory over {@link RtMalloc#global()}, made when first asked for.
+     *
+     * @throws IllegalStateException on every call, with the same message and cause as
+     *         {@link RtMalloc#global()}, when that cannot be built (a bad setting)
+     */
     static RtMallocAllocationManagerFactory global() {
-        return Global.FACTORY;
+        // One read of a constant once the holder is initialised: the branch folds away.
+        RtMallocAllocationManagerFactory f = Global.FACTORY;
+        if (f != null) {
+            return f;
+        }
+        throw Global.failure();
     }
 
     /** The allocator the buffers come from. */
@@ -56,8 +66,39 @@ public final class RtMallocAllocationManagerFactory implements AllocationManager
         return "RtMallocAllocationManagerFactory[" + allocator + "]";
     }
 
-    /** Holds the factory over the process-wide allocator, built on first use. */
+    /**
+     * Holds the factory over the process-wide allocator, built on first use, or why it could not
+     * be built. Its initialiser never throws, so that a bad setting is the clear exception of
+     * {@link RtMalloc#global()} on every call of {@link #global()} rather than an
+     * {@link ExceptionInInitializerError} once and a {@link NoClassDefFoundError} ever after.
+     */
     private static final class Global {
-        static final RtMallocAllocationManagerFactory FACTORY = new RtMallocAllocationManagerFactory(RtMalloc.global());
+        /** The factory; null when {@link RtMalloc#global()} could not be built. */
+        static final RtMallocAllocationManagerFactory FACTORY;
+        /** The message {@link RtMalloc#global()} threw; null when built. */
+        static final String FAILURE_MESSAGE;
+        /** The cause it threw with (the {@code ConfigException} of a bad setting); null when built. */
+        static final Throwable FAILURE_CAUSE;
+
+        static {
+            Allocator global = null;
+            String message = null;
+            Throwable cause = null;
+            try {
+                global = RtMalloc.global();
+            } catch (IllegalStateException e) {
+                // How RtMalloc.global() reports every failure: passed on with its message and cause.
+                message = e.getMessage();
+                cause = e.getCause();
+            }
+            FACTORY = global != null ? new RtMallocAllocationManagerFactory(global) : null;
+            FAILURE_MESSAGE = message;
+            FAILURE_CAUSE = cause;
+        }
+
+        /** A new exception for each call (with the caller's stack), the same message and cause each time. */
+        static IllegalStateException failure() {
+            return new IllegalStateException(FAILURE_MESSAGE, FAILURE_CAUSE);
+        }
     }
 }

@@ -55,9 +55,20 @@ public final class RtMallocByteBufAllocator extends AbstractByteBufAllocator imp
         this.disableLeakDetector = disableLeakDetector;
     }
 
-    /** The allocator over {@link RtMalloc#global()}, preferring direct buffers, made when first asked for. */
+    /**
+     * The allocator over {@link RtMalloc#global()}, preferring direct buffers, made when first
+     * asked for; every later call returns the same instance.
+     *
+     * @throws IllegalStateException on every call, with the same message and cause as
+     *         {@link RtMalloc#global()}, when that cannot be built (a bad setting)
+     */
     public static RtMallocByteBufAllocator global() {
-        return Global.INSTANCE;
+        // One read of a constant once the holder is initialised: the branch folds away.
+        RtMallocByteBufAllocator a = Global.INSTANCE;
+        if (a != null) {
+            return a;
+        }
+        throw Global.failure();
     }
 
     /** The rtmalloc allocator the direct buffers come from. */
@@ -144,8 +155,39 @@ public final class RtMallocByteBufAllocator extends AbstractByteBufAllocator imp
         return "RtMallocByteBufAllocator(" + allocator.frontEnd() + ", directByDefault: " + preferDirect + ")";
     }
 
-    /** Holds the allocator over the process-wide rtmalloc allocator, built on first use. */
+    /**
+     * Holds the allocator over the process-wide rtmalloc allocator, built on first use, or why it
+     * could not be built. Its initialiser never throws, so that a bad setting is the clear
+     * exception of {@link RtMalloc#global()} on every call of {@link #global()} rather than an
+     * {@link ExceptionInInitializerError} once and a {@link NoClassDefFoundError} ever after.
+     */
     private static final class Global {
-        static final RtMallocByteBufAllocator INSTANCE = new RtMallocByteBufAllocator(RtMalloc.global());
+        /** The allocator; null when {@link RtMalloc#global()} could not be built. */
+        static final RtMallocByteBufAllocator INSTANCE;
+        /** The message {@link RtMalloc#global()} threw; null when built. */
+        static final String FAILURE_MESSAGE;
+        /** The cause it threw with (the {@code ConfigException} of a bad setting); null when built. */
+        static final Throwable FAILURE_CAUSE;
+
+        static {
+            Allocator global = null;
+            String message = null;
+            Throwable cause = null;
+            try {
+                global = RtMalloc.global();
+            } catch (IllegalStateException e) {
+                // How RtMalloc.global() reports every failure: passed on with its message and cause.
+                message = e.getMessage();
+                cause = e.getCause();
+            }
+            INSTANCE = global != null ? new RtMallocByteBufAllocator(global) : null;
+            FAILURE_MESSAGE = message;
+            FAILURE_CAUSE = cause;
+        }
+
+        /** A new exception for each call (with the caller's stack), the same message and cause each time. */
+        static IllegalStateException failure() {
+            return new IllegalStateException(FAILURE_MESSAGE, FAILURE_CAUSE);
+        }
     }
 }
