@@ -58,10 +58,16 @@ import java.util.concurrent.TimeUnit;
  * every live block's stamp, and that the stats count exactly the usable bytes
  * of the live blocks as in use.
  *
- * <p>Steps per front end: {@code -Drtmalloc.test.steps} (default 1,000,000);
- * the long profile is {@code -Drtmalloc.test.steps=10000000}. The seed is new
- * for each run and is printed with any failure; {@code -Drtmalloc.test.seed}
- * replays one.
+ * <p>Steps per front end: {@code -Drtmalloc.test.steps} (default 1,000,000,
+ * about 8 s per front end on 2 cores). The long profile, ten million steps
+ * per front end, runs on demand:
+ * <pre>
+ *   ./build.sh -pl rtmalloc-tests -am test-compile surefire:test -Dtest=RawApiModelTest \
+ *       -Dsurefire.failIfNoSpecifiedTests=false -Drtmalloc.test.steps=10000000
+ * </pre>
+ * The seed is new for each run and is printed with any failure;
+ * {@code -Drtmalloc.test.seed} replays one (the per-CPU front end also
+ * depends on which CPU the thread runs on).
  */
 class RawApiModelTest extends FrontEndSuite {
 
