@@ -258,6 +258,9 @@ final class CentralFreeList {
      */
     void checkBlock(long block) {
         Span span = heap.spanOf(block);
+        if (span == null && heap.isClosed()) {
+            throw new IllegalStateException("rtmalloc: the allocator is closed"); // a free racing close()
+        }
         if (span == null || span.state != Span.SMALL || span.sizeClass != sizeClass
                 || !span.contains(block, heap.pageShift()) || (block - span.start) % size != 0
                 || (block - span.start) / size >= span.carved) {

@@ -220,7 +220,17 @@ final class ThreadCache implements FrontEnd.Cache {
         int b = batch[cl];
         // The blocks after the head: the block just pushed stays first, so that freeing it
         // again at once is still caught as a double free.
-        releaseAfterHead(cl, Math.min(b, lists[(cl << 2) + LENGTH] - 1));
+        int len = lists[(cl << 2) + LENGTH];
+        if (len == 1) {
+            // A limit of 0 (no block of the class kept yet): grow it first, so that the block
+            // stays; give it back only when the budget has no room.
+            growLimit(cl, 1);
+            if (lists[(cl << 2) + MAX_LENGTH] < 1) {
+                release(cl, 1);
+            }
+            return;
+        }
+        releaseAfterHead(cl, Math.min(b, len - 1));
         int max = lists[(cl << 2) + MAX_LENGTH];
         if (max < b) {
             growLimit(cl, max + 1);
@@ -265,7 +275,11 @@ final class ThreadCache implements FrontEnd.Cache {
         lists[(cl << 2) + MAX_LENGTH] = max;
         int excess = lists[(cl << 2) + LENGTH] - max;
         if (excess > 0) {
-            releaseAfterHead(cl, max > 0 ? excess : 0); // the head stays when it may (see overflow)
+            if (max > 0) {
+                releaseAfterHead(cl, excess); // the head stays when it may (see overflow)
+            } else {
+                release(cl, excess);
+            }
         }
     }
 
@@ -310,9 +324,12 @@ final class ThreadCache implements FrontEnd.Cache {
             int cut = (int) Math.min(max, (over + classSize[cl] - 1) / classSize[cl]);
             setLimit(cl, max - cut);
         }
-        if (capacity > share && lists[(keep << 2) + MAX_LENGTH] > 0) {
+        if (capacity > share && lists[(keep << 2) + MAX_LENGTH] > 1) {
+            // Down to one block, not none: the block the owner just pushed stays at the head, so
+            // that freeing it again at once is caught. The share is then exceeded by one block at most.
             long over = capacity - share;
-            int cut = (int) Math.min(lists[(keep << 2) + MAX_LENGTH], (over + classSize[keep] - 1) / classSize[keep]);
+            int cut = (int) Math.min(lists[(keep << 2) + MAX_LENGTH] - 1,
+                    (over + classSize[keep] - 1) / classSize[keep]);
             setLimit(keep, lists[(keep << 2) + MAX_LENGTH] - cut);
         }
     }
@@ -322,7 +339,13 @@ final class ThreadCache implements FrontEnd.Cache {
         int request = scavengeRequest;
         scavengeRequest = NO_REQUEST;
         if (request == FLUSH_ALL) {
-            flushAll();
+            for (int c = 1; c < heads.length; c++) {
+                if (c == cl) {
+                    releaseAfterHead(c, lists[(c << 2) + LENGTH] - 1); // the block just pushed stays
+                } else {
+                    release(c, lists[(c << 2) + LENGTH]);
+                }
+            }
         } else {
             scavenge(cl);
         }
@@ -363,17 +386,18 @@ final class ThreadCache implements FrontEnd.Cache {
     }
 
     /**
-     * Gives the {@code n} blocks that follow the head of list {@code cl} to the
-     * transfer cache as one chain; the head stays. With {@code n} 0 (a list of
-     * one block over a limit of 0), gives the head itself instead.
+     * Gives the {@code n} blocks ({@code < length}) that follow the head of list
+     * {@code cl} to the transfer cache as one chain; the head stays.
      */
     private void releaseAfterHead(int cl, int n) {
         if (n <= 0) {
-            release(cl, lists[(cl << 2) + LENGTH]);
             return;
         }
         long head = heads[cl];
-        long first = NativeMemory.getLong(head); // the head passed the checks when it was pushed
+        if (!heap.contains(head)) { // a close racing this call may have emptied the list
+            throw damaged(cl, head);
+        }
+        long first = NativeMemory.getLong(head);
         long last = first;
         for (int i = 0; i < n; i++) {
             if (!heap.contains(last)) {

@@ -74,7 +74,11 @@ final class ThreadCacheFrontEnd implements FrontEnd {
         this.config = config;
         this.central = central;
         this.classes = central.sizeClasses();
-        this.budget = new ThreadCacheBudget(config, this::unslot);
+        // The callback holds the slot table, not this front end: a thread's ThreadLocal value
+        // (its cache, which holds the budget) must not reach the ThreadLocal itself, or the
+        // entry would never go stale and every closed allocator a live thread used would stay.
+        ThreadCache[] table = slots;
+        this.budget = new ThreadCacheBudget(config, cache -> unslot(table, cache));
         this.central0 = new Cache() {
             @Override
             public long allocate(int sizeClass) {
@@ -148,7 +152,7 @@ final class ThreadCacheFrontEnd implements FrontEnd {
     }
 
     /** Empties the slot of a cache being retired (called under the budget's lock). */
-    private void unslot(ThreadCache cache) {
+    private static void unslot(ThreadCache[] slots, ThreadCache cache) {
         SLOT.compareAndSet(slots, (int) cache.ownerId & (SLOTS - 1), cache, null);
     }
 
