@@ -4,6 +4,8 @@ import io.rtmalloc.Allocator;
 import io.rtmalloc.Config;
 import io.rtmalloc.RtMalloc;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 /**
  * What the close races share: a new allocator per sample, made through the
  * public builder with the front end named, holding one block {@link #held}
@@ -30,6 +32,8 @@ final class CloseRace {
             .addressSpace(Config.MIN_ADDRESS_SPACE)
             .backgroundReleaseOff()
             .build();
+
+    private static final AtomicBoolean REPORTED = new AtomicBoolean();
 
     final Allocator allocator;
     final long held;
@@ -66,6 +70,9 @@ final class CloseRace {
         } catch (IllegalStateException e) {
             return CLOSED;
         } catch (Throwable t) {
+            if (REPORTED.compareAndSet(false, true)) { // the first one goes to the test JVM's error stream
+                t.printStackTrace();
+            }
             return OTHER;
         }
     }

@@ -56,13 +56,13 @@ public final class StressRun {
         switch (profile) {
             case "ci" -> {
                 // One JVM per test (one fork, no stress fork, one compilation mode, the JVM
-                // flags given), three iterations of 200 ms: some seconds per test.
+                // flags given), five iterations of a second: about ten seconds per test.
                 options.put("-m", "quick");
                 options.put("-f", "1");
                 options.put("-fsm", "0");
                 options.put("-sc", "false");
-                options.put("-iters", "3");
-                options.put("-time", "200");
+                options.put("-iters", "5");
+                options.put("-time", "1000");
                 options.put("-jvmArgs", NATIVE_ACCESS + " -Xss1m");
             }
             // jcstress's thorough preset: every JVM mode it detects (interpreter, C1, C2,
