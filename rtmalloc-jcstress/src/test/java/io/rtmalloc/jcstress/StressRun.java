@@ -65,10 +65,11 @@ public final class StressRun {
                 options.put("-time", "1000");
                 options.put("-jvmArgs", NATIVE_ACCESS + " -Xss1m");
             }
-            // jcstress's thorough preset: every JVM mode it detects (interpreter, C1, C2,
-            // split compilation, stress flags), several forks each.
+            // jcstress's default preset: every JVM mode it detects (interpreter, C1, C2,
+            // per-actor compilation, stress flags), six forks of five seconds each: about
+            // four minutes per test on two cores ("-m tough": about an hour per test).
             case "long" -> {
-                options.put("-m", "tough");
+                options.put("-m", "default");
                 options.put("-jvmArgsPrepend", NATIVE_ACCESS);
             }
             default -> throw new IllegalArgumentException(

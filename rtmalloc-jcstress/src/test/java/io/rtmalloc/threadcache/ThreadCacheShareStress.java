@@ -25,7 +25,9 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * <p>A steal lowers A's share at once; A brings its capacity (the bytes its
  * list limits allow) back under its share at its owner's next slow path, so
  * afterwards the capacity is over the share by at most what was stolen since:
- * two steals at most here.
+ * two steals at most here, the outcome {@code 1, 1, 3, 3} (the thief ran
+ * after the owner's last slow path, which had left A at 3 KiB of share and
+ * capacity).
  *
  * <p>r1: 1 when every invariant holds: the shares and the unclaimed part add
  * up to the budget, none is under the minimum, A's lists match their counts
@@ -34,7 +36,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  */
 @JCStressTest
 @Description("ThreadCache: an owner's refills and flushes against a thief of its share")
-@Outcome(id = "1, .*", expect = ACCEPTABLE, desc = "every invariant holds (the shares are the steals' order)")
+@Outcome(id = "1, .*", expect = ACCEPTABLE, desc = "every invariant holds; the shares tell where the steals fell")
 @Outcome(expect = FORBIDDEN, desc = "shares over the budget or under the minimum, broken lists, or a capacity over its bound")
 @State
 public class ThreadCacheShareStress {
