@@ -33,7 +33,7 @@
  * {@code ./build.sh verify} runs the protocol tests once, in the
  * {@code integration-test} phase of this module ({@link
  * io.rtmalloc.jcstress.StressRun}, the "ci" profile: one JVM per test, five
- * iterations of a second, about a minute and a half in all), and fails on any
+ * iterations of a second, about a minute in all), and fails on any
  * forbidden outcome, error or crashed test JVM. Three properties change the
  * run:
  * <pre>
