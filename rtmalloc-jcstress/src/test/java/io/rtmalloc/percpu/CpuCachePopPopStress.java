@@ -1,0 +1,89 @@
+package io.rtmalloc.percpu;
+
+import io.rtmalloc.jcstress.Blocks;
+import io.rtmalloc.jcstress.ChainSink;
+import io.rtmalloc.jcstress.Tiers;
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.IIII_Result;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+/**
+ * Two pops on one CPU cache from two threads, each through the owner word
+ * once, as {@link PerCpuFrontEnd#allocate} takes it: a thread that loses the
+ * CAS goes to the transfer cache instead (here it just records 0). The cache
+ * holds 2 -> 1. Mutual exclusion and the hand-over of the list from one owner
+ * to the next mean the two pops never return the same block.
+ *
+ * <p>r1, r2: the block each thread popped (0: lost the CAS); r3: the list
+ * after both, head first; r4: its length counter.
+ */
+@JCStressTest
+@Description("CpuCache owner word: two pops, each under the owner word or not at all")
+@Outcome(id = "2, 1, 0, 0", expect = ACCEPTABLE, desc = "actor 1 popped first, actor 2 saw its pop")
+@Outcome(id = "1, 2, 0, 0", expect = ACCEPTABLE, desc = "actor 2 popped first, actor 1 saw its pop")
+@Outcome(id = "0, 2, 1, 1", expect = ACCEPTABLE_INTERESTING, desc = "actor 1 lost the CAS while actor 2 held the cache")
+@Outcome(id = "2, 0, 1, 1", expect = ACCEPTABLE_INTERESTING, desc = "actor 2 lost the CAS while actor 1 held the cache")
+@Outcome(expect = FORBIDDEN, desc = "both lost, a block popped twice, or a count out of step with its list")
+@State
+public class CpuCachePopPopStress {
+
+    private static final int CL = Tiers.SMALL;
+    private static final int BATCH = 4;
+    private static final int CAPACITY = 8;
+
+    private final Blocks blocks = Blocks.take(Tiers.CENTRAL, CL, 2);
+    /** Refuses refills: with two blocks cached, none is due. */
+    private final ChainSink central = new ChainSink(blocks);
+    private final CpuCache cache = new CpuCache(Tiers.CLASSES.count(), false);
+
+    public CpuCachePopPopStress() {
+        cache.acquireForMaintenance();
+        try {
+            cache.free(CL, blocks.get(1), BATCH, CAPACITY, central);
+            cache.free(CL, blocks.get(2), BATCH, CAPACITY, central);
+        } finally {
+            cache.release();
+        }
+    }
+
+    private int pop() {
+        if (!cache.tryAcquire()) {
+            return 0;
+        }
+        try {
+            return blocks.name(cache.allocate(CL, BATCH, CAPACITY, central));
+        } finally {
+            cache.release();
+        }
+    }
+
+    @Actor
+    public void actor1(IIII_Result r) {
+        r.r1 = pop();
+    }
+
+    @Actor
+    public void actor2(IIII_Result r) {
+        r.r2 = pop();
+    }
+
+    @Arbiter
+    public void arbiter(IIII_Result r) {
+        cache.acquireForMaintenance();
+        try {
+            r.r3 = blocks.digits(cache.heads[CL], blocks.count());
+            r.r4 = cache.lengths[CL];
+        } finally {
+            cache.release();
+        }
+        blocks.giveBack(Tiers.CENTRAL, CL);
+    }
+}
