@@ -266,16 +266,17 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * are gone.
      *
      * <p>The memory goes back to the OS, but the range it occupied stays
-     * mapped, as fresh zero pages that hold no memory, for the life of the
-     * process: a call of another thread racing the close (which read the page
-     * map or its cache before the close) completes, writing to memory nobody
-     * uses, or throws {@link IllegalStateException}; it never faults. That
-     * costs address space only: the part of the reservation the heap had
-     * mapped, 4 bytes per page of the reservation for the page map, and two
-     * kernel mappings per closed allocator; the rest of the reservation is
-     * unmapped. A program that makes allocators without end should reuse them
-     * rather than close them. The allocator's caches, including other
-     * threads', forget their blocks.
+     * mapped, as fresh zero pages that hold no memory: a call of another
+     * thread racing the close (which read the page map or its cache before the
+     * close) completes, writing to memory nobody uses, or throws
+     * {@link IllegalStateException}; it never faults. That costs address
+     * space only (the part of the reservation the heap had mapped, and 8
+     * bytes per page of the reservation for the page map; the rest of the
+     * reservation is unmapped), until a later allocator with the same sizes
+     * takes the range over, a second or more after the close; so a program
+     * that makes and closes allocators without end holds a bounded number of
+     * kernel mappings. The allocator's caches, including other threads',
+     * forget their blocks.
      * {@link RtMalloc#global()} is shared by the whole process: do not close it.
      *
      * @throws IllegalStateException if a live thread holds an open arena or a

@@ -41,9 +41,8 @@
  *       jcstress's default preset: every JVM mode it detects (interpreter, C1, C2,
  *       per-actor compilation, stress flags), several forks each; about four minutes
  *       per test on two cores, with -Drtmalloc.jcstress.args="-m tough" about an hour
- *   ./build.sh -pl rtmalloc-jcstress -am verify -Drtmalloc.jcstress.close=true
- *       adds the close races (out of the default run: closing an allocator while
- *       another thread is inside a call can still take the JVM down)
+ *   ./build.sh -pl rtmalloc-jcstress -am verify -Drtmalloc.jcstress.close=false
+ *       leaves out the close races (in the default run)
  *   ./build.sh -pl rtmalloc-jcstress -am verify -Drtmalloc.jcstress.args="-t Budget -time 5000"
  *       more jcstress options (space-separated, no spaces inside a value), each
  *       replacing the profile's option of its name

@@ -43,7 +43,7 @@ public class CpuCacheDrainStress {
     private final Blocks blocks = Blocks.take(Tiers.CENTRAL, CL, 3);
     /** Takes the drained chain; refuses refills. */
     private final ChainSink central = new ChainSink(blocks);
-    private final CpuCache cache = new CpuCache(Tiers.CLASSES.count(), false);
+    private final CpuCache cache = new CpuCache(Tiers.CLASSES.count(), false, Tiers.HEAP);
 
     public CpuCacheDrainStress() {
         cache.acquireForMaintenance();

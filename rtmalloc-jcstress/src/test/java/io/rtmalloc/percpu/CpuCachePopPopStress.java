@@ -42,7 +42,7 @@ public class CpuCachePopPopStress {
     private final Blocks blocks = Blocks.take(Tiers.CENTRAL, CL, 2);
     /** Refuses refills: with two blocks cached, none is due. */
     private final ChainSink central = new ChainSink(blocks);
-    private final CpuCache cache = new CpuCache(Tiers.CLASSES.count(), false);
+    private final CpuCache cache = new CpuCache(Tiers.CLASSES.count(), false, Tiers.HEAP);
 
     public CpuCachePopPopStress() {
         cache.acquireForMaintenance();

@@ -43,7 +43,7 @@ public class CpuCachePopPushStress {
     private final Blocks blocks = Blocks.take(Tiers.CENTRAL, CL, 3);
     /** Refuses refills and takes flushes: neither is due with 2 or 3 blocks cached of 8. */
     private final ChainSink central = new ChainSink(blocks);
-    private final CpuCache cache = new CpuCache(Tiers.CLASSES.count(), false);
+    private final CpuCache cache = new CpuCache(Tiers.CLASSES.count(), false, Tiers.HEAP);
 
     public CpuCachePopPushStress() {
         cache.acquireForMaintenance();

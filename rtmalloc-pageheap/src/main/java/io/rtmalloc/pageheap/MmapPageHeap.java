@@ -140,12 +140,16 @@ import java.util.function.LongSupplier;
  * {@code PROT_READ}, {@code MAP_NORESERVE}), and the mapped prefix with its
  * guard by fresh readable and writable zero pages ({@code MAP_NORESERVE});
  * either gives the memory back and leaves only address space behind (the
- * mapped prefix, plus 4 bytes per page of the reservation), with one or two
+ * mapped prefix, plus 8 bytes per page of the reservation), with one or two
  * kernel mappings. A front end that was inside a pop or push when the close
  * came reads zeroes or writes to memory nobody else uses, and its next pop
  * fails the range check, since the range is empty. If the OS refuses a
  * remapping, the pages are released ({@code MADV_DONTNEED}) instead. The rest
- * of the reservation, which no lookup ever admitted, is unmapped.
+ * of the reservation, which no lookup ever admitted, is unmapped. The range
+ * then rests in a process-wide pool ({@link Retired}) and, a second or more
+ * later, a new heap of the same sizes takes it over (its tail reserved again
+ * with {@code MAP_FIXED_NOREPLACE}) instead of reserving another: the
+ * mappings a process holds stay bounded however many heaps it closes.
  */
 final class MmapPageHeap implements PageHeap {
 
@@ -333,13 +337,16 @@ final class MmapPageHeap implements PageHeap {
             }
         }
         this.guardBytes = Math.max(pageSize, ((long) largest + pageSize - 1) & -(long) pageSize);
-        long[] r = reserve(os, addressSpace, pageSize, pageShift, guardBytes);
+        long[] r = Retired.take(os, addressSpace, pageSize, guardBytes);
+        if (r == null) {
+            r = reserve(os, addressSpace, pageSize, pageShift, guardBytes);
+        }
         this.base = r[0];
         this.reservedBytes = r[1];
         this.classMap = r[2];
         this.classMapBytes = r[3];
         this.words = classMap;
-        this.committedEnd = base;
+        this.committedEnd = r.length > 4 ? r[4] : base;
         this.pageMap = new PageMap(base, reservedBytes >>> pageShift, pageShift, words);
     }
 
@@ -1294,10 +1301,12 @@ final class MmapPageHeap implements PageHeap {
         }
         // The rest of the reservation, never handed out, goes.
         long rest = reservedBytes + guardBytes - committed;
+        boolean unmapped = true;
         if (rest > 0) {
             try {
                 os.unmap(committedEnd, rest);
             } catch (RuntimeException e) {
+                unmapped = false;
                 if (failure == null) {
                     failure = e;
                 } else {
@@ -1305,8 +1314,89 @@ final class MmapPageHeap implements PageHeap {
                 }
             }
         }
+        if (failure == null && unmapped) {
+            Retired.add(new Retired(os, base, reservedBytes, guardBytes, pageSize, committedEnd, classMap,
+                    classMapBytes, System.nanoTime()));
+        }
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /**
+     * The address ranges of closed heaps, kept mapped (see the class comment)
+     * and lent to later heaps of the same sizes once {@link #REUSE_AFTER_NANOS}
+     * have passed: a program that makes and closes heaps without end then
+     * holds a bounded number of kernel mappings and of address space, instead
+     * of two mappings and the mapped prefix per heap ever closed (the kernel
+     * allows about 65,000 mappings per process). The delay leaves any call
+     * that raced the close (a few instructions) ample time to end before
+     * the range holds another heap's blocks.
+     */
+    record Retired(SystemMemory os, long base, long reservedBytes, long guardBytes, long pageSize,
+                   long committedEnd, long words, long wordsBytes, long retiredAt) {
+
+        /** How long a closed range rests before another heap may use it: one second. */
+        static final long REUSE_AFTER_NANOS = 1_000_000_000L;
+
+        private static final java.util.ArrayDeque<Retired> POOL = new java.util.ArrayDeque<>();
+
+        static void add(Retired r) {
+            synchronized (POOL) {
+                POOL.addLast(r);
+            }
+        }
+
+        /**
+         * A rested range of these sizes made ready for a new heap (its words
+         * writable and zero, the rest of its reservation reserved again), as
+         * {@code {base, reserved, words, words bytes, committed end}}; or null.
+         */
+        static long[] take(SystemMemory os, long reservedBytes, long pageSize, long guardBytes) {
+            long now = System.nanoTime();
+            while (true) {
+                Retired found = null;
+                synchronized (POOL) {
+                    for (java.util.Iterator<Retired> it = POOL.iterator(); it.hasNext(); ) {
+                        Retired r = it.next();
+                        if (now - r.retiredAt < REUSE_AFTER_NANOS) {
+                            break; // the pool is in retirement order
+                        }
+                        if (r.os == os && r.reservedBytes == reservedBytes && r.pageSize == pageSize
+                                && r.guardBytes == guardBytes) {
+                            it.remove();
+                            found = r;
+                            break;
+                        }
+                    }
+                }
+                if (found == null) {
+                    return null;
+                }
+                long[] ready = found.prepare();
+                if (ready != null) {
+                    return ready;
+                }
+            }
+        }
+
+        /** Reserves the rest of the range again and makes the words writable; null when the OS refuses. */
+        private long[] prepare() {
+            long end = base + reservedBytes + guardBytes;
+            try {
+                if (end > committedEnd) {
+                    os.reserveAt(committedEnd, end - committedEnd);
+                }
+            } catch (RuntimeException | OutOfMemoryError e) {
+                return null; // another mapping took the space: the range stays as it is, unused
+            }
+            try {
+                os.zeroReadWrite(words, wordsBytes);
+            } catch (RuntimeException e) {
+                os.unmap(committedEnd, end - committedEnd);
+                return null;
+            }
+            return new long[] {base, reservedBytes, words, wordsBytes, committedEnd};
         }
     }
 

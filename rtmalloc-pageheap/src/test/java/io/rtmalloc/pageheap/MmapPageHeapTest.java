@@ -118,6 +118,12 @@ class MmapPageHeapTest {
         }
 
         @Override
+        public void reserveAt(long address, long bytes) {
+            Mmap.INSTANCE.reserveAt(address, bytes);
+            reserved += bytes;
+        }
+
+        @Override
         public void zeroReadWrite(long address, long bytes) {
             Mmap.INSTANCE.zeroReadWrite(address, bytes);
             zeroedOnClose += bytes;
