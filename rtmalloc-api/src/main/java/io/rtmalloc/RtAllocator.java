@@ -172,7 +172,7 @@ final class RtAllocator implements Allocator {
     @Override
     public void free(long address) {
         if (Switches.CHECKED) {
-            checked.freeing(address);
+            checkedFreeing(address);
         }
         int cl = heap.blockClassOf(address);
         if (cl != 0) {
@@ -203,7 +203,7 @@ final class RtAllocator implements Allocator {
             if (Switches.CHECKED) {
                 checkedSmallBlock(address, cl);
                 checkedSize(address, size, classSize[cl]);
-                checked.freeing(address); // after the checks, so that a refused free changes nothing
+                checkedFreeing(address); // after the checks, so that a refused free changes nothing
             }
             countFree(cl);
             frontEnd.free(cl, address);
@@ -233,7 +233,7 @@ final class RtAllocator implements Allocator {
             if (Switches.CHECKED) {
                 checkedSmallBlock(address, cl);
                 checkedSize(address, size, classSize[cl]);
-                checked.freeing(address); // after the checks, so that a refused free changes nothing
+                checkedFreeing(address); // after the checks, so that a refused free changes nothing
             }
             countFree(cl);
             cache.free(cl, address);
@@ -244,7 +244,7 @@ final class RtAllocator implements Allocator {
 
     void free(long address, FrontEnd.Cache cache) {
         if (Switches.CHECKED) {
-            checked.freeing(address);
+            checkedFreeing(address);
         }
         int cl = heap.blockClassOf(address);
         if (cl != 0) {
@@ -265,6 +265,14 @@ final class RtAllocator implements Allocator {
         }
         if (Switches.STATS) {
             calls.increment(2 * cl);
+        }
+    }
+
+    /** Checked mode: takes a block back from the record of live blocks; closed is closed first. */
+    private void checkedFreeing(long address) {
+        if (address != 0) {
+            ensureOpen();
+            checked.freeing(address);
         }
     }
 
@@ -335,7 +343,7 @@ final class RtAllocator implements Allocator {
         int cl = blockClass(address);
         checkedSize(address, size, cl != 0 ? classes.size(cl) : largeSpan(address).bytes(pageShift));
         if (Switches.CHECKED) {
-            checked.freeing(address);
+            checkedFreeing(address);
         }
         if (cl != 0) {
             countFree(cl);
@@ -498,6 +506,7 @@ final class RtAllocator implements Allocator {
             return malloc(newSize);
         }
         if (Switches.CHECKED) {
+            ensureOpen();
             checked.checkLive(address, "realloc");
         }
         int cl = blockClass(address);
@@ -597,6 +606,7 @@ final class RtAllocator implements Allocator {
     @Override
     public long usableSize(long address) {
         if (Switches.CHECKED) {
+            ensureOpen();
             checked.checkLive(address, "usableSize");
         }
         int cl = blockClass(address);

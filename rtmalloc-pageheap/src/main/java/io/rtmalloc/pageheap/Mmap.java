@@ -28,7 +28,6 @@ final class Mmap implements SystemMemory {
     private static final int MAP_FIXED = 0x10;
     private static final int MAP_ANONYMOUS = 0x20;
     private static final int MAP_NORESERVE = 0x4000;
-    private static final int MAP_FIXED_NOREPLACE = 0x100000;
     private static final int MADV_DONTNEED = 4;
     private static final long MAP_FAILED = -1L;
 
@@ -58,16 +57,6 @@ final class Mmap implements SystemMemory {
     @Override
     public long reserve(long bytes) {
         return mmap(0L, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, "reserve");
-    }
-
-    @Override
-    public void reserveAt(long address, long bytes) {
-        long got = mmap(address, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
-                "reserve");
-        if (got != address) { // a kernel without MAP_FIXED_NOREPLACE takes it as a hint
-            unmap(got, bytes);
-            throw new OutOfMemoryError("rtmalloc: the range at 0x" + Long.toHexString(address) + " is taken");
-        }
     }
 
     @Override

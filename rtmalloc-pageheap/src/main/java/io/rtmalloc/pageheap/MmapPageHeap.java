@@ -145,11 +145,11 @@ import java.util.function.LongSupplier;
  * came reads zeroes or writes to memory nobody else uses, and its next pop
  * fails the range check, since the range is empty. If the OS refuses a
  * remapping, the pages are released ({@code MADV_DONTNEED}) instead. The rest
- * of the reservation, which no lookup ever admitted, is unmapped. The range
- * then rests in a process-wide pool ({@link Retired}) and, a second or more
- * later, a new heap of the same sizes takes it over (its tail reserved again
- * with {@code MAP_FIXED_NOREPLACE}) instead of reserving another: the
- * mappings a process holds stay bounded however many heaps it closes.
+ * of the reservation stays reserved. The range then rests in a process-wide
+ * pool ({@link Retired}) and, a second or more later, a new heap of the same
+ * sizes takes it over instead of reserving another: the mappings a process
+ * holds stay bounded however many heaps it closes. Past {@link
+ * Retired#MAX_KEPT} ranges, those unused for a minute are unmapped.
  */
 final class MmapPageHeap implements PageHeap {
 
@@ -1299,22 +1299,9 @@ final class MmapPageHeap implements PageHeap {
                 }
             }
         }
-        // The rest of the reservation, never handed out, goes.
-        long rest = reservedBytes + guardBytes - committed;
-        boolean unmapped = true;
-        if (rest > 0) {
-            try {
-                os.unmap(committedEnd, rest);
-            } catch (RuntimeException e) {
-                unmapped = false;
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure == null && unmapped) {
+        // The rest of the reservation stays reserved (no memory, no commit charge), so that
+        // no other mapping lands in it and a later heap can take the whole range over.
+        if (failure == null) {
             Retired.add(new Retired(os, base, reservedBytes, guardBytes, pageSize, committedEnd, classMap,
                     classMapBytes, System.nanoTime()));
         }
@@ -1338,12 +1325,28 @@ final class MmapPageHeap implements PageHeap {
 
         /** How long a closed range rests before another heap may use it: one second. */
         static final long REUSE_AFTER_NANOS = 1_000_000_000L;
+        /** Ranges kept: beyond this, those that rested a minute unused are unmapped. */
+        static final int MAX_KEPT = 1024;
+        /** How long a range must have rested before it may be unmapped: a minute. */
+        static final long UNMAP_AFTER_NANOS = 60_000_000_000L;
 
         private static final java.util.ArrayDeque<Retired> POOL = new java.util.ArrayDeque<>();
 
         static void add(Retired r) {
+            java.util.List<Retired> drop = new java.util.ArrayList<>();
             synchronized (POOL) {
                 POOL.addLast(r);
+                while (POOL.size() > MAX_KEPT && r.retiredAt - POOL.peekFirst().retiredAt >= UNMAP_AFTER_NANOS) {
+                    drop.add(POOL.pollFirst()); // a program closing heaps of ever new sizes: bounded
+                }
+            }
+            for (Retired d : drop) {
+                try {
+                    d.os.unmap(d.base, d.reservedBytes + d.guardBytes);
+                    d.os.unmap(d.words, d.wordsBytes);
+                } catch (RuntimeException e) {
+                    // Left mapped: address space only.
+                }
             }
         }
 
@@ -1380,20 +1383,11 @@ final class MmapPageHeap implements PageHeap {
             }
         }
 
-        /** Reserves the rest of the range again and makes the words writable; null when the OS refuses. */
+        /** Makes the words writable again; null when the OS refuses (the range then stays unused). */
         private long[] prepare() {
-            long end = base + reservedBytes + guardBytes;
-            try {
-                if (end > committedEnd) {
-                    os.reserveAt(committedEnd, end - committedEnd);
-                }
-            } catch (RuntimeException | OutOfMemoryError e) {
-                return null; // another mapping took the space: the range stays as it is, unused
-            }
             try {
                 os.zeroReadWrite(words, wordsBytes);
             } catch (RuntimeException e) {
-                os.unmap(committedEnd, end - committedEnd);
                 return null;
             }
             return new long[] {base, reservedBytes, words, wordsBytes, committedEnd};

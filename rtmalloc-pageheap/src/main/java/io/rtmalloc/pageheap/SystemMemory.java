@@ -63,12 +63,4 @@ interface SystemMemory {
      */
     void zeroReadWrite(long address, long bytes);
 
-    /**
-     * Reserves {@code bytes} of address space at exactly {@code address}, as
-     * {@link #reserve} does, unless any mapping already lies there
-     * ({@code MAP_FIXED_NOREPLACE}): then it throws and changes nothing.
-     *
-     * @throws OutOfMemoryError if the range is taken or the system refuses
-     */
-    void reserveAt(long address, long bytes);
 }

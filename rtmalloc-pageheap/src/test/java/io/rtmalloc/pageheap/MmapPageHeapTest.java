@@ -118,12 +118,6 @@ class MmapPageHeapTest {
         }
 
         @Override
-        public void reserveAt(long address, long bytes) {
-            Mmap.INSTANCE.reserveAt(address, bytes);
-            reserved += bytes;
-        }
-
-        @Override
         public void zeroReadWrite(long address, long bytes) {
             Mmap.INSTANCE.zeroReadWrite(address, bytes);
             zeroedOnClose += bytes;
@@ -443,7 +437,8 @@ class MmapPageHeapTest {
 
         assertEquals(committed, os.zeroedOnClose, "the mapped prefix and its guard went back as fresh zero pages");
         assertEquals(committed, os.mapped, "and stay mapped, for calls racing the close");
-        assertEquals(committed, os.reserved, "the rest of the reservation went back");
+        assertEquals(RESERVATION + MmapPageHeap.DEFAULT_GUARD, os.reserved,
+                "the rest of the reservation stays reserved, for a later heap to take over");
         assertEquals(0, os.classMaps, "the words' memory went back");
         assertEquals(0, NativeMemory.getLong(smallWord), "the words still read, as zeros");
         assertEquals(0, NativeMemory.getLong(large.start), "block memory still reads, as zeros");
@@ -469,7 +464,7 @@ class MmapPageHeapTest {
         assertTrue(heap.toString().contains("closed"), heap.toString());
         heap.close(); // again: nothing more to do
         assertEquals(committed, os.mapped);
-        assertEquals(committed, os.reserved);
+        assertEquals(RESERVATION + MmapPageHeap.DEFAULT_GUARD, os.reserved);
     }
 
     @Test
@@ -478,7 +473,8 @@ class MmapPageHeapTest {
         MmapPageHeap heap = heap(os, 16);
         heap.close();
         assertEquals(0, os.maps);
-        assertEquals(0, os.reserved, "nothing was ever mapped: the whole reservation went back");
+        assertEquals(RESERVATION + MmapPageHeap.DEFAULT_GUARD, os.reserved,
+                "the range stays reserved, for a later heap to take over");
         assertEquals(0, os.classMaps);
         assertThrows(IllegalStateException.class, () -> heap.allocate(1, 0));
     }
@@ -516,7 +512,8 @@ class MmapPageHeapTest {
         assertEquals(2, heap.sizeClassOf(s.start + 3L * page - 1));
         heap.checkInvariants();
         heap.close();
-        assertEquals(os.mapped, os.reserved, "all but what was mapped went back");
+        assertEquals(heap.reservedBytes() + MmapPageHeap.DEFAULT_GUARD, os.reserved,
+                "the range stays reserved, for a later heap to take over");
     }
 
     @Test
@@ -537,7 +534,8 @@ class MmapPageHeapTest {
                 e.getMessage());
         heap.checkInvariants();
         heap.close();
-        assertEquals(os.mapped, os.reserved, "all but what was mapped went back");
+        assertEquals(heap.reservedBytes() + MmapPageHeap.DEFAULT_GUARD, os.reserved,
+                "the range stays reserved, for a later heap to take over");
     }
 
     @Test
@@ -551,7 +549,8 @@ class MmapPageHeapTest {
         carved(heap, 1, 1);
         heap.checkInvariants();
         heap.close();
-        assertEquals(os.mapped, os.reserved, "all but what was mapped went back");
+        assertEquals(heap.reservedBytes() + MmapPageHeap.DEFAULT_GUARD, os.reserved,
+                "the range stays reserved, for a later heap to take over");
     }
 
     @Test

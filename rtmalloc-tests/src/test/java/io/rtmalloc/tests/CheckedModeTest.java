@@ -11,10 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Checked mode ({@code -Drtmalloc.checked=true}): every free is validated
- * against the block's span, so an address inside a small block is caught by
- * every front end (unchecked, the caching front ends check only that the
- * address lies in a small span of the allocator). Run by its own surefire execution with the property set; the default
- * execution leaves it out, since unchecked mode trusts such a free.
+ * against the block's span, and a record of live blocks catches every double
+ * free (default mode catches one only when the block is the head of the list
+ * it joins) and every {@code realloc} or {@code usableSize} of a freed block.
+ * Run by its own surefire execution with the property set; the default
+ * execution leaves it out.
  */
 class CheckedModeTest extends FrontEndSuite {
 
@@ -34,6 +35,33 @@ class CheckedModeTest extends FrontEndSuite {
         assertThrows(IllegalArgumentException.class, () -> a.free(p + 8, 64));
         assertThrows(IllegalArgumentException.class, () -> a.free(p + 24, 56));
         a.free(p, 64);
+        a.flushThreadCache();
+        a.checkInvariants();
+        assertBalanced(a);
+    }
+
+    @ParameterizedTest
+    @MethodSource("variants")
+    void everyDoubleFree_andEveryUseOfAFreedBlock_isIllegalArgument_andChangesNothing(String variant) {
+        Allocator a = make(variant);
+        for (long size : new long[] {16, 64, 1000, 40_000, 300_000, 3 << 20}) {
+            long p = a.malloc(size);
+            long q = a.malloc(size);
+            a.free(p);
+            a.free(q); // p is no longer the head of any list: default mode would take it again
+            IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> a.free(p));
+            assertTrue(twice.getMessage().contains("double free"), twice.getMessage());
+            assertTrue(twice.getMessage().contains("rtmalloc.checked.stacks"), twice.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> a.free(p, size));
+            IllegalArgumentException realloc = assertThrows(IllegalArgumentException.class, () -> a.realloc(p, 8));
+            assertTrue(realloc.getMessage().contains("use after free"), realloc.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> a.usableSize(p));
+            long r = a.malloc(size); // the allocator goes on, and hands each block out once
+            long s = a.malloc(size);
+            assertTrue(r != s);
+            a.free(r);
+            a.free(s);
+        }
         a.flushThreadCache();
         a.checkInvariants();
         assertBalanced(a);
