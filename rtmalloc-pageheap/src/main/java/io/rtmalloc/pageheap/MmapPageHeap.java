@@ -337,9 +337,19 @@ final class MmapPageHeap implements PageHeap {
             }
         }
         this.guardBytes = Math.max(pageSize, ((long) largest + pageSize - 1) & -(long) pageSize);
-        long[] r = Retired.take(os, addressSpace, pageSize, guardBytes);
+        long[] r = Retired.take(os, addressSpace, pageSize, guardBytes, true);
         if (r == null) {
-            r = reserve(os, addressSpace, pageSize, pageShift, guardBytes);
+            try {
+                r = reserve(os, addressSpace, addressSpace, pageSize, pageShift, guardBytes, addressSpace);
+            } catch (OutOfMemoryError full) {
+                // Address space is short (many heaps closed within the last second): a closed
+                // range that has not rested its second yet, rather than a smaller reservation.
+                r = Retired.take(os, addressSpace, pageSize, guardBytes, false);
+                if (r == null) {
+                    r = reserve(os, addressSpace, (addressSpace >>> 1) & -(long) pageSize, pageSize, pageShift,
+                            guardBytes, Math.min(MIN_RESERVATION, addressSpace));
+                }
+            }
         }
         this.base = r[0];
         this.reservedBytes = r[1];
@@ -353,15 +363,15 @@ final class MmapPageHeap implements PageHeap {
     /**
      * Reserves {@code requested} bytes aligned to the page size, followed by
      * {@code guard} more, and the page words for them, halving the size while
-     * the OS refuses either.
+     * the OS refuses either, from {@code first} down to {@code floor}.
      *
      * @return {base, reserved bytes (without the guard), class map, class map bytes}
      */
-    private static long[] reserve(SystemMemory os, long requested, long pageSize, int pageShift, long guard) {
-        long floor = Math.min(MIN_RESERVATION, requested);
+    private static long[] reserve(SystemMemory os, long requested, long first, long pageSize, int pageShift,
+                                  long guard, long floor) {
         long slack = pageSize - OS_PAGE; // the OS aligns to 4 KiB; bigger pages need room to align
         OutOfMemoryError refusal = null;
-        for (long size = requested; size >= floor; size = (size >>> 1) & -pageSize) {
+        for (long size = first; size >= floor; size = (size >>> 1) & -pageSize) {
             long raw;
             try {
                 raw = os.reserve(size + guard + slack);
@@ -1351,18 +1361,19 @@ final class MmapPageHeap implements PageHeap {
         }
 
         /**
-         * A rested range of these sizes made ready for a new heap (its words
-         * writable and zero, the rest of its reservation reserved again), as
+         * A range of these sizes (one that rested, or with {@code rested}
+         * false the oldest, for when address space is short) made ready for a
+         * new heap (its words writable and zero), as
          * {@code {base, reserved, words, words bytes, committed end}}; or null.
          */
-        static long[] take(SystemMemory os, long reservedBytes, long pageSize, long guardBytes) {
+        static long[] take(SystemMemory os, long reservedBytes, long pageSize, long guardBytes, boolean rested) {
             long now = System.nanoTime();
             while (true) {
                 Retired found = null;
                 synchronized (POOL) {
                     for (java.util.Iterator<Retired> it = POOL.iterator(); it.hasNext(); ) {
                         Retired r = it.next();
-                        if (now - r.retiredAt < REUSE_AFTER_NANOS) {
+                        if (rested && now - r.retiredAt < REUSE_AFTER_NANOS) {
                             break; // the pool is in retirement order
                         }
                         if (r.os == os && r.reservedBytes == reservedBytes && r.pageSize == pageSize

@@ -468,6 +468,38 @@ class MmapPageHeapTest {
     }
 
     @Test
+    void closedRanges_areTakenOver_afterTheirRest_orAtOnceWhenAddressSpaceIsShort() throws Exception {
+        CountingMemory os = new CountingMemory();
+        MmapPageHeap first = heap(os, 16);
+        long base = first.base();
+        Span s = carved(first, 2, 3);
+        NativeMemory.putLong(s.start, 99);
+        first.close();
+
+        MmapPageHeap fresh = heap(os, 16); // within the second: a range of its own
+        assertFalse(fresh.base() == base);
+        fresh.close();
+
+        os.reserveLimit = 0; // no more address space: the youngest range is taken over at once
+        MmapPageHeap short1 = heap(os, 16);
+        assertTrue(short1.base() == base || short1.base() == fresh.base(), "a closed range was taken over");
+        assertEquals(0, short1.stats().mappedBytes(), "a fresh heap over it");
+        Span again = carved(short1, 2, 3);
+        assertEquals(0, NativeMemory.getLong(again.start), "its pages read zero");
+        short1.checkInvariants();
+        short1.close();
+
+        os.reserveLimit = Long.MAX_VALUE;
+        Thread.sleep(MmapPageHeap.Retired.REUSE_AFTER_NANOS / 1_000_000 + 100);
+        long reservations = os.reserved;
+        MmapPageHeap rested = heap(os, 16);
+        assertEquals(reservations, os.reserved, "a rested range, no new reservation");
+        rested.allocate(4, 0);
+        rested.checkInvariants();
+        rested.close();
+    }
+
+    @Test
     void close_ofAnUnusedHeap_returnsTheReservation() {
         CountingMemory os = new CountingMemory();
         MmapPageHeap heap = heap(os, 16);

@@ -215,6 +215,10 @@ final class ThreadCacheFrontEnd implements FrontEnd {
     @Override
     public void forgetAll() {
         budget.close();
+        // The closing thread's entry goes now (other threads' entries go stale with this front
+        // end and are expunged by their maps later): a thread that makes and closes allocators
+        // in a loop does not keep them reachable through its ThreadLocalMap.
+        local.remove();
     }
 
     @Override
