@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -365,6 +366,25 @@ class ThreadCacheTest {
     }
 
     @Test
+    void aClosedAllocator_isNotKeptReachable_byTheThreadThatUsedAndClosedIt() throws Exception {
+        java.lang.ref.WeakReference<ThreadCache> ref = useAndClose();
+        for (int i = 0; i < 100 && ref.get() != null; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertNull(ref.get(), "the closed allocator's cache (and its heap) is still reachable from this thread");
+    }
+
+    private static java.lang.ref.WeakReference<ThreadCache> useAndClose() {
+        ThreadCacheStack a = allocator();
+        long p = a.malloc(64); // this thread's cache, in its ThreadLocal
+        a.free(p);
+        java.lang.ref.WeakReference<ThreadCache> ref = new java.lang.ref.WeakReference<>(a.cache());
+        a.close();
+        return ref;
+    }
+
+    @Test
     void close_emptiesEveryThreadsCacheWithoutTouchingIt_andLaterCallsThrow() throws Exception {
         ThreadCacheStack a = allocator();
         ExecutorService worker = Executors.newSingleThreadExecutor();
@@ -385,11 +405,12 @@ class ThreadCacheTest {
             assertTrue(workerCache.bytes() > 0, "the worker's cache holds blocks");
             long mine = a.malloc(64);
             a.free(mine); // and so does this thread's
+            ThreadCache myCache = a.cache();
 
             a.close();
 
             assertEquals(0, a.budget().liveCaches());
-            for (ThreadCache c : List.of(workerCache, a.cache())) {
+            for (ThreadCache c : List.of(workerCache, myCache)) {
                 assertTrue(c.retired);
                 assertEquals(0, c.bytes());
                 for (int cl = 1; cl < c.heads.length; cl++) {
