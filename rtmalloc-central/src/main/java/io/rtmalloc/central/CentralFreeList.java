@@ -249,12 +249,12 @@ final class CentralFreeList {
     }
 
     /**
-     * Checks, without the lock, that {@code block} is a block boundary of a
+     * Checks, without the lock, that {@code block} is a carved block of a
      * span of this class: the validation of a single free that goes straight
      * to the central tier (the global front end, virtual threads), so that an
-     * interior or foreign address is refused before the transfer cache can
-     * hand it out again. Whether the block was ever carved is checked when it
-     * reaches its span.
+     * interior, foreign or never-carved address is refused before the transfer
+     * cache can hand it out again. (The span's carve count only grows while it
+     * is SMALL; a racy read of it can only refuse more.)
      */
     void checkBlock(long block) {
         Span span = heap.spanOf(block);
@@ -262,8 +262,7 @@ final class CentralFreeList {
             throw new IllegalStateException("rtmalloc: the allocator is closed"); // a free racing close()
         }
         if (span == null || span.state != Span.SMALL || span.sizeClass != sizeClass
-                || !span.contains(block, heap.pageShift()) || (block - span.start) % size != 0
-                || (block - span.start) / size >= span.carved) {
+                || !span.contains(block, heap.pageShift()) || !isCarvedBlock(span, block)) {
             throw new IllegalArgumentException("0x" + Long.toHexString(block)
                     + " is not a block of size class " + sizeClass + " (span " + span + ")");
         }

@@ -364,25 +364,11 @@ final class ThreadCache implements FrontEnd.Cache {
 
     /** Gives the first {@code n} blocks of list {@code cl} to the transfer cache as one chain. */
     private void release(int cl, int n) {
-        if (n <= 0) {
-            return;
+        if (n > 0) {
+            long first = heads[cl];
+            heads[cl] = NativeMemory.getLong(lastOf(cl, first, n));
+            giveBack(cl, first, n);
         }
-        long head = heads[cl];
-        long last = head;
-        for (int i = 0; i < n; i++) {
-            if (!heap.contains(last)) {
-                throw damaged(cl, last);
-            }
-            if (i + 1 < n) {
-                last = NativeMemory.getLong(last);
-            }
-        }
-        heads[cl] = NativeMemory.getLong(last);
-        lists[(cl << 2) + LENGTH] -= n;
-        if (STATS) {
-            counters[cl * FrontEnd.COUNTERS + FrontEnd.FLUSHES]++;
-        }
-        central.insertRange(cl, head, n);
     }
 
     /**
@@ -390,14 +376,16 @@ final class ThreadCache implements FrontEnd.Cache {
      * {@code cl} to the transfer cache as one chain; the head stays.
      */
     private void releaseAfterHead(int cl, int n) {
-        if (n <= 0) {
-            return;
+        if (n > 0) {
+            long head = lastOf(cl, heads[cl], 1); // a close racing this call may have emptied the list
+            long first = NativeMemory.getLong(head);
+            NativeMemory.putLong(head, NativeMemory.getLong(lastOf(cl, first, n)));
+            giveBack(cl, first, n);
         }
-        long head = heads[cl];
-        if (!heap.contains(head)) { // a close racing this call may have emptied the list
-            throw damaged(cl, head);
-        }
-        long first = NativeMemory.getLong(head);
+    }
+
+    /** The {@code n}-th block of the chain from {@code first}, every link checked against the heap's range. */
+    private long lastOf(int cl, long first, int n) {
         long last = first;
         for (int i = 0; i < n; i++) {
             if (!heap.contains(last)) {
@@ -407,7 +395,11 @@ final class ThreadCache implements FrontEnd.Cache {
                 last = NativeMemory.getLong(last);
             }
         }
-        NativeMemory.putLong(head, NativeMemory.getLong(last));
+        return last;
+    }
+
+    /** Counts off the chain of {@code n} blocks from {@code first}, cut from list {@code cl}, and gives it back. */
+    private void giveBack(int cl, long first, int n) {
         lists[(cl << 2) + LENGTH] -= n;
         if (STATS) {
             counters[cl * FrontEnd.COUNTERS + FrontEnd.FLUSHES]++;
