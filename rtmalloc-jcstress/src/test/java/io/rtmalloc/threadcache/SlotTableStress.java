@@ -71,7 +71,7 @@ public class SlotTableStress {
     private final ThreadCache other;
     private long ownerId;
     private ThreadCache ownCache;
-    private Object handle;
+    private ThreadCacheFrontEnd.Handle handle;
 
     public SlotTableStress() {
         Thread last = lastOwner;
@@ -93,11 +93,11 @@ public class SlotTableStress {
         ownCache = frontEnd.platformCache();
         r.r2 = served == ownCache && ownCache.ownerId == ownerId && ownCache.length(CL) > 0 && other.length(CL) == 0
                 && other.heads[CL] == 0 ? 1 : 0;
-        // The thread's entry for this front end's ThreadLocal holds the cache, which holds the
-        // front end, which holds the ThreadLocal: the entry would never go stale, so it goes
-        // here. The state keeps the handle, whose cleaner would retire the cache before the arbiter.
+        // The thread's entry for this front end's ThreadLocal goes here, so that the entry does
+        // not outlive the sample. The state keeps the handle, whose cleaner would otherwise
+        // retire the cache before the arbiter.
         ThreadLocal<?> local = (ThreadLocal<?>) LOCAL.get(frontEnd);
-        handle = local.get();
+        handle = (ThreadCacheFrontEnd.Handle) local.get();
         local.remove();
     }
 
@@ -110,8 +110,15 @@ public class SlotTableStress {
     public void arbiter(III_Result r) {
         ThreadCache s = (ThreadCache) SLOT.getVolatile(slots, (int) ownerId & MASK);
         r.r3 = s == null ? 0 : s == ownCache ? 1 : s == other ? 2 : 3;
-        if (ownCache != null) {
-            frontEnd.budget().retire(ownCache); // its blocks go back to the shared central cache
+        if (handle != null) {
+            // Retires the owner's cache (its blocks go back to the shared central cache) through
+            // its cleaner registration, as the cleaner would once the thread died, which takes it
+            // off the cleaner's list. Left there, each sample's cache, budget and 16 KiB slot
+            // table stayed reachable until the cleaner thread, competing with the busy actors,
+            // got to it: a census of the fork's live heap found about 5,500 front ends held only
+            // by the cleaner beside 2,000 live states (120 of 130 MB), and a fork ran out of its
+            // 256 MiB heap. Cleaned here, the front ends live no longer than their states.
+            handle.cleanable.clean();
         }
     }
 }

@@ -55,6 +55,8 @@ final class ThreadCacheFrontEnd implements FrontEnd {
      */
     static final class Handle {
         final ThreadCache cache;
+        /** The cleaner's registration: {@code clean()} retires the cache now and unregisters it. */
+        Cleaner.Cleanable cleanable;
 
         Handle(ThreadCache cache) {
             this.cache = cache;
@@ -97,7 +99,7 @@ final class ThreadCacheFrontEnd implements FrontEnd {
         budget.register(cache);
         Handle handle = new Handle(cache);
         ThreadCacheBudget b = budget;
-        CLEANER.register(handle, () -> b.retire(cache));
+        handle.cleanable = CLEANER.register(handle, () -> b.retire(cache));
         return handle;
     }
 
