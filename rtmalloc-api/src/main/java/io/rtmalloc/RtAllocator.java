@@ -3,6 +3,7 @@ package io.rtmalloc;
 import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.CentralClassStats;
 import io.rtmalloc.spi.FrontEnd;
+import io.rtmalloc.spi.HeapIndex;
 import io.rtmalloc.spi.LargeAllocationEvent;
 import io.rtmalloc.spi.MemoryReleaseEvent;
 import io.rtmalloc.spi.NativeMemory;
@@ -31,7 +32,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <pre>
  *   malloc(size):  cl = classOf(size)              two compares, one table read
  *                  cl != 0 ? frontEnd.allocate(cl)  (a pop from the thread's list, its head range-checked)
- *   free(a):       cl = heap.blockClassOf(a)       one unsigned compare, one flat-map read, a multiply
+ *   free(a):       cl = index.blockClassOf(a)       one unsigned compare, one flat-map read, a multiply
  *                  cl != 0 ? frontEnd.free(cl, a)   (a push, refused when a is the list's head)
  * </pre>
  * The free fast path validates every address in every mode: {@code blockClassOf}
@@ -82,6 +83,8 @@ final class RtAllocator implements Allocator {
     private final FrontEnd frontEnd;
     private final CentralCache central;
     private final PageHeap heap;
+    /** The free fast path's validation ({@link HeapIndex#blockClassOf}). */
+    private final HeapIndex index;
     private final SizeClasses classes;
     /** Per class, its size as a {@code long}: the bound a sized free's size is checked against. */
     private final long[] classSize;
@@ -123,6 +126,7 @@ final class RtAllocator implements Allocator {
         this.frontEnd = frontEnd;
         this.central = central;
         this.heap = central.pageHeap();
+        this.index = heap.index();
         this.classes = central.sizeClasses();
         this.classSize = new long[classes.count() + 1];
         for (int cl = 1; cl <= classes.count(); cl++) {
@@ -174,7 +178,7 @@ final class RtAllocator implements Allocator {
         if (Switches.CHECKED) {
             checkedFreeing(address);
         }
-        int cl = heap.blockClassOf(address);
+        int cl = index.blockClassOf(address);
         if (cl != 0) {
             if (Switches.CHECKED) {
                 checkedSmallBlock(address, cl);
@@ -198,7 +202,7 @@ final class RtAllocator implements Allocator {
      */
     @Override
     public void free(long address, long size) {
-        int cl = heap.blockClassOf(address);
+        int cl = index.blockClassOf(address);
         if (cl != 0 && size >= 0) {
             if (Switches.CHECKED) {
                 checkedSmallBlock(address, cl);
@@ -228,7 +232,7 @@ final class RtAllocator implements Allocator {
     }
 
     void free(long address, long size, FrontEnd.Cache cache) {
-        int cl = heap.blockClassOf(address);
+        int cl = index.blockClassOf(address);
         if (cl != 0 && size >= 0) {
             if (Switches.CHECKED) {
                 checkedSmallBlock(address, cl);
@@ -246,7 +250,7 @@ final class RtAllocator implements Allocator {
         if (Switches.CHECKED) {
             checkedFreeing(address);
         }
-        int cl = heap.blockClassOf(address);
+        int cl = index.blockClassOf(address);
         if (cl != 0) {
             if (Switches.CHECKED) {
                 checkedSmallBlock(address, cl);

@@ -45,10 +45,10 @@ public interface FrontEnd {
     /**
      * Takes back a block of class {@code sizeClass}; the allocator has checked
      * that the address is the first byte of a carved block of that class
-     * ({@link PageHeap#blockClassOf}).
+     * ({@link HeapIndex#blockClassOf}).
      *
      * <p>Misuse a front end must survive: every head it pops from an intrusive
-     * list must pass {@link PageHeap#contains} before it is read or handed out
+     * list must pass {@link HeapIndex#contains} before it is read or handed out
      * (a write to a freed block may have changed a next pointer), and every
      * link it follows likewise; {@link #damagedList} makes the error. A block
      * already at the head of the list it joins is a double free

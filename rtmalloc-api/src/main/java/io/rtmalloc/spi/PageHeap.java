@@ -41,49 +41,28 @@ public interface PageHeap {
     Span spanOf(long address);
 
     /**
-     * The size class recorded for the page of {@code address}: {@code > 0} for a
-     * page of a SMALL span in which a carved block starts ({@link #markCarved}),
-     * 0 otherwise (large, free, not carved yet, or any address outside this
-     * heap). Takes no lock and never faults, whatever the address.
+     * The lookups of the fast paths, on a final class: {@link HeapIndex#contains},
+     * {@link HeapIndex#blockClassOf} (the free fast path's validation) and
+     * {@link HeapIndex#sizeClassOf}. They take no lock and never fault, whatever
+     * the address. Moreover, the memory from an address the index
+     * {@linkplain HeapIndex#contains contains} up to the size of the largest size
+     * class further can be read and written without a fault, while the heap is
+     * open and after it is closed: a block a front end takes from a free list
+     * whose head passes that test lies in mapped memory whole, even when the
+     * list was damaged by a write to a freed block.
      */
-    int sizeClassOf(long address);
-
-    /**
-     * The free fast path's validation: the size class of the block that starts
-     * at {@code address} when {@code address} is the first byte of a carved
-     * block of a SMALL span (a block the central tier has handed out at least
-     * once), else 0: for every address outside this heap, in a free or large
-     * span, inside a block (an interior address), or at a block boundary that
-     * was never carved. Takes no lock; it must cost one unsigned compare of
-     * the address against the heap's mapped range, one read of a flat map and
-     * a divisibility test by multiplication, and must never fault, whatever
-     * the address.
-     */
-    int blockClassOf(long address);
+    HeapIndex index();
 
     /**
      * Records that every block of {@code span} (SMALL) that starts in its page
      * {@code page} (counted from the span's first page) is carved, so that
-     * {@link #blockClassOf} answers the span's class for them. Called by the
+     * {@link HeapIndex#blockClassOf} answers the span's class for them. Called by the
      * central free list that owns the span, under its lock, before any of those
      * blocks leaves it.
      *
      * @param blockSize the size of the span's class
      */
     void markCarved(Span span, long page, int blockSize);
-
-    /**
-     * Whether {@code address} lies in the memory this heap has mapped for spans
-     * (so that reading or writing the 8 bytes at an 8-byte aligned such address
-     * can never fault while the heap is open). One unsigned compare; no lock.
-     * The mapped range only grows until {@link #close()}. Moreover, the memory
-     * from such an address up to the size of the largest size class further
-     * can be read and written without a fault, while the heap is open and
-     * after it is closed: a block a front end takes from a free list whose
-     * head passes this test lies in mapped memory whole, even when the list
-     * was damaged by a write to a freed block.
-     */
-    boolean contains(long address);
 
     /**
      * Resizes a {@link Span#LARGE} span in place to {@code pages} pages, for
@@ -144,8 +123,9 @@ public interface PageHeap {
 
     /**
      * Returns the heap's memory to the OS and empties the page map, so that
-     * {@link #spanOf} answers null, {@link #sizeClassOf} and
-     * {@link #blockClassOf} 0 and {@link #contains} false for every address;
+     * {@link #spanOf} answers null, the index's {@link HeapIndex#sizeClassOf}
+     * and {@link HeapIndex#blockClassOf} 0 and {@link HeapIndex#contains}
+     * false for every address;
      * every other later call throws {@link IllegalStateException}. Idempotent.
      * A call racing the close (a front end popping or pushing a block it
      * already held) must not fault: memory a lookup may have admitted before

@@ -1,5 +1,6 @@
 package io.rtmalloc.central;
 
+import io.rtmalloc.spi.HeapIndex;
 import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.PageHeap;
 import io.rtmalloc.spi.Span;
@@ -15,7 +16,7 @@ import java.util.Set;
  * never touched, so a new span costs no page faults until its blocks are used.
  * When the list is empty, {@link #carvePage} carves every block that starts in
  * the next page at once and tells the page heap ({@link PageHeap#markCarved}),
- * so that the free fast path ({@link PageHeap#blockClassOf}) accepts exactly
+ * so that the free fast path ({@link HeapIndex#blockClassOf}) accepts exactly
  * the boundaries of carved blocks: a free of a block that was never handed out
  * is refused before it can reach a cache and be handed out twice.
  *
@@ -41,6 +42,7 @@ final class CentralFreeList {
     private final int objects;
     private final long pages;
     private final PageHeap heap;
+    private final HeapIndex index;
     /** {@code ceil(2^64 / size)}: {@code off} (below 2^32) is a multiple of {@code size} iff {@code off * magic <=u magic - 1}. */
     private final long magic;
 
@@ -55,6 +57,7 @@ final class CentralFreeList {
         this.pages = pages;
         this.objects = objects;
         this.heap = heap;
+        this.index = heap.index();
         this.magic = Long.divideUnsigned(-1L, size) + 1;
     }
 
@@ -130,7 +133,7 @@ final class CentralFreeList {
     synchronized void insertChain(long head, int count) {
         IllegalArgumentException bad = null;
         for (int i = 0; i < count; i++) {
-            if (!heap.contains(head)) {
+            if (!index.contains(head)) {
                 throw new IllegalArgumentException("a chain of " + count + " blocks of size class " + sizeClass
                         + " given back has a link to 0x" + Long.toHexString(head) + " at position " + i
                         + ", outside the heap; the rest of the chain is lost (a write to a freed block?)");
@@ -268,9 +271,9 @@ final class CentralFreeList {
         }
     }
 
-    /** Whether {@code address} lies in the page heap's range (see {@link PageHeap#contains}). */
+    /** Whether {@code address} lies in the page heap's range (see {@link HeapIndex#contains}). */
     boolean inHeap(long address) {
-        return heap.contains(address);
+        return index.contains(address);
     }
 
     private Span newSpan() {
@@ -354,13 +357,13 @@ final class CentralFreeList {
             boolean starts = firstBlock < objects && firstBlock * size < pageStart + (1L << shift);
             long endBlock = Math.min(objects, (pageStart + (1L << shift) + size - 1) / size);
             boolean carved = starts && endBlock <= s.carved;
-            int word = heap.sizeClassOf(s.start + pageStart);
+            int word = index.sizeClassOf(s.start + pageStart);
             check(word == (carved ? sizeClass : 0), "page " + p + " of " + s + " has class " + word + " in the page"
                     + " map, but its blocks are " + (carved ? "" : "not ") + "all carved (" + s.carved + " carved)");
             if (starts && !carved) {
                 // (A carved block may still be refused: blocks above 64 KiB take the span-based check.)
                 long b = s.start + firstBlock * size;
-                check(heap.blockClassOf(b) == 0, "the free fast path accepts block 0x" + Long.toHexString(b)
+                check(index.blockClassOf(b) == 0, "the free fast path accepts block 0x" + Long.toHexString(b)
                         + " of " + s + ", never carved");
             }
         }

@@ -46,7 +46,7 @@ class PerClassCentralCacheTest {
         assertEquals(Span.SMALL, span.state);
         assertEquals(cl, span.sizeClass);
         assertEquals(0, (block - span.start) % classes.size(cl));
-        assertEquals(cl, heap.sizeClassOf(block));
+        assertEquals(cl, heap.index().sizeClassOf(block));
     }
 
     private List<Long> chain(long head, int count) {
@@ -174,11 +174,11 @@ class PerClassCentralCacheTest {
         assertTrue(span.carved < classes.objectsPerSpan(cl));
         assertEquals(classes.objectsPerSpan(cl) - classes.batchSize(cl), central.classStats()[cl].freeInSpans());
         long firstUncarved = span.start + span.carved * size;
-        assertEquals(cl, heap.blockClassOf(b));
-        assertEquals(cl, heap.blockClassOf(span.start + (span.carved - 1) * size), "the last carved block");
-        assertEquals(0, heap.blockClassOf(firstUncarved), "a block never carved");
-        assertEquals(0, heap.blockClassOf(b + 8), "an interior address");
-        assertEquals(0, heap.sizeClassOf(span.start + carvedEnd), "the next page is not carved");
+        assertEquals(cl, heap.index().blockClassOf(b));
+        assertEquals(cl, heap.index().blockClassOf(span.start + (span.carved - 1) * size), "the last carved block");
+        assertEquals(0, heap.index().blockClassOf(firstUncarved), "a block never carved");
+        assertEquals(0, heap.index().blockClassOf(b + 8), "an interior address");
+        assertEquals(0, heap.index().sizeClassOf(span.start + carvedEnd), "the next page is not carved");
         central.free(cl, b);
         central.drainTransferCaches();
         central.checkInvariants();

@@ -4,14 +4,13 @@ import io.rtmalloc.Config;
 import io.rtmalloc.ReleaseCause;
 import io.rtmalloc.ReleaseStats;
 import io.rtmalloc.SizeClass;
+import io.rtmalloc.spi.HeapIndex;
 import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.PageHeap;
 import io.rtmalloc.spi.PageHeapStats;
 import io.rtmalloc.spi.ReleaseListener;
 import io.rtmalloc.spi.Span;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -27,14 +26,14 @@ import java.util.function.LongSupplier;
  * {@code mmap(PROT_NONE, MAP_NORESERVE)}, its start aligned to the page size.
  * Memory is then mapped inside it, readable and writable, at increasing
  * addresses ({@code MAP_FIXED}, at least {@link #REGION_BYTES} at a time), so
- * the memory of the heap is always the prefix {@code [base, base + mappedBytes)}
- * of the reservation. That buys the free fast path its two cheapest answers, for
- * any {@code long} whatever:
+ * the memory of the heap is always the prefix {@code [base, base + mapped)}
+ * of the reservation. That buys the fast paths their two cheapest answers, for
+ * any {@code long} whatever, both on the heap's {@link HeapIndex}:
  * <ul>
- *   <li>"is this address ours" ({@link #contains}) is one unsigned compare of
- *       {@code address - base} against {@code mappedBytes};</li>
+ *   <li>"is this address ours" ({@link HeapIndex#contains}) is one unsigned compare of
+ *       {@code address - base} against {@code mapped};</li>
  *   <li>"is this the first byte of a carved block, and of which class"
- *       ({@link #blockClassOf}, the free fast path's validation) is that
+ *       ({@link HeapIndex#blockClassOf}, the free fast path's validation) is that
  *       compare, one read of a flat map of page words (a native array of one
  *       long per page of the whole reservation, mapped once,
  *       {@code MAP_NORESERVE}, so that no index below the reservation's size
@@ -93,24 +92,19 @@ import java.util.function.LongSupplier;
  * <h2>Synchronization</h2>
  * One lock (this object's monitor) guards the free lists, the release queues,
  * the regions, the counters, every FREE span and the transitions of spans into
- * and out of the heap; a RELEASING span belongs to the thread releasing it. {@link #spanOf}, {@link #sizeClassOf} and {@link #contains} take no lock.
- * Their fields ({@code base}, {@code words}, {@code pageShift} final;
- * {@code mappedBytes} plain) sit on this object, so a caller that holds the heap
- * inlines them. {@code mappedBytes} is written only under the lock, and only
- * after the new region is mapped and its page-map entries are set, with a
- * volatile write; lookups read it plainly. A stale read can only be a smaller
- * value than the current one (or, racing {@link #close()}, the value before
- * 0): it makes an address of the newest region look foreign, which only sends
- * the caller to a slow path that takes the lock; yet no block of that region
- * reaches a caller without a happens-before edge from the write (blocks leave
- * the heap under its lock), so a caller asking about a block it holds always
- * sees a value that covers it. No value ever read can make the class-map read
- * fault: the page words cover the whole reservation and are never unmapped.
+ * and out of the heap; a RELEASING span belongs to the thread releasing it.
+ * {@link #spanOf} and the lookups of the {@link HeapIndex} take no lock. The
+ * mapped size lives on the index: written only under the lock, and only after
+ * the new region is mapped and its page-map entries are set, with a volatile
+ * write; lookups read it plainly (the index's comment says why a stale value
+ * is harmless). No value ever read can make a page word's read fault: the
+ * words cover the whole reservation and are never unmapped while the range
+ * is the heap's.
  *
  * <h2>Invariants</h2>
  * Checked by {@link #checkInvariants()}:
  * <ul>
- *   <li>the regions lie in the reservation and tile {@code [base, base + mappedBytes)}
+ *   <li>the regions lie in the reservation and tile {@code [base, base + mapped)}
  *       in order; the spans tile it too, each span's first page mapping to it;</li>
  *   <li>no two FREE spans of one kind are adjacent (coalescing is complete);</li>
  *   <li>a FREE span's first and last pages map to it, and it is in the free list
@@ -126,14 +120,14 @@ import java.util.function.LongSupplier;
  * <h2>The guard</h2>
  * The mapping always runs {@code guardBytes} (the largest block size, in whole
  * pages) past the mapped prefix, readable and writable and never handed out:
- * so the head of a free list that passes {@link #contains} lies in mapped
+ * so the head of a free list that passes {@link HeapIndex#contains} lies in mapped
  * memory whole, whatever a write to a freed block put there, and a front end
  * that checks each head it pops against the range never reads, writes or hands
  * out memory outside the heap. When the heap grows into its guard, the guard's
  * pages are released first, so the new pages read zero as untouched pages do.
  *
  * <h2>Close</h2>
- * {@link #close()} first sets {@code mappedBytes} to 0, so that every later
+ * {@link #close()} first sets the mapped size to 0, so that every later
  * lookup answers 0, false or null without reading any map, then forgets every
  * span. Nothing a call racing the close may still touch is unmapped: the
  * words are replaced by read-only zero pages ({@code MAP_FIXED},
@@ -172,11 +166,6 @@ final class MmapPageHeap implements PageHeap {
     /** Size-class ids a page word can hold: 0 to 255. */
     static final int MAX_CLASS_IDS = 256;
 
-    /** The exponent {@code F} of the divisibility test: {@code c = ceil(2^F / size)}. */
-    static final int TEST_BITS = 38;
-    private static final long TEST_MASK = (1L << TEST_BITS) - 1;
-    /** Blocks up to this size get the test on the fast path (their phase fits 16 bits). */
-    static final int FAST_CHECK_MAX_SIZE = 1 << 16;
     /** The guard of a heap told no size classes (tests): blocks of up to 256 KiB. */
     static final int DEFAULT_GUARD = 256 << 10;
 
@@ -185,29 +174,17 @@ final class MmapPageHeap implements PageHeap {
     /** A limit that is none. */
     private static final long NO_LIMIT = Long.MAX_VALUE;
 
-    private static final VarHandle MAPPED_BYTES;
-
-    static {
-        try {
-            MAPPED_BYTES = MethodHandles.lookup().findVarHandle(MmapPageHeap.class, "mappedBytes", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     // ---- the lookups' fields
 
     /** First byte of the reservation, a multiple of the page size. */
     private final long base;
-    /**
-     * Bytes mapped from {@code base}; 0 after close. Grows only, under the lock, by
-     * a volatile write through {@link #MAPPED_BYTES}; lookups read it plainly.
-     */
-    private long mappedBytes;
     /** The page words: one long per page of the reservation, native ({@link PageMap}). */
     private final long words;
     private final int pageShift;
     private final long pageMask;
+    /** The lookups, and the mapped size: {@code [base, base + index.mapped())}. */
+    private final HeapIndex index;
 
     // ---- the rest
 
@@ -223,11 +200,11 @@ final class MmapPageHeap implements PageHeap {
     /**
      * Bytes mapped readable and writable beyond the end of the mapped prefix
      * (the largest block size, in whole pages): a free-list head that passes
-     * {@link #contains} lies in mapped memory whole, even when the list was
-     * damaged; see {@link PageHeap#contains}.
+     * {@link HeapIndex#contains} lies in mapped memory whole, even when the list was
+     * damaged; see {@link PageHeap#index()}.
      */
     private final long guardBytes;
-    /** One past the last byte mapped readable and writable: {@code base + mappedBytes + guardBytes}. */
+    /** One past the last byte mapped readable and writable: {@code base + mapped + guardBytes}. */
     private long committedEnd;
     /** Per size class, the block size {@link #markCarved} was given, for the invariant checks. */
     private final int[] carvedSize = new int[MAX_CLASS_IDS];
@@ -356,6 +333,7 @@ final class MmapPageHeap implements PageHeap {
         this.classMap = r[2];
         this.classMapBytes = r[3];
         this.words = classMap;
+        this.index = new HeapIndex(base, classMap, pageShift);
         this.committedEnd = r.length > 4 ? r[4] : base;
         this.pageMap = new PageMap(base, reservedBytes >>> pageShift, pageShift, words);
     }
@@ -421,52 +399,8 @@ final class MmapPageHeap implements PageHeap {
     // ------------------------------------------------------------------ lookups (no lock)
 
     @Override
-    public int sizeClassOf(long address) {
-        long off = address - base;
-        if (Long.compareUnsigned(off, mappedBytes) >= 0) {
-            return 0;
-        }
-        return (int) NativeMemory.getLong(words + ((off >>> pageShift) << 3)) & 0xff;
-    }
-
-    /**
-     * One unsigned compare, one read of the page's word and a divisibility
-     * test by one multiplication, all in registers: with {@code n} the
-     * address's offset past the block boundary at or before its page's first
-     * byte ({@code (off mod pageSize) + phase}, below 2^22 for pages of up to
-     * 2 MiB and blocks of up to 64 KiB) and the word's {@code c = ceil(2^38 /
-     * size)}, {@code n} is a multiple of {@code size} iff
-     * {@code (n * c) mod 2^38 < c} (the divisibility test of Lemire, Kaser and
-     * Kurz, "Faster remainder by direct computation", 2019, which holds for
-     * every {@code n < 2^N} when {@code 38 >= N + log2(size)}; checked for
-     * every size class and offset in the tests). A page with no carved block,
-     * or of blocks above 64 KiB, has {@code c = 0}, so the test fails and the
-     * caller takes its slow path.
-     */
-    @Override
-    public int blockClassOf(long address) {
-        long off = address - base;
-        if (Long.compareUnsigned(off, mappedBytes) >= 0) {
-            return 0;
-        }
-        long w = NativeMemory.getLong(words + ((off >>> pageShift) << 3));
-        long c = w >>> 24;
-        if ((((off & pageMask) + ((w >>> 8) & 0xffff)) * c & TEST_MASK) >= c) {
-            return 0;
-        }
-        // A branch, not a conditional move: the class then depends on the word's load only,
-        // and the test runs beside the push the caller makes with it (the branch is predicted).
-        return (int) w & 0xff;
-    }
-
-    /** The page word of page {@code page} of a span of blocks of {@code blockSize} bytes of class {@code cl}. */
-    long pageWord(int cl, long page, int blockSize) {
-        if (blockSize > FAST_CHECK_MAX_SIZE || pageSize > (2L << 20)) {
-            return cl; // phase and multiplier 0: the span-based check
-        }
-        long phase = (page << pageShift) % blockSize;
-        long c = ((1L << TEST_BITS) + blockSize - 1) / blockSize;
-        return cl | (phase << 8) | (c << 24);
+    public HeapIndex index() {
+        return index;
     }
 
     @Override
@@ -479,18 +413,13 @@ final class MmapPageHeap implements PageHeap {
                     + blockSize + " bytes");
         }
         carvedSize[cl] = blockSize;
-        pageMap.setWord(pageMap.index(span.start) + page, pageWord(cl, page, blockSize));
-    }
-
-    @Override
-    public boolean contains(long address) {
-        return Long.compareUnsigned(address - base, mappedBytes) < 0;
+        pageMap.setWord(pageMap.index(span.start) + page, index.word(cl, page, blockSize));
     }
 
     @Override
     public Span spanOf(long address) {
         long off = address - base;
-        if (Long.compareUnsigned(off, mappedBytes) >= 0) {
+        if (Long.compareUnsigned(off, index.mapped()) >= 0) {
             return null;
         }
         return pageMap.span(off >>> pageShift);
@@ -506,9 +435,9 @@ final class MmapPageHeap implements PageHeap {
         return reservedBytes;
     }
 
-    /** One past the last mapped byte: {@code base + mappedBytes}. */
+    /** One past the last mapped byte. */
     long mappedEnd() {
-        return base + mappedBytes;
+        return base + index.mapped();
     }
 
     // ------------------------------------------------------------------ allocation
@@ -572,7 +501,7 @@ final class MmapPageHeap implements PageHeap {
     private OutOfMemoryError addressSpaceFull(long pages, long missing) {
         return new OutOfMemoryError("rtmalloc: the page heap's address space is full: " + pages
                 + " pages (" + (pages << pageShift) + " bytes) asked for, " + missing + " more pages needed, "
-                + (reservedBytes - mappedBytes) + " bytes left unmapped of address_space = " + reservedBytes
+                + (reservedBytes - index.mapped()) + " bytes left unmapped of address_space = " + reservedBytes
                 + " bytes reserved" + (reservedBytes < requestedBytes ? " (" + requestedBytes + " configured)" : "")
                 + "; raise address_space in the configuration");
     }
@@ -670,7 +599,7 @@ final class MmapPageHeap implements PageHeap {
      * @throws OutOfMemoryError if the reservation or the OS has too little left; no span was taken
      */
     private void grow(long pages) {
-        long mapped = mappedBytes;
+        long mapped = index.mapped();
         long end = base + mapped;
         long tailFree = 0;
         Span last = mapped > 0 ? pageMap.span(pageMap.index(end - pageSize)) : null;
@@ -710,7 +639,7 @@ final class MmapPageHeap implements PageHeap {
         // The new pages' words are 0: nothing beyond the mapped prefix is ever set.
         insertCoalesced(s);
         // Publish last: the region is mapped and its entries are set.
-        MAPPED_BYTES.setVolatile(this, mapped + bytes);
+        index.setMapped(mapped + bytes);
     }
 
     /** The free span that ends where {@code s} starts, or null. */
@@ -725,7 +654,7 @@ final class MmapPageHeap implements PageHeap {
     /** The free span that starts where {@code s} ends, or null. */
     private Span freeAfter(Span s) {
         long end = s.end(pageShift);
-        if (end - base >= mappedBytes) {
+        if (end - base >= index.mapped()) {
             return null;
         }
         Span a = pageMap.span(pageMap.index(end));
@@ -1227,7 +1156,7 @@ final class MmapPageHeap implements PageHeap {
                 piece.released = false;
                 queue(piece, piece.releaseSoon);
             }
-            mapped = mappedBytes;
+            mapped = index.mapped();
         }
         if (failure != null) {
             throw failure;
@@ -1249,7 +1178,7 @@ final class MmapPageHeap implements PageHeap {
         s.released = true;
         counted(cause, bytes);
         insertCoalesced(s);
-        tell(cause, bytes, mappedBytes);
+        tell(cause, bytes, index.mapped());
     }
 
     private void counted(ReleaseCause cause, long bytes) {
@@ -1279,7 +1208,7 @@ final class MmapPageHeap implements PageHeap {
         closed = true;
         listener = null;
         // First: every lookup from here on answers 0 / false / null and reads no map.
-        MAPPED_BYTES.setVolatile(this, 0L);
+        index.setMapped(0L);
         pageMap.clearSpans();
         regions.clear();
         RuntimeException failure = null;
@@ -1430,8 +1359,8 @@ final class MmapPageHeap implements PageHeap {
                 releasedBy[ReleaseCause.LIMIT.ordinal()], releasedBy[ReleaseCause.MERGE.ordinal()], releases,
                 softLimit == NO_LIMIT ? 0 : softLimit, hardLimit == NO_LIMIT ? 0 : hardLimit, softLimitHits,
                 hardLimitRefusals);
-        return new PageHeapStats(mappedBytes, free.backedBytes + releasingBytes, free.releasedBytes, largeBytes,
-                smallBytes, free.spans, largeSpans, pageMap.metadataBytes(mappedBytes >>> pageShift) + 80L * liveSpans,
+        return new PageHeapStats(index.mapped(), free.backedBytes + releasingBytes, free.releasedBytes, largeBytes,
+                smallBytes, free.spans, largeSpans, pageMap.metadataBytes(index.mapped() >>> pageShift) + 80L * liveSpans,
                 spansAllocated, spansFreed, total, release);
     }
 
@@ -1439,7 +1368,7 @@ final class MmapPageHeap implements PageHeap {
     public synchronized void checkInvariants() {
         free.checkBits();
         ensureOpen();
-        long mapped = mappedBytes;
+        long mapped = index.mapped();
         long end = base + mapped;
         check(base > 0 && (base & (pageSize - 1)) == 0, "reservation base 0x" + Long.toHexString(base)
                 + " not aligned to the page size");
@@ -1571,7 +1500,7 @@ final class MmapPageHeap implements PageHeap {
             if (got == 0) {
                 continue;
             }
-            long expected = size == 0 ? -1 : pageWord(s.sizeClass, p - first, size);
+            long expected = size == 0 ? -1 : index.word(s.sizeClass, p - first, size);
             check(got == expected, "page " + p + " of " + s + " has word 0x" + Long.toHexString(got) + ", not 0x"
                     + Long.toHexString(expected) + " (class " + s.sizeClass + ", " + size + "-byte blocks)");
         }

@@ -18,22 +18,17 @@ import java.util.Arrays;
  *
  * <p>A page's word is 0 unless the page belongs to a SMALL span and every block
  * of it that starts in the page has been carved (handed out at least once);
- * then it holds the span's size class, the phase of the page (the offset of
- * the page's first byte past the block boundary at or before it,
- * {@code (page offset in span) mod (block size)}) and the multiplier of the
- * divisibility test {@code c = ceil(2^38 / size)}: an address {@code a} of
- * the page is a block boundary iff {@code n = (a mod pageSize) + phase} is a
- * multiple of the size, iff {@code (n * c) mod 2^38 < c} (see
- * {@link MmapPageHeap#blockClassOf}). Blocks above 64 KiB have phase and
- * multiplier 0, which sends their frees to the span-based check. The central
- * free list sets the words as it carves a span ({@link MmapPageHeap#markCarved});
- * the page heap clears them when the span comes back.
+ * its format, and the divisibility test the free fast path makes with it, are
+ * described by {@link io.rtmalloc.spi.HeapIndex}, which reads the words. The
+ * central free list sets them as it carves a span
+ * ({@link MmapPageHeap#markCarved}); the page heap clears them when the span
+ * comes back.
  *
  * <p>The words live in a native array of eight bytes per page of the whole
  * reservation, mapped {@code MAP_NORESERVE} by the page heap: only its pages
  * that describe mapped heap pages are ever touched, so it costs about eight
- * bytes of memory per page in use. The page heap reads it directly on the free
- * fast path ({@link MmapPageHeap#blockClassOf}); the span leaves are off that path.
+ * bytes of memory per page in use. The page heap's index reads it directly on
+ * the free fast path; the span leaves are off that path.
  * With 8 KiB pages a leaf covers 256 MiB and, with compressed references, takes
  * 128 KiB of Java heap.
  *

@@ -1,6 +1,7 @@
 package io.rtmalloc.pageheap;
 
 import io.rtmalloc.Config;
+import io.rtmalloc.spi.HeapIndex;
 import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.PageHeapStats;
 import io.rtmalloc.spi.Span;
@@ -140,7 +141,7 @@ class MmapPageHeapTest {
         assertEquals(0, s.start % PAGE);
         for (long a = s.start; a < s.end(SHIFT); a += 1000) {
             assertSame(s, heap.spanOf(a));
-            assertEquals(7, heap.sizeClassOf(a));
+            assertEquals(7, heap.index().sizeClassOf(a));
         }
         heap.checkInvariants();
     }
@@ -152,7 +153,7 @@ class MmapPageHeapTest {
         assertEquals(Span.LARGE, s.state);
         assertSame(s, heap.spanOf(s.start));
         assertSame(s, heap.spanOf(s.end(SHIFT) - 1));
-        assertEquals(0, heap.sizeClassOf(s.start));
+        assertEquals(0, heap.index().sizeClassOf(s.start));
         PageHeapStats st = heap.stats();
         assertEquals(10L * PAGE, st.largeBytes());
         assertEquals(1, st.largeSpans());
@@ -167,7 +168,7 @@ class MmapPageHeapTest {
         assertNull(heap.spanOf(Long.MIN_VALUE));
         assertNull(heap.spanOf(1L << 50));
         assertNull(heap.spanOf(4096));
-        assertEquals(0, heap.sizeClassOf(-1));
+        assertEquals(0, heap.index().sizeClassOf(-1));
     }
 
     @Test
@@ -430,7 +431,7 @@ class MmapPageHeapTest {
         long smallWord = words + 8 * ((small.start - heap.base()) / PAGE + 2);
         heap.markCarved(small, 2, 64);
         assertEquals(5, NativeMemory.getLong(smallWord) & 0xff, "the words are writable while open");
-        assertEquals(5, heap.sizeClassOf(small.start + 2L * PAGE));
+        assertEquals(5, heap.index().sizeClassOf(small.start + 2L * PAGE));
         long committed = os.mapped;
 
         heap.close();
@@ -443,13 +444,13 @@ class MmapPageHeapTest {
         assertEquals(0, NativeMemory.getLong(smallWord), "the words still read, as zeros");
         assertEquals(0, NativeMemory.getLong(large.start), "block memory still reads, as zeros");
         NativeMemory.putLong(large.start + 8, 7); // and takes a racing push's write without a fault
-        assertEquals(0, heap.blockClassOf(small.start));
+        assertEquals(0, heap.index().blockClassOf(small.start));
         assertTrue(heap.isClosed());
         for (Span s : List.of(small, large, aligned)) {
             for (long a : new long[] {s.start, s.end(SHIFT) - 1}) {
                 assertNull(heap.spanOf(a), "the page map forgot " + s);
-                assertEquals(0, heap.sizeClassOf(a));
-                assertFalse(heap.contains(a));
+                assertEquals(0, heap.index().sizeClassOf(a));
+                assertFalse(heap.index().contains(a));
             }
         }
         assertEquals(heap.base(), heap.mappedEnd());
@@ -524,7 +525,7 @@ class MmapPageHeapTest {
         assertEquals(0, os.mapped);
         assertEquals((8 * (RESERVATION / PAGE) + 4095) & -4096L, os.classMaps,
                 "a word of 8 bytes per page of the reservation");
-        assertFalse(heap.contains(heap.base()));
+        assertFalse(heap.index().contains(heap.base()));
         assertEquals(0, heap.stats().mappedBytes());
         heap.checkInvariants();
         heap.close();
@@ -541,7 +542,7 @@ class MmapPageHeapTest {
                 "the slack before and after the aligned range (and its guard) was unmapped");
         Span s = carved(heap, 3, 2);
         assertEquals(0, s.start % page);
-        assertEquals(2, heap.sizeClassOf(s.start + 3L * page - 1));
+        assertEquals(2, heap.index().sizeClassOf(s.start + 3L * page - 1));
         heap.checkInvariants();
         heap.close();
         assertEquals(heap.reservedBytes() + MmapPageHeap.DEFAULT_GUARD, os.reserved,
@@ -559,7 +560,7 @@ class MmapPageHeapTest {
         assertEquals((8 * ((64L << 20) / PAGE) + 4095) & -4096L, os.classMaps,
                 "the words cover what was reserved");
         Span s = carved(heap, 4, 3);
-        assertTrue(heap.contains(s.start));
+        assertTrue(heap.index().contains(s.start));
         heap.checkInvariants();
         OutOfMemoryError e = assertThrows(OutOfMemoryError.class, () -> heap.allocate((64L << 20) / PAGE, 0));
         assertTrue(e.getMessage().contains("address_space") && e.getMessage().contains("1073741824 configured"),
@@ -626,10 +627,10 @@ class MmapPageHeapTest {
             heap.markCarved(s, 0, config.classes().get(0).size());
             Span l = heap.allocate(200, 0);
             NativeMemory.putLong(l.end(13) - 8, 7);
-            assertEquals(1, heap.sizeClassOf(s.start));
-            assertTrue(heap.contains(l.end(13) - 8));
-            assertFalse(heap.contains(heap.base() + reserved - 1));
-            assertEquals(0, heap.sizeClassOf(heap.base() + reserved - 1));
+            assertEquals(1, heap.index().sizeClassOf(s.start));
+            assertTrue(heap.index().contains(l.end(13) - 8));
+            assertFalse(heap.index().contains(heap.base() + reserved - 1));
+            assertEquals(0, heap.index().sizeClassOf(heap.base() + reserved - 1));
             assertEquals(MmapPageHeap.REGION_BYTES, heap.stats().mappedBytes());
             heap.checkInvariants();
         } finally {
@@ -685,24 +686,24 @@ class MmapPageHeapTest {
     void blockClassOf_agreesWithTheRemainder_forEveryFastSizeAndOffset() {
         MmapPageHeap heap = heap(new CountingMemory(), 16);
         long base = heap.base();
-        for (int size = 8; size <= MmapPageHeap.FAST_CHECK_MAX_SIZE; size += 8) {
+        for (int size = 8; size <= HeapIndex.FAST_CHECK_MAX_SIZE; size += 8) {
             long pages = Math.min(16, size / java.math.BigInteger.valueOf(size).gcd(java.math.BigInteger.valueOf(PAGE))
                     .longValueExact()); // phases repeat after lcm(size, page) bytes
             for (long page = 0; page < pages; page++) {
-                long w = heap.pageWord(3, page, size);
+                long w = heap.index().word(3, page, size);
                 long c = w >>> 24;
                 long phase = (w >>> 8) & 0xffff;
                 assertEquals((page * PAGE) % size, phase);
                 for (long off = 0; off < PAGE; off += page == 0 ? 1 : 8) {
                     long n = off + phase;
-                    boolean fast = ((n * c) & ((1L << MmapPageHeap.TEST_BITS) - 1)) < c;
+                    boolean fast = ((n * c) & ((1L << HeapIndex.TEST_BITS) - 1)) < c;
                     if (fast != ((page * PAGE + off) % size == 0)) {
                         fail("size " + size + ", page " + page + ", offset " + off + ": fast test says " + fast);
                     }
                 }
             }
         }
-        assertEquals(0, heap.pageWord(3, 0, MmapPageHeap.FAST_CHECK_MAX_SIZE + 8) >>> 8,
+        assertEquals(0, heap.index().word(3, 0, HeapIndex.FAST_CHECK_MAX_SIZE + 8) >>> 8,
                 "larger blocks take the span-based check");
         heap.close();
     }
@@ -722,15 +723,15 @@ class MmapPageHeapTest {
 
     private static void assertIn(MmapPageHeap heap, long address, int sizeClass, Span span) {
         String at = "0x" + Long.toHexString(address);
-        assertTrue(heap.contains(address), at);
-        assertEquals(sizeClass, heap.sizeClassOf(address), at);
+        assertTrue(heap.index().contains(address), at);
+        assertEquals(sizeClass, heap.index().sizeClassOf(address), at);
         assertSame(span, heap.spanOf(address), at);
     }
 
     private static void assertOut(MmapPageHeap heap, long address) {
         String at = "0x" + Long.toHexString(address);
-        assertFalse(heap.contains(address), at);
-        assertEquals(0, heap.sizeClassOf(address), at);
+        assertFalse(heap.index().contains(address), at);
+        assertEquals(0, heap.index().sizeClassOf(address), at);
         assertNull(heap.spanOf(address), at);
     }
 
@@ -786,7 +787,7 @@ class MmapPageHeapTest {
         assertEquals(spans.get(10).start, two.start);
         Span one = carved(heap, 1, 4);
         assertEquals(spans.get(40).start, one.start);
-        assertEquals(4, heap.sizeClassOf(one.start));
+        assertEquals(4, heap.index().sizeClassOf(one.start));
         assertThrows(OutOfMemoryError.class, () -> carved(heap, 1, 3));
         heap.checkInvariants();
 
@@ -829,8 +830,8 @@ class MmapPageHeapTest {
             try {
                 for (int seen = 0; seen < 4096; ) {
                     long a = base - PAGE + (long) (rnd.nextDouble() * (end - base + 2L * PAGE));
-                    int cl = heap.sizeClassOf(a);
-                    boolean in = heap.contains(a);
+                    int cl = heap.index().sizeClassOf(a);
+                    boolean in = heap.index().contains(a);
                     if (cl != 0 && (cl != 3 || a < base || a >= end)) {
                         throw new AssertionError("class " + cl + " at 0x" + Long.toHexString(a));
                     }
@@ -840,7 +841,7 @@ class MmapPageHeapTest {
                     Span s = handedOut.poll();
                     if (s != null) {
                         seen++;
-                        if (heap.sizeClassOf(s.end(SHIFT) - 1) != 3 || !heap.contains(s.start)
+                        if (heap.index().sizeClassOf(s.end(SHIFT) - 1) != 3 || !heap.index().contains(s.start)
                                 || heap.spanOf(s.start) != s) {
                             throw new AssertionError("a handed-out span is not seen: " + s);
                         }

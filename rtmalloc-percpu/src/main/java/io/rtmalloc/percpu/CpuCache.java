@@ -2,6 +2,7 @@ package io.rtmalloc.percpu;
 
 import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.FrontEnd;
+import io.rtmalloc.spi.HeapIndex;
 import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.PageHeap;
 
@@ -65,11 +66,14 @@ final class CpuCache extends CpuCachePadAfter {
     final int[] misses;
     /** Counters {@code [cl * 4 + kind]} (hits, misses, refills, flushes) when stats are on. */
     final long[] counters;
-    /** The page heap, for the range check of every head popped. */
+    /** The page heap, to name the error of a damaged list. */
     private final PageHeap heap;
+    /** The range check of every head popped ({@link HeapIndex#contains}). */
+    private final HeapIndex index;
 
     CpuCache(int classes, boolean stats, PageHeap heap) {
         this.heap = heap;
+        this.index = heap.index();
         heads = new long[classes + 1];
         lengths = new int[classes + 1];
         misses = new int[classes + 1];
@@ -87,7 +91,7 @@ final class CpuCache extends CpuCachePadAfter {
     /** Pops a block; the caller owns the cache and has checked the class is cached. */
     long allocate(int cl, int batch, int capacity, CentralCache central) {
         long head = heads[cl];
-        if (heap.contains(head)) {
+        if (index.contains(head)) {
             heads[cl] = NativeMemory.getLong(head);
             lengths[cl]--;
             if (STATS) {
@@ -144,7 +148,7 @@ final class CpuCache extends CpuCachePadAfter {
         long head = heads[cl];
         long last = head;
         for (int i = 0; i < n; i++) {
-            if (!heap.contains(last)) {
+            if (!index.contains(last)) {
                 throw damaged(cl, last);
             }
             if (i + 1 < n) {
@@ -202,7 +206,7 @@ final class CpuCache extends CpuCachePadAfter {
         for (int cl = 1; cl < heads.length; cl++) {
             int len = 0;
             for (long b = heads[cl]; b != 0; b = NativeMemory.getLong(b)) {
-                if (!heap.contains(b)) {
+                if (!index.contains(b)) {
                     throw new IllegalStateException("CPU list " + cl + " links to 0x" + Long.toHexString(b)
                             + ", outside the heap");
                 }

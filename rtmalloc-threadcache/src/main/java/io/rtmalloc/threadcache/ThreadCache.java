@@ -4,6 +4,7 @@ import io.rtmalloc.Config;
 import io.rtmalloc.SizeClasses;
 import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.FrontEnd;
+import io.rtmalloc.spi.HeapIndex;
 import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.PageHeap;
 
@@ -40,7 +41,7 @@ import static io.rtmalloc.spi.Switches.STATS;
  *
  * <h2>Misuse</h2>
  * A pop takes a head only when the page heap's range holds it
- * ({@link PageHeap#contains}: one unsigned compare, which also tells an empty
+ * ({@link HeapIndex#contains}: one unsigned compare, which also tells an empty
  * list, head 0, from a full one), so a next pointer damaged by a write to a
  * freed block is never followed outside the heap: the pop that meets it
  * drops the list and throws {@link IllegalStateException} naming the class.
@@ -95,8 +96,10 @@ final class ThreadCache implements FrontEnd.Cache {
     private final int maxFreeListLength;
     private final int maxOverages;
     private final CentralCache central;
-    /** The page heap, for the range check of every head popped ({@link PageHeap#contains}). */
+    /** The page heap, to name the error of a damaged list. */
     private final PageHeap heap;
+    /** The range check of every head popped ({@link HeapIndex#contains}). */
+    private final HeapIndex index;
     private final ThreadCacheBudget budget;
     /** Counters {@code [cl * 4 + kind]} when stats are on, else null. */
     final long[] counters;
@@ -135,6 +138,7 @@ final class ThreadCache implements FrontEnd.Cache {
         this.maxOverages = config.maxOverages();
         this.central = central;
         this.heap = central.pageHeap();
+        this.index = heap.index();
         this.budget = budget;
         this.counters = STATS ? new long[n * FrontEnd.COUNTERS] : null;
         this.owner = new WeakReference<>(owner);
@@ -148,7 +152,7 @@ final class ThreadCache implements FrontEnd.Cache {
     @Override
     public long allocate(int cl) {
         long head = heads[cl];
-        if (heap.contains(head)) {
+        if (index.contains(head)) {
             heads[cl] = NativeMemory.getLong(head);
             lists[(cl << 2) + LENGTH]--;
             if (STATS) { // static final: off, the JIT drops the block
@@ -388,7 +392,7 @@ final class ThreadCache implements FrontEnd.Cache {
     private long lastOf(int cl, long first, int n) {
         long last = first;
         for (int i = 0; i < n; i++) {
-            if (!heap.contains(last)) {
+            if (!index.contains(last)) {
                 throw damaged(cl, last);
             }
             if (i + 1 < n) {
@@ -455,7 +459,7 @@ final class ThreadCache implements FrontEnd.Cache {
         for (int cl = 1; cl < heads.length; cl++) {
             int len = 0;
             for (long b = heads[cl]; b != 0; b = NativeMemory.getLong(b)) {
-                if (!heap.contains(b)) {
+                if (!index.contains(b)) {
                     throw new IllegalStateException("list " + cl + " links to 0x" + Long.toHexString(b)
                             + ", outside the heap");
                 }
