@@ -33,7 +33,9 @@ import java.lang.foreign.SegmentAllocator;
  *       {@link IllegalArgumentException}s in every mode, checked on the fast
  *       path by one read of the page map and a multiplication.</li>
  *   <li><b>Double free</b>: caught when the block is the first of the list it
- *       joins (a free right after a free of the same block); other double
+ *       joins (a free right after a free of the same block), be it the
+ *       thread's or CPU's list, or the transfer cache a thread cache with no
+ *       room for the class hands it on to; other double
  *       frees may hand the block out twice (damage to the caller's blocks).
  *       Checked mode ({@code -Drtmalloc.checked=true}) catches every double
  *       free, and every {@code realloc} or {@code usableSize} of a freed

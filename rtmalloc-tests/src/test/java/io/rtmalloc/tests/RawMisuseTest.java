@@ -238,7 +238,11 @@ class RawMisuseTest extends FrontEndSuite {
      * block is handed out once only afterwards.
      */
     private static boolean doubleFreeAtTheHeadRefused(String variant, long size, boolean sized) {
-        Allocator owner = RtMalloc.builder().frontEnd(frontEndOf(variant)).config(QUIET).build();
+        return doubleFreeAtTheHeadRefused(variant, QUIET, size, sized);
+    }
+
+    private static boolean doubleFreeAtTheHeadRefused(String variant, Config config, long size, boolean sized) {
+        Allocator owner = RtMalloc.builder().frontEnd(frontEndOf(variant)).config(config).build();
         try {
             Allocator a = variant.endsWith(BOUND) ? owner.threadBound() : owner;
             long p = a.malloc(size);
@@ -284,6 +288,29 @@ class RawMisuseTest extends FrontEndSuite {
                 }
                 assertTrue(refused, "free(p); free(p) of " + size + " bytes" + (sized ? ", sized," : "")
                         + " was not refused");
+            }
+        }
+    }
+
+    /**
+     * A thread cache whose budget (64 KiB) never has room for a 256 KiB block
+     * passes each free of one straight on to the transfer cache, where the
+     * block given back twice is the last one given back: refused there. A
+     * block of a class with room stays at the head of its list, as above.
+     */
+    @ParameterizedTest
+    @MethodSource("variants")
+    void doubleFree_isRefused_whenTheThreadCacheHasNoRoomForTheClass(String fe) {
+        Config tight = QUIET.toBuilder().minPerThreadCache(64 << 10).threadCacheSize(64 << 10).build();
+        for (long size : new long[] {64, 40_000, 200_000}) {
+            for (boolean sized : new boolean[] {false, true}) {
+                int tries = frontEndOf(fe).equals("percpu") ? 3 : 1;
+                boolean refused = false;
+                for (int t = 0; t < tries && !refused; t++) {
+                    refused = doubleFreeAtTheHeadRefused(fe, tight, size, sized);
+                }
+                assertTrue(refused, "free(p); free(p) of " + size + " bytes" + (sized ? ", sized," : "")
+                        + " with a 64 KiB thread-cache budget was not refused");
             }
         }
     }

@@ -226,11 +226,23 @@ final class ThreadCache implements FrontEnd.Cache {
         // again at once is still caught as a double free.
         int len = lists[(cl << 2) + LENGTH];
         if (len == 1) {
-            // A limit of 0 (no block of the class kept yet): grow it first, so that the block
-            // stays; give it back only when the budget has no room.
+            // A limit of 0 (no block of the class kept): the block goes on to the central tier
+            // as a single free, which refuses it when it is already the last block given back
+            // there (freed twice, the first time straight through this empty list, the second
+            // after the budget made room). Then, when the budget has room for one, the list
+            // takes the top block back (this one, unless another thread gave one since), so
+            // that freeing it again at once is caught at the head.
+            long block = heads[cl];
+            heads[cl] = 0;
+            lists[(cl << 2) + LENGTH] = 0;
+            if (STATS) {
+                counters[cl * FrontEnd.COUNTERS + FrontEnd.FLUSHES]++;
+            }
+            central.free(cl, block);
             growLimit(cl, 1);
-            if (lists[(cl << 2) + MAX_LENGTH] < 1) {
-                release(cl, 1);
+            if (lists[(cl << 2) + MAX_LENGTH] >= 1) {
+                heads[cl] = central.removeRange(cl, 1);
+                lists[(cl << 2) + LENGTH] = 1;
             }
             return;
         }
