@@ -178,8 +178,9 @@ final class RtAllocator implements Allocator {
         if (Switches.CHECKED) {
             checkedFreeing(address);
         }
-        int cl = index.blockClassOf(address);
-        if (cl != 0) {
+        long w = index.word(address);
+        if (index.startsBlock(address, w)) {
+            int cl = (int) (w & 0xff);
             if (Switches.CHECKED) {
                 checkedSmallBlock(address, cl);
             }
@@ -202,8 +203,9 @@ final class RtAllocator implements Allocator {
      */
     @Override
     public void free(long address, long size) {
-        int cl = index.blockClassOf(address);
-        if (cl != 0 && size >= 0) {
+        long w = index.word(address);
+        if (index.startsBlock(address, w) && size >= 0) {
+            int cl = (int) (w & 0xff);
             if (Switches.CHECKED) {
                 checkedSmallBlock(address, cl);
                 checkedSize(address, size, classSize[cl]);
@@ -232,8 +234,9 @@ final class RtAllocator implements Allocator {
     }
 
     void free(long address, long size, FrontEnd.Cache cache) {
-        int cl = index.blockClassOf(address);
-        if (cl != 0 && size >= 0) {
+        long w = index.word(address);
+        if (index.startsBlock(address, w) && size >= 0) {
+            int cl = (int) (w & 0xff);
             if (Switches.CHECKED) {
                 checkedSmallBlock(address, cl);
                 checkedSize(address, size, classSize[cl]);
@@ -250,8 +253,9 @@ final class RtAllocator implements Allocator {
         if (Switches.CHECKED) {
             checkedFreeing(address);
         }
-        int cl = index.blockClassOf(address);
-        if (cl != 0) {
+        long w = index.word(address);
+        if (index.startsBlock(address, w)) {
+            int cl = (int) (w & 0xff);
             if (Switches.CHECKED) {
                 checkedSmallBlock(address, cl);
             }

@@ -105,18 +105,35 @@ public final class HeapIndex {
      * by one multiplication; never faults, whatever the address.
      */
     public int blockClassOf(long address) {
+        long w = word(address);
+        return startsBlock(address, w) ? (int) (w & 0xff) : 0;
+    }
+
+    /**
+     * The word of the page of {@code address} ({@link #blockClassOf}'s first
+     * half): 0 for an address outside the mapped memory, or of a page in
+     * which no carved block starts. One unsigned compare and one read.
+     */
+    public long word(long address) {
         long off = address - base;
         if (Long.compareUnsigned(off, mapped) >= 0) {
             return 0;
         }
-        long w = NativeMemory.getLong(words + ((off >>> pageShift) << 3));
-        long c = w >>> 24;
-        if ((((off & pageMask) + ((w >>> 8) & 0xffff)) * c & TEST_MASK) >= c) {
-            return 0;
-        }
-        // A branch, not a conditional move: the class then depends on the word's load only,
-        // and the test runs beside the push the caller makes with it (the branch is predicted).
-        return (int) w & 0xff;
+        return NativeMemory.getLong(words + ((off >>> pageShift) << 3));
+    }
+
+    /**
+     * Whether {@code address} is the first byte of a carved block, given its
+     * page's {@link #word} ({@link #blockClassOf}'s second half): the
+     * divisibility test, false for a word of 0. When true, the word's low
+     * byte is the block's size class, never 0. A caller that branches on this
+     * test, rather than on the class {@link #blockClassOf} answers, makes no
+     * second test of the class.
+     */
+    public boolean startsBlock(long address, long word) {
+        long c = word >>> 24;
+        // The base is page-aligned, so the address's offset in its page is the offset's.
+        return (((address & pageMask) + ((word >>> 8) & 0xffff)) * c & TEST_MASK) < c;
     }
 
     /**
