@@ -178,6 +178,7 @@ public final class Main {
             new Workload("realloc_growth", ReallocGrowth.class, Map.of(), false, false, true),
             new Workload("mixed_sizes", MixedSizes.class, Map.of("maxSize", "1024"), false, false, true),
             new Workload("producer_consumer", ProducerConsumer.class, Map.of("size", "64"), false, false, true),
+            new Workload("larson", Larson.class, Map.of(), false, false, true),
             new Workload("thread_scalability", ThreadScalability.class, Map.of(), false, true, true),
             new Workload("virtual_threads", VirtualThreads.class, Map.of("pairs", "256"), false, false, true,
                     Map.of("pairs", "16")),
