@@ -81,8 +81,13 @@ final class ThreadCache implements FrontEnd.Cache {
     private static final int MISSES = 1;
     private static final int MAX_LENGTH = 2;
 
-    /** The owner's thread id: the slot table's owner check. */
-    final long ownerId;
+    /**
+     * The owner's thread id: the slot table's owner check. Changed only when a
+     * new thread adopts the cache of a dead one ({@link #adopt}), under the
+     * budget's lock; the new owner then reaches the cache through its
+     * {@code ThreadLocal} and the slot's compare-and-set, which publish it.
+     */
+    long ownerId;
 
     /** Bytes the lists may hold at their current limits: {@code sum(lists[(cl << 2) + MAX_LENGTH] * size[cl])}. */
     private long capacity;
@@ -104,7 +109,8 @@ final class ThreadCache implements FrontEnd.Cache {
     /** Counters {@code [cl * 4 + kind]} when stats are on, else null. */
     final long[] counters;
 
-    final WeakReference<Thread> owner;
+    /** The owner, to tell when it has died; see {@link #ownerId}. */
+    WeakReference<Thread> owner;
     /** Set once the cache has been given back (owner dead, or allocator closed); guarded by the budget's lock. */
     volatile boolean retired;
 
@@ -454,6 +460,17 @@ final class ThreadCache implements FrontEnd.Cache {
     /** The bytes the lists may hold at their current limits. */
     long capacity() {
         return capacity;
+    }
+
+    /**
+     * Makes {@code thread} the owner of this cache, whose owner has died: the
+     * lists, their limits and the share stay, so a thread that follows a
+     * short-lived one starts warm. The budget calls it under its lock, after
+     * taking the cache out of the dead owner's slot.
+     */
+    void adopt(Thread thread) {
+        owner = new WeakReference<>(thread);
+        ownerId = thread.threadId();
     }
 
     /** The length of list {@code cl} (a racy read from other threads). */

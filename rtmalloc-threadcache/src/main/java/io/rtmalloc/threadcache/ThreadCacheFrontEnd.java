@@ -21,8 +21,9 @@ import static io.rtmalloc.spi.Switches.STATS;
  * <h2>Finding the thread's cache</h2>
  * A slot table keyed by thread id: the fast path reads
  * {@code slots[threadId & (SLOTS - 1)]} and checks that the cache there is
- * the calling thread's ({@link ThreadCache#ownerId}, a final field; thread
- * ids are never reused in a JVM). No {@link ThreadLocal} probe, no lock, no
+ * the calling thread's ({@link ThreadCache#ownerId}; thread ids are never
+ * reused in a JVM, and a cache's id changes only when a new thread adopts the
+ * cache of a dead one). No {@link ThreadLocal} probe, no lock, no
  * atomic. On a miss (first call, an id colliding with a live thread's, a
  * virtual thread) the slow path takes the {@link ThreadLocal}, which stays
  * the cache's true home, and installs the cache in its slot when the slot is
@@ -95,11 +96,17 @@ final class ThreadCacheFrontEnd implements FrontEnd {
     }
 
     private Handle newHandle() {
-        ThreadCache cache = new ThreadCache(config, central, budget, Thread.currentThread());
-        budget.register(cache);
+        Thread me = Thread.currentThread();
+        ThreadCache adopted = budget.adoptDead(me);
+        ThreadCache cache = adopted != null ? adopted : new ThreadCache(config, central, budget, me);
+        if (adopted == null) {
+            budget.register(cache);
+        }
         Handle handle = new Handle(cache);
         ThreadCacheBudget b = budget;
-        handle.cleanable = CLEANER.register(handle, () -> b.retire(cache));
+        long id = me.threadId();
+        // Retires the cache once this thread has died, unless another thread has adopted it.
+        handle.cleanable = CLEANER.register(handle, () -> b.retire(cache, id));
         return handle;
     }
 

@@ -18,12 +18,15 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -271,13 +274,72 @@ class ThreadCacheTest {
         ThreadCacheBudget b = a.budget();
         b.sweepDead();
         assertEquals(1, b.liveCaches(), "only the test thread's cache is left");
-        assertTrue(b.retiredCaches() >= total, "retired " + b.retiredCaches());
+        // Each dead thread's cache was adopted by a later thread, or given back.
+        assertTrue(b.retiredCaches() + b.adoptedCaches() >= total,
+                "retired " + b.retiredCaches() + ", adopted " + b.adoptedCaches());
+        assertTrue(b.adoptedCaches() > 0, "later threads adopt the caches of dead ones");
         AllocatorStats st = a.stats();
         assertEquals(b.held(), st.frontEndCacheBytes());
         assertTrue(st.frontEndCacheBytes() <= Config.defaults().minPerThreadCache() + 64 * 1024,
                 "only one live cache's bytes: " + st.frontEndCacheBytes());
         b.checkInvariants();
         assertEquals(b.budget() - b.claimed(), b.unclaimed());
+        assertBalanced(a);
+    }
+
+    @Test
+    void aThreadThatFollowsADeadOne_adoptsItsCache_withItsBlocks_andTheDeadOnesCleanerLeavesIt() throws Exception {
+        ThreadCacheStack a = allocator();
+        a.free(a.malloc(8)); // the test thread's own cache
+        ThreadCacheBudget b = a.budget();
+        int cl = a.config().sizeClasses().classOf(48);
+        ThreadCache[] first = new ThreadCache[1];
+        int[] kept = new int[1];
+        Thread dead = Thread.ofPlatform().start(() -> {
+            List<Long> p = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                p.add(a.malloc(48));
+            }
+            p.forEach(a::free);
+            first[0] = a.cache();
+            kept[0] = first[0].length(cl);
+        });
+        dead.join();
+        assertTrue(kept[0] > 0, "the dead thread's cache holds blocks");
+        ThreadCache[] second = new ThreadCache[1];
+        long[] ids = new long[1];
+        CountDownLatch adopted = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
+        Thread next = Thread.ofPlatform().start(() -> {
+            ids[0] = Thread.currentThread().threadId();
+            second[0] = a.cache();
+            a.free(a.malloc(48)); // served from the adopted list
+            adopted.countDown();
+            try {
+                finish.await(); // alive while the dead thread's cleaner runs
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        adopted.await();
+        assertSame(first[0], second[0], "the next thread took the dead thread's cache over");
+        assertEquals(ids[0], second[0].ownerId);
+        assertEquals(kept[0], second[0].length(cl), "with its blocks");
+        assertEquals(1, b.adoptedCaches());
+        assertEquals(0, b.retiredCaches());
+        assertEquals(2, b.liveCaches(), "the test thread's and the adopted one");
+        // The dead thread's handle is unreachable: its cleaner runs, and must leave the adopted cache.
+        dead = null;
+        for (int i = 0; i < 20; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertFalse(second[0].retired, "the dead thread's cleaner left the adopted cache alone");
+        b.checkInvariants();
+        finish.countDown();
+        next.join();
+        b.sweepDead(); // the adopter has died too: now it goes back
+        assertEquals(1, b.retiredCaches());
         assertBalanced(a);
     }
 
