@@ -175,14 +175,13 @@ final class MmapPageHeap implements PageHeap {
     private static final long NO_LIMIT = Long.MAX_VALUE;
 
 
-    // ---- the lookups' fields
+    // ---- the reservation (the lookups read their own copies, on the index)
 
     /** First byte of the reservation, a multiple of the page size. */
     private final long base;
     /** The page words: one long per page of the reservation, native ({@link PageMap}). */
     private final long words;
     private final int pageShift;
-    private final long pageMask;
     /** The lookups, and the mapped size: {@code [base, base + index.mapped())}. */
     private final HeapIndex index;
 
@@ -305,7 +304,6 @@ final class MmapPageHeap implements PageHeap {
         this.largeDelayNanos = policy.largeDelayNanos();
         this.classSizes = policy.classSizes();
         this.requestedBytes = addressSpace;
-        this.pageMask = pageSize - 1;
         int largest = DEFAULT_GUARD;
         if (classSizes != null && classSizes.length > 1) {
             largest = 0;
