@@ -247,8 +247,13 @@ final class ThreadCache implements FrontEnd.Cache {
             central.free(cl, block);
             growLimit(cl, 1);
             if (lists[(cl << 2) + MAX_LENGTH] >= 1) {
-                heads[cl] = central.removeRange(cl, 1);
-                lists[(cl << 2) + LENGTH] = 1;
+                try {
+                    heads[cl] = central.removeRange(cl, 1);
+                    lists[(cl << 2) + LENGTH] = 1;
+                } catch (OutOfMemoryError full) {
+                    // Another thread took the block and the central tier would have to grow:
+                    // the list stays empty, and the free, which has done its part, succeeds.
+                }
             }
             return;
         }
