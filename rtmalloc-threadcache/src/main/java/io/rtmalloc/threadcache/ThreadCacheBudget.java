@@ -9,10 +9,12 @@ import java.util.function.Consumer;
 /**
  * The process-wide budget of one allocator's thread caches, as in tcmalloc:
  * all caches together may hold {@code thread_cache_size} bytes. A new cache
- * starts with {@code min_per_thread_cache}; a cache that runs over its share
- * asks for {@code steal_amount} more, taken from the unclaimed part of the
- * budget or, when none is left, from another cache (victims in round-robin
- * order, never below the minimum). No cache's share grows past
+ * starts with {@code min_per_thread_cache}, or, when more caches live than
+ * the budget holds at that much each, with an equal part of the budget, not
+ * below {@link #SHARE_FLOOR} (the least share, {@link #leastShare}); a cache
+ * that runs over its share asks for {@code steal_amount} more, taken from the
+ * unclaimed part of the budget or, when none is left, from another cache
+ * (victims in round-robin order, never below the least share). No cache's share grows past
  * {@link #MAX_PER_THREAD} (4 MiB, tcmalloc's {@code kMaxThreadCacheSize}), or
  * the minimum if larger: a thread's cache cannot be emptied by another thread,
  * so an idle thread keeps what it holds, and this bounds it.
@@ -29,7 +31,8 @@ import java.util.function.Consumer;
  *
  * <p>INVARIANT: {@code unclaimed + sum(maxSize of live caches) == budget};
  * {@code unclaimed} goes negative only when more threads than
- * {@code budget / min_per_thread_cache} each hold their minimum.
+ * {@code budget / SHARE_FLOOR} each hold the floor; every share is at least
+ * {@code min(min_per_thread_cache, SHARE_FLOOR)}.
  */
 final class ThreadCacheBudget {
 
@@ -41,6 +44,13 @@ final class ThreadCacheBudget {
 
     /** The most one thread's cache may hold, unless {@code min_per_thread_cache} is more: 4 MiB. */
     static final long MAX_PER_THREAD = 4L << 20;
+    /**
+     * The least share of a cache when more caches live than the budget holds
+     * at {@code min_per_thread_cache} each (or {@code min_per_thread_cache},
+     * if smaller): 32 KiB, so that the budget bounds the caches of up to
+     * {@code thread_cache_size / 32 KiB} threads (1,024 by default).
+     */
+    static final long SHARE_FLOOR = 32L << 10;
     private final List<ThreadCache> caches = new ArrayList<>();
     private long unclaimed;
     private int nextVictim;
@@ -59,19 +69,36 @@ final class ThreadCacheBudget {
         this.unclaimed = budget;
     }
 
-    /** Registers a new cache with the minimum share; first gives back the caches of dead threads. */
+    /**
+     * Registers a new cache with the least share ({@link #leastShare}); first
+     * gives back the caches of dead threads.
+     */
     synchronized void register(ThreadCache cache) {
         if (closed) {
             throw new IllegalStateException("rtmalloc: this allocator is closed");
         }
         sweepDead();
-        cache.maxSize = min;
-        unclaimed -= min;
-        // Pay an overdraft back from caches above the minimum.
+        long share = leastShare(caches.size() + 1);
+        cache.maxSize = share;
+        unclaimed -= share;
+        // Pay an overdraft back from caches above the least share.
         for (int tries = caches.size(); unclaimed < 0 && tries > 0; tries--) {
             unclaimed += takeFromVictim(-unclaimed, null);
         }
         caches.add(cache);
+    }
+
+    /**
+     * The least share of each of {@code n} caches: {@code min_per_thread_cache}
+     * while the budget holds that much for each, else an equal part of the
+     * budget, not below {@link #SHARE_FLOOR} (or {@code min_per_thread_cache},
+     * if smaller). So the caches' shares add up to at most the budget up to
+     * {@code thread_cache_size / SHARE_FLOOR} caches, and a cache over its
+     * share gives the excess back at its next slow path.
+     */
+    private long leastShare(int n) {
+        long floor = Math.min(min, SHARE_FLOOR);
+        return Math.max(floor, Math.min(min, budget / Math.max(1, n)));
     }
 
     /** A larger share for {@code cache}, from the unclaimed budget or from a victim. */
@@ -94,14 +121,15 @@ final class ThreadCacheBudget {
         }
     }
 
-    /** Takes up to {@code amount} from the next cache above the minimum (other than {@code except}). */
+    /** Takes up to {@code amount} from the next cache above the least share (other than {@code except}). */
     private long takeFromVictim(long amount, ThreadCache except) {
+        long least = leastShare(caches.size() + 1);
         for (int i = 0; i < caches.size(); i++) {
             if (nextVictim >= caches.size()) {
                 nextVictim = 0;
             }
             ThreadCache victim = caches.get(nextVictim++);
-            long spare = victim.maxSize - min;
+            long spare = victim.maxSize - least;
             if (victim != except && spare > 0) {
                 long got = Math.min(amount, spare);
                 victim.maxSize -= got;
@@ -277,8 +305,9 @@ final class ThreadCacheBudget {
         long claimed = 0;
         for (ThreadCache c : caches) {
             claimed += c.maxSize;
-            if (c.maxSize < min) {
-                throw new IllegalStateException("a cache's share " + c.maxSize + " is under the minimum " + min);
+            if (c.maxSize < Math.min(min, SHARE_FLOOR)) {
+                throw new IllegalStateException("a cache's share " + c.maxSize + " is under the floor "
+                        + Math.min(min, SHARE_FLOOR));
             }
         }
         if (claimed + unclaimed != budget) {

@@ -287,6 +287,62 @@ class ThreadCacheTest {
         assertBalanced(a);
     }
 
+    /**
+     * A budget of 4 MiB holds 8 caches at the 512 KiB minimum: with 32 live
+     * threads each share is an equal part of it (128 KiB), so the shares add
+     * up to the budget rather than to 32 minimums (16 MiB), and what the
+     * threads hold once they have run their slow paths stays near it.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void moreThreadsThanTheBudgetHoldsAtTheMinimum_shareItEqually() throws Exception {
+        Config small = Config.defaults().toBuilder().threadCacheSize(4 << 20).minPerThreadCache(512 << 10).build();
+        ThreadCacheStack a = allocator(small);
+        ThreadCacheBudget b = a.budget();
+        int threads = 32;
+        CountDownLatch ran = new CountDownLatch(threads);
+        CountDownLatch finish = new CountDownLatch(1);
+        List<Thread> live = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            live.add(Thread.ofPlatform().start(() -> {
+                try {
+                    for (int round = 0; round < 3; round++) {
+                        long[] p = new long[2000];
+                        for (int i = 0; i < p.length; i++) {
+                            p[i] = a.malloc(16 + (i * 37) % 1000);
+                        }
+                        for (long q : p) {
+                            a.free(q);
+                        }
+                    }
+                } finally {
+                    ran.countDown();
+                }
+                try {
+                    finish.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        }
+        ran.await();
+        assertEquals(threads, b.liveCaches());
+        assertTrue(b.claimed() <= small.threadCacheSize(), "shares " + b.claimed() + " over the budget");
+        assertTrue(b.unclaimed() >= 0);
+        b.checkInvariants();
+        // A thread keeps what it held when its share was cut until its next slow path: bounded by
+        // the budget plus what the first threads held before the last ones registered.
+        long held = a.stats().frontEndCacheBytes();
+        assertTrue(held < (long) threads * small.minPerThreadCache(),
+                "held " + held + ", as much as " + threads + " minimums");
+        finish.countDown();
+        for (Thread t : live) {
+            t.join();
+        }
+        b.sweepDead();
+        assertBalanced(a);
+    }
+
     @Test
     void aThreadThatFollowsADeadOne_adoptsItsCache_withItsBlocks_andTheDeadOnesCleanerLeavesIt() throws Exception {
         ThreadCacheStack a = allocator();
