@@ -109,7 +109,9 @@ import java.util.List;
  *                           two from {@link #MIN_PAGE_SIZE} to {@link #MAX_PAGE_SIZE}
  * @param threadCacheSize    bytes all per-thread caches together may hold; from
  *                           {@code minPerThreadCache} to {@link #MAX_BYTES}
- * @param minPerThreadCache  the smallest byte budget one thread cache is given; from 1 to
+ * @param minPerThreadCache  the byte budget a thread cache starts with, and the least it keeps
+ *                           while the budget holds that much for every thread; with more threads,
+ *                           an equal part of {@code threadCacheSize}, down to 32 KiB; from 1 to
  *                           {@link #MAX_CACHE_SHARE}
  * @param stealAmount        bytes a thread cache's budget grows by when it needs more; from 1 to
  *                           {@link #MAX_CACHE_SHARE}
