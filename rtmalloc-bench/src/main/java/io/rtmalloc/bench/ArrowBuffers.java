@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * Apache Arrow buffers through a {@code RootAllocator} over each allocation
  * manager: rtmalloc's ({@code rtmalloc_arrow} on the per-thread front end,
  * {@code rtmalloc_arrow_percpu}) beside Arrow's own Unsafe ({@code arrow_unsafe},
- * glibc's malloc through {@code sun.misc.Unsafe}) and Netty ({@code arrow_netty},
+ * glibc's malloc through the JDK's internal unsafe memory access) and Netty ({@code arrow_netty},
  * Arrow's pooled Netty allocator) managers. One operation is an
  * {@code ArrowBuf} of {@code size} bytes allocated and closed, Arrow's
  * accounting and reference counting included:

@@ -7,7 +7,7 @@ import io.netty.util.internal.CleanableDirectBuffer;
 import java.nio.ByteBuffer;
 
 /**
- * Netty's safe direct buffer (no {@code sun.misc.Unsafe}) over rtmalloc
+ * Netty's safe direct buffer (no JDK-internal unsafe memory access) over rtmalloc
  * blocks, the adapter's only direct buffer.
  *
  * <p>The first block comes through the constructor: Netty's constructors that

@@ -6,7 +6,7 @@ import io.netty.buffer.UnpooledHeapByteBuf;
  * Netty's unpooled heap buffer, counted in its allocator's
  * {@code usedHeapMemory()}. Netty's safe variant, whatever Netty may use: the
  * adapter, like the rest of rtmalloc, reaches memory through FFM and
- * {@code ByteBuffer}s only, never {@code sun.misc.Unsafe}.
+ * {@code ByteBuffer}s only, never the JDK's internal unsafe memory access.
  */
 final class RtMallocHeapByteBuf extends UnpooledHeapByteBuf {
 

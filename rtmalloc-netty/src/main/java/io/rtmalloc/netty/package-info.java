@@ -21,7 +21,7 @@
  * <h2>How a buffer holds its block</h2>
  * The buffers are Netty's safe unpooled direct buffers
  * ({@link io.netty.buffer.UnpooledDirectByteBuf}, never its
- * {@code sun.misc.Unsafe} variant, whatever Netty may use: rtmalloc reaches
+ * unsafe-memory-access variant, whatever Netty may use: rtmalloc reaches
  * memory through FFM and {@code ByteBuffer}s only) given a
  * {@code ByteBuffer} over an rtmalloc block instead of one of the JDK's, through
  * their protected hooks:

@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * blocks, grow and shrink with {@code capacity(n)} keeping their contents,
  * combine into composite buffers, may be released on any thread, and leave no
  * block in use once released. The surefire executions run it with Netty
- * allowed {@code sun.misc.Unsafe} and without, and the buffers are the same
+ * allowed the JDK's internal unsafe memory access and without, and the buffers are the same
  * safe ones either way.
  */
 @Timeout(60)
@@ -254,7 +254,7 @@ class RtMallocByteBufAllocatorTest {
         assertTrue(a.isDirect() && b.isDirect() && c.isDirect());
         assertTrue(netty.isDirectBufferPooled());
         assertInstanceOf(ByteBufAllocatorMetricProvider.class, netty);
-        // Netty's safe direct buffer, whether Netty may use sun.misc.Unsafe or not.
+        // Netty's safe direct buffer, whether Netty may use the JDK's internal unsafe memory access or not.
         assertEquals(RtMallocDirectByteBuf.class, a.getClass());
         a.release();
         b.release();
