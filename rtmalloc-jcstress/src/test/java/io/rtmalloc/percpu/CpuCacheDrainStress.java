@@ -1,7 +1,5 @@
 package io.rtmalloc.percpu;
 
-import io.rtmalloc.jcstress.Blocks;
-import io.rtmalloc.jcstress.ChainSink;
 import io.rtmalloc.jcstress.Tiers;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -34,37 +32,15 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @Outcome(id = "0, 21, 0, 0", expect = ACCEPTABLE_INTERESTING, desc = "the push lost the CAS while the drain held the cache")
 @Outcome(expect = FORBIDDEN, desc = "a block lost, given back twice, or left listed after the drain, or a count out of step")
 @State
-public class CpuCacheDrainStress {
-
-    private static final int CL = Tiers.SMALL;
-    private static final int BATCH = 4;
-    private static final int CAPACITY = 8;
-
-    private final Blocks blocks = Blocks.take(Tiers.CENTRAL, CL, 3);
-    /** Takes the drained chain; refuses refills. */
-    private final ChainSink central = new ChainSink(blocks);
-    private final CpuCache cache = new CpuCache(Tiers.CLASSES.count(), false, Tiers.HEAP);
+public class CpuCacheDrainStress extends CpuCacheSample {
 
     public CpuCacheDrainStress() {
-        cache.acquireForMaintenance();
-        try {
-            cache.free(CL, blocks.get(1), BATCH, CAPACITY, central);
-            cache.free(CL, blocks.get(2), BATCH, CAPACITY, central);
-        } finally {
-            cache.release();
-        }
+        super(3);
     }
 
     @Actor
     public void push(IIII_Result r) {
-        if (cache.tryAcquire()) {
-            try {
-                cache.free(CL, blocks.get(3), BATCH, CAPACITY, central);
-                r.r1 = 1;
-            } finally {
-                cache.release();
-            }
-        }
+        r.r1 = push(3);
     }
 
     @Actor
@@ -80,13 +56,7 @@ public class CpuCacheDrainStress {
     @Arbiter
     public void arbiter(IIII_Result r) {
         r.r2 = central.given();
-        cache.acquireForMaintenance();
-        try {
-            r.r3 = blocks.digits(cache.heads[CL], blocks.count());
-            r.r4 = cache.lengths[CL];
-        } finally {
-            cache.release();
-        }
+        readList(r);
         blocks.giveBack(Tiers.CENTRAL, CL);
     }
 }

@@ -1,7 +1,5 @@
 package io.rtmalloc.percpu;
 
-import io.rtmalloc.jcstress.Blocks;
-import io.rtmalloc.jcstress.ChainSink;
 import io.rtmalloc.jcstress.Tiers;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -33,36 +31,10 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @Outcome(id = "2, 0, 1, 1", expect = ACCEPTABLE_INTERESTING, desc = "actor 2 lost the CAS while actor 1 held the cache")
 @Outcome(expect = FORBIDDEN, desc = "both lost, a block popped twice, or a count out of step with its list")
 @State
-public class CpuCachePopPopStress {
-
-    private static final int CL = Tiers.SMALL;
-    private static final int BATCH = 4;
-    private static final int CAPACITY = 8;
-
-    private final Blocks blocks = Blocks.take(Tiers.CENTRAL, CL, 2);
-    /** Refuses refills: with two blocks cached, none is due. */
-    private final ChainSink central = new ChainSink(blocks);
-    private final CpuCache cache = new CpuCache(Tiers.CLASSES.count(), false, Tiers.HEAP);
+public class CpuCachePopPopStress extends CpuCacheSample {
 
     public CpuCachePopPopStress() {
-        cache.acquireForMaintenance();
-        try {
-            cache.free(CL, blocks.get(1), BATCH, CAPACITY, central);
-            cache.free(CL, blocks.get(2), BATCH, CAPACITY, central);
-        } finally {
-            cache.release();
-        }
-    }
-
-    private int pop() {
-        if (!cache.tryAcquire()) {
-            return 0;
-        }
-        try {
-            return blocks.name(cache.allocate(CL, BATCH, CAPACITY, central));
-        } finally {
-            cache.release();
-        }
+        super(2);
     }
 
     @Actor
@@ -77,13 +49,7 @@ public class CpuCachePopPopStress {
 
     @Arbiter
     public void arbiter(IIII_Result r) {
-        cache.acquireForMaintenance();
-        try {
-            r.r3 = blocks.digits(cache.heads[CL], blocks.count());
-            r.r4 = cache.lengths[CL];
-        } finally {
-            cache.release();
-        }
+        readList(r);
         blocks.giveBack(Tiers.CENTRAL, CL);
     }
 }

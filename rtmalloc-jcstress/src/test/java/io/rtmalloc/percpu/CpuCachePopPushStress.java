@@ -1,7 +1,5 @@
 package io.rtmalloc.percpu;
 
-import io.rtmalloc.jcstress.Blocks;
-import io.rtmalloc.jcstress.ChainSink;
 import io.rtmalloc.jcstress.Tiers;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -34,59 +32,25 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @Outcome(id = "2, 0, 1, 1", expect = ACCEPTABLE_INTERESTING, desc = "the push lost the CAS while the pop held the cache")
 @Outcome(expect = FORBIDDEN, desc = "both lost, a block lost or duplicated, or a count out of step with its list")
 @State
-public class CpuCachePopPushStress {
-
-    private static final int CL = Tiers.SMALL;
-    private static final int BATCH = 4;
-    private static final int CAPACITY = 8;
-
-    private final Blocks blocks = Blocks.take(Tiers.CENTRAL, CL, 3);
-    /** Refuses refills and takes flushes: neither is due with 2 or 3 blocks cached of 8. */
-    private final ChainSink central = new ChainSink(blocks);
-    private final CpuCache cache = new CpuCache(Tiers.CLASSES.count(), false, Tiers.HEAP);
+public class CpuCachePopPushStress extends CpuCacheSample {
 
     public CpuCachePopPushStress() {
-        cache.acquireForMaintenance();
-        try {
-            cache.free(CL, blocks.get(1), BATCH, CAPACITY, central);
-            cache.free(CL, blocks.get(2), BATCH, CAPACITY, central);
-        } finally {
-            cache.release();
-        }
+        super(3);
     }
 
     @Actor
     public void pop(IIII_Result r) {
-        if (cache.tryAcquire()) {
-            try {
-                r.r1 = blocks.name(cache.allocate(CL, BATCH, CAPACITY, central));
-            } finally {
-                cache.release();
-            }
-        }
+        r.r1 = pop();
     }
 
     @Actor
     public void push(IIII_Result r) {
-        if (cache.tryAcquire()) {
-            try {
-                cache.free(CL, blocks.get(3), BATCH, CAPACITY, central);
-                r.r2 = 1;
-            } finally {
-                cache.release();
-            }
-        }
+        r.r2 = push(3);
     }
 
     @Arbiter
     public void arbiter(IIII_Result r) {
-        cache.acquireForMaintenance();
-        try {
-            r.r3 = blocks.digits(cache.heads[CL], blocks.count());
-            r.r4 = cache.lengths[CL];
-        } finally {
-            cache.release();
-        }
+        readList(r);
         if (central.calls() != 0) {
             r.r4 = -1; // a flush: forbidden here
         }
