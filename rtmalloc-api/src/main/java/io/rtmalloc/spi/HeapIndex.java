@@ -142,11 +142,7 @@ public final class HeapIndex {
      * carved yet, or any address outside the heap). Never faults.
      */
     public int sizeClassOf(long address) {
-        long off = address - base;
-        if (Long.compareUnsigned(off, mapped) >= 0) {
-            return 0;
-        }
-        return (int) NativeMemory.getLong(words + ((off >>> pageShift) << 3)) & 0xff;
+        return (int) (word(address) & 0xff);
     }
 
     /**

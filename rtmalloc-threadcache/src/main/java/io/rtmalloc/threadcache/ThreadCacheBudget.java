@@ -156,8 +156,7 @@ final class ThreadCacheBudget {
         ThreadCache found = null;
         for (int i = caches.size() - 1; i >= 0; i--) {
             ThreadCache c = caches.get(i);
-            Thread owner = c.owner.get();
-            if (owner == null || !owner.isAlive()) {
+            if (ownerDied(c)) {
                 if (found == null) {
                     found = c;
                 } else {
@@ -212,12 +211,16 @@ final class ThreadCacheBudget {
         unclaimed = budget;
     }
 
+    private static boolean ownerDied(ThreadCache c) {
+        Thread owner = c.owner.get();
+        return owner == null || !owner.isAlive();
+    }
+
     /** Retires every cache whose owner is gone. */
     synchronized void sweepDead() {
         for (int i = caches.size() - 1; i >= 0; i--) {
             ThreadCache c = caches.get(i);
-            Thread owner = c.owner.get();
-            if (owner == null || !owner.isAlive()) {
+            if (ownerDied(c)) {
                 retire(c);
             }
         }
