@@ -93,9 +93,17 @@ final class CentralFreeList {
             }
             return head;
         } catch (OutOfMemoryError | IllegalStateException e) {
-            while (taken-- > 0) {
+            // Gives the blocks taken back. After a double free the lists may hold a block twice,
+            // and giving back the first copy rewrites the link the second one carries (to 0, say):
+            // every link is checked against the heap before it is read, and the walk stops at a
+            // bad one or at a block refused as freed twice (those blocks are lost, not followed).
+            while (taken-- > 0 && index.contains(head)) {
                 long next = NativeMemory.getLong(head);
-                give(head);
+                try {
+                    give(head);
+                } catch (IllegalArgumentException twice) {
+                    break;
+                }
                 head = next;
             }
             throw e;
