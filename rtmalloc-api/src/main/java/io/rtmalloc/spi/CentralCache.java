@@ -7,8 +7,10 @@ import io.rtmalloc.SizeClasses;
  * a central free list of spans. Front ends take and give back blocks here, one
  * at a time (the global front end) or in batches (the caching ones).
  *
- * <p>A batch is a chain of blocks linked through their first 8-byte word (an
- * intrusive singly linked list, as in tcmalloc).
+ * <p>A batch is either an array of addresses ({@link #removeBatch},
+ * {@link #insertBatch}: no block is touched on the way) or a chain of blocks
+ * linked through their first 8-byte word ({@link #removeRange},
+ * {@link #insertRange}), for the caches that keep intrusive lists.
  *
  * <p>Implementations are thread-safe with one lock per size class; nothing here
  * is global across classes except the page heap below.
@@ -50,6 +52,22 @@ public interface CentralCache {
      * first words; the word of the {@code count}-th block is not read.
      */
     void insertRange(int sizeClass, long head, int count);
+
+    /**
+     * Removes {@code count} blocks ({@code 1 <= count}) into
+     * {@code dst[from .. from+count)}, touching none of them: the form of a
+     * batch for caches that keep blocks in arrays.
+     *
+     * @throws OutOfMemoryError if the page heap cannot grow; then nothing was removed
+     */
+    void removeBatch(int sizeClass, long[] dst, int from, int count);
+
+    /**
+     * Takes back the {@code count} blocks of {@code src[from .. from+count)},
+     * blocks of this class a front end has validated, touching none of them
+     * on the way to its transfer cache.
+     */
+    void insertBatch(int sizeClass, long[] src, int from, int count);
 
     /**
      * Blocks of each class held here, counted at one moment per class.

@@ -47,12 +47,14 @@ public interface FrontEnd {
      * that the address is the first byte of a carved block of that class
      * ({@link HeapIndex#blockClassOf}).
      *
-     * <p>Misuse a front end must survive: every head it pops from an intrusive
-     * list must pass {@link HeapIndex#contains} before it is read or handed out
-     * (a write to a freed block may have changed a next pointer), and every
-     * link it follows likewise; {@link #damagedList} makes the error. A block
-     * already at the head of the list it joins is a double free
-     * ({@link #doubleFree}).
+     * <p>Misuse a front end must survive: a front end that keeps blocks in
+     * intrusive lists (linked through the blocks' first words) must check
+     * every head it pops with {@link HeapIndex#contains} before it is read or
+     * handed out (a write to a freed block may have changed a next pointer),
+     * and every link it follows likewise; {@link #damagedList} makes the
+     * error. Caches kept in Java arrays ({@link CpuCaches}) cannot be damaged
+     * that way. A block already at the head of the list (or top of the stack)
+     * it joins is a double free ({@link #doubleFree}).
      *
      * @throws IllegalArgumentException for a double free it detects
      */

@@ -29,7 +29,7 @@ package io.rtmalloc.spi;
  *
  * <p>The list links ({@link #prev}, {@link #next}) belong to whoever owns the
  * span: the page heap's free lists while it is free, the central free list
- * while it is small. The object fields ({@code freeList}, {@code allocated},
+ * while it is small. The object fields ({@code freeBits}, {@code freeCount}, {@code allocated},
  * {@code carved}) are the central free list's; they mean nothing in other
  * states.
  *
@@ -80,8 +80,17 @@ public final class Span {
     public Span prev;
     public Span next;
 
-    /** SMALL: head of the intrusive list of freed blocks inside this span, 0 when none. */
-    public long freeList;
+    /**
+     * SMALL: the free blocks among the carved ones, a bit per block (bit
+     * {@code i} of word {@code i >>> 6} for block {@code i}), kept on the Java
+     * heap: no block is touched to free or take it, and a write to a freed
+     * block cannot damage the set. The central free list's.
+     */
+    public long[] freeBits;
+    /** SMALL: the bits set in {@link #freeBits}. */
+    public int freeCount;
+    /** SMALL: no word of {@link #freeBits} below this index has a bit set. */
+    public int scan;
     /** SMALL: blocks of this span currently outside the central free list. */
     public int allocated;
     /** SMALL: blocks carved so far; blocks at index >= carved were never handed out. */

@@ -1,6 +1,6 @@
 package io.rtmalloc.bench;
 
-import io.rtmalloc.percpu.CurrentCpu;
+import io.rtmalloc.spi.CurrentCpu;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;

@@ -11,27 +11,30 @@ import java.util.Set;
  * The spans of one size class and the free blocks inside them.
  *
  * <p>A span is carved lazily, a page at a time: blocks below {@code span.carved}
- * have been carved, and the free ones among them are chained through their
- * first word from {@code span.freeList}; blocks from {@code carved} up were
- * never touched, so a new span costs no page faults until its blocks are used.
+ * have been carved, and the free ones among them are bits of
+ * {@code span.freeBits}, a bitmap on the Java heap; blocks from {@code carved}
+ * up were never handed out. No block is read or written to carve, take or
+ * give it (a block coming back from another thread, or freed long ago, is
+ * cold in the CPU's cache), so a new span costs no page faults until its
+ * blocks are used by the application.
  * When the list is empty, {@link #carvePage} carves every block that starts in
  * the next page at once and tells the page heap ({@link PageHeap#markCarved}),
  * so that the free fast path ({@link HeapIndex#blockClassOf}) accepts exactly
  * the boundaries of carved blocks: a free of a block that was never handed out
  * is refused before it can reach a cache and be handed out twice.
  *
- * <p>DAMAGE: a next pointer read from a free block is checked to be a carved
- * block of the same span before it is followed (a write to a freed block can
- * have changed it). A damaged list is dropped: its blocks count as handed out
- * for good (a leak the stats show), and the call that found it throws
- * {@link IllegalStateException}; the span and the class go on working.
+ * <p>MISUSE: a block given back whose bit is set already is a double free,
+ * refused exactly, wherever the first copy went; a write to a freed block
+ * cannot reach the bitmaps.
  *
  * <p>SYNCHRONIZATION: every method holds this list's monitor; the spans it
  * owns (state SMALL, its class) are touched only under it.
  *
  * <p>INVARIANTS: a span is in {@code nonEmpty} iff it has an available block
  * (free or uncarved); for every span,
- * {@code allocated + |freeList| + (objects - carved) == objects};
+ * {@code allocated + freeCount + (objects - carved) == objects}, {@code freeCount}
+ * is the number of bits set, each below {@code carved}, none in a word below
+ * {@code scan};
  * {@code handedOut} is the sum of {@code allocated} over all spans of the class;
  * a span whose {@code allocated} drops to 0 goes back to the page heap.
  */
@@ -164,28 +167,38 @@ final class CentralFreeList {
         if (span == null) {
             span = newSpan();
         }
-        long block = span.freeList;
-        if (block == 0) {
-            block = carvePage(span);
+        long block;
+        if (span.freeCount > 0) {
+            block = span.start + takeBit(span) * size;
+            span.freeCount--;
         } else {
-            long next = NativeMemory.getLong(block);
-            if (next != 0 && !isCarvedBlock(span, next)) {
-                throw damaged(span, block, next);
-            }
-            span.freeList = next;
+            block = carvePage(span);
         }
         span.allocated++;
         handedOut++;
-        if (span.freeList == 0 && span.carved == objects) {
+        if (span.freeCount == 0 && span.carved == objects) {
             unlink(span);
         }
         return block;
     }
 
+    /** Clears the lowest bit set in the span's bitmap (it has one) and answers its index. */
+    private static long takeBit(Span span) {
+        long[] bits = span.freeBits;
+        int w = span.scan;
+        while (bits[w] == 0) {
+            w++;
+        }
+        span.scan = w;
+        long word = bits[w];
+        bits[w] = word & (word - 1);
+        return ((long) w << 6) + Long.numberOfTrailingZeros(word);
+    }
+
     /**
-     * Carves every block of {@code span} (its free list empty) that starts in the
-     * page of its next uncarved block: returns the first, chains the others on
-     * the free list in address order, and marks the page carved.
+     * Carves every block of {@code span} (no free bit left) that starts in the
+     * page of its next uncarved block: returns the first, sets the bits of the
+     * others, and marks the page carved.
      */
     private long carvePage(Span span) {
         int shift = heap.pageShift();
@@ -193,17 +206,17 @@ final class CentralFreeList {
         long page = (first * size) >>> shift;
         // Blocks whose offset is below the page's end: ceil(((page + 1) << shift) / size).
         int end = (int) Math.min(objects, (((page + 1) << shift) + size - 1) / size);
-        long block = span.start + first * size;
-        long next = 0;
-        for (int i = end - 1; i > first; i--) {
-            long b = span.start + i * size;
-            NativeMemory.putLong(b, next);
-            next = b;
+        long[] bits = span.freeBits;
+        for (int i = first + 1; i < end; i++) {
+            bits[i >>> 6] |= 1L << i;
         }
-        span.freeList = next;
+        if (end > first + 1) {
+            span.freeCount += end - first - 1;
+            span.scan = Math.min(span.scan, (first + 1) >>> 6);
+        }
         span.carved = end;
         heap.markCarved(span, page, (int) size);
-        return block;
+        return span.start + first * size;
     }
 
     /** Whether {@code address} is the first byte of a carved block of {@code span} (of this class). */
@@ -213,25 +226,6 @@ final class CentralFreeList {
                 && Long.compareUnsigned(off * magic, magic - 1) <= 0;
     }
 
-    /**
-     * The free list of {@code span} is damaged at {@code block}, whose next
-     * pointer is not a free block of the span: drops the list (its blocks count
-     * as handed out for good) and answers the error to throw.
-     */
-    private IllegalStateException damaged(Span span, long block, long next) {
-        int lost = (span.carved - span.allocated);
-        span.freeList = 0;
-        span.allocated += lost;
-        handedOut += lost;
-        if (span.carved == objects) {
-            unlink(span);
-        }
-        return new IllegalStateException("the free list of size class " + sizeClass + " (" + size
-                + "-byte blocks) is damaged: the block at 0x" + Long.toHexString(block) + " links to 0x"
-                + Long.toHexString(next) + ", which is not a free block of its span (a write to a freed block?);"
-                + " " + lost + " blocks are dropped for good");
-    }
-
     private void give(long block) {
         Span span = heap.spanOf(block);
         if (span == null || span.state != Span.SMALL || span.sizeClass != sizeClass
@@ -239,13 +233,21 @@ final class CentralFreeList {
             throw new IllegalArgumentException("0x" + Long.toHexString(block)
                     + " is not a block of size class " + sizeClass + " (span " + span + ")");
         }
-        if (block == span.freeList) {
+        // The block's index: off is a multiple of size below 2^32, so off * ceil(2^64 / size) >> 64 is exact.
+        long i = Math.unsignedMultiplyHigh(block - span.start, magic);
+        int w = (int) (i >>> 6);
+        long bit = 1L << i;
+        long[] bits = span.freeBits;
+        if ((bits[w] & bit) != 0) {
             throw new IllegalArgumentException("double free of 0x" + Long.toHexString(block)
-                    + ": it is already the first free block of its span (size class " + sizeClass + ")");
+                    + ": it is free already in its span (size class " + sizeClass + ")");
         }
-        boolean wasFull = span.freeList == 0 && span.carved == objects;
-        NativeMemory.putLong(block, span.freeList);
-        span.freeList = block;
+        boolean wasFull = span.freeCount == 0 && span.carved == objects;
+        bits[w] |= bit;
+        span.freeCount++;
+        if (w < span.scan) {
+            span.scan = w;
+        }
         span.allocated--;
         handedOut--;
         if (span.allocated == 0) {
@@ -286,6 +288,7 @@ final class CentralFreeList {
 
     private Span newSpan() {
         Span span = heap.allocate(pages, sizeClass);
+        span.freeBits = new long[(objects + 63) >>> 6];
         spans++;
         link(span);
         return span;
@@ -334,12 +337,19 @@ final class CentralFreeList {
             check(heap.spanOf(s.start) == s, "listed span not in the page map: " + s);
             check(s.prev == null ? s == nonEmpty : s.prev.next == s, "broken back link at " + s);
             long freeBlocks = 0;
-            for (long b = s.freeList; b != 0; b = NativeMemory.getLong(b)) {
-                check(s.contains(b, heap.pageShift()) && (b - s.start) % size == 0
-                        && (b - s.start) / size < s.carved, "free block 0x" + Long.toHexString(b) + " outside " + s);
-                check(seen.add(b), "block 0x" + Long.toHexString(b) + " free twice");
-                check(++freeBlocks <= objects, "free list of " + s + " has a cycle");
+            long[] bits = s.freeBits;
+            check(bits != null && bits.length == (objects + 63) >>> 6, "bitmap of " + s + " missing or mis-sized");
+            for (int w = 0; w < bits.length; w++) {
+                check(w >= s.scan || bits[w] == 0, "bits below the scan index " + s.scan + " in " + s);
+                for (long word = bits[w]; word != 0; word &= word - 1) {
+                    long i = ((long) w << 6) + Long.numberOfTrailingZeros(word);
+                    check(i < s.carved, "free bit " + i + " of " + s + " not carved (" + s.carved + ")");
+                    long b = s.start + i * size;
+                    check(seen.add(b), "block 0x" + Long.toHexString(b) + " free twice");
+                    freeBlocks++;
+                }
             }
+            check(freeBlocks == s.freeCount, "free count of " + s + ": " + s.freeCount + ", bits " + freeBlocks);
             checkCarvedPages(s);
             check(s.allocated + freeBlocks + (objects - s.carved) == objects,
                     "block counts of " + s + " do not add up: free " + freeBlocks + ", carved " + s.carved);

@@ -75,6 +75,21 @@ final class PerClassCentralCache implements CentralCache {
     }
 
     @Override
+    public void removeBatch(int sizeClass, long[] dst, int from, int count) {
+        if (count <= 0) {
+            throw new IllegalArgumentException("count must be > 0: " + count);
+        }
+        transfer[sizeClass].removeBatch(dst, from, count);
+    }
+
+    @Override
+    public void insertBatch(int sizeClass, long[] src, int from, int count) {
+        if (count > 0) {
+            transfer[sizeClass].insertBatch(src, from, count);
+        }
+    }
+
+    @Override
     public CentralClassStats[] classStats() {
         CentralClassStats[] out = new CentralClassStats[classes.count() + 1];
         out[0] = new CentralClassStats(0, 0, 0, 0);

@@ -5,14 +5,15 @@ import io.rtmalloc.spi.NativeMemory;
 import java.util.Set;
 
 /**
- * Free blocks of one size class kept in an array, in front of its
+ * Free blocks of one size class kept in a ring, in front of its
  * {@link CentralFreeList}, so that blocks moving between front ends skip the
  * span bookkeeping. It holds at most {@code maxTransferSlots} batches; it
- * refills and spills one batch at a time.
+ * refills and spills one batch at a time. Front ends take the newest blocks
+ * (warm in cache); a spill gives back the oldest, with no blocks moved.
  *
  * <pre>
- *   slots: [ b0 b1 ... b(used-1) | empty ... ]      capacity = slots x batch
- *            oldest        newest  ^ used
+ *   slots: [ ... | b0 b1 ... b(used-1) | ... ]   capacity = slots x batch, indices mod capacity
+ *                  ^ start (oldest)  newest
  * </pre>
  *
  * <p>SYNCHRONIZATION: every method holds this cache's monitor, and may take the
@@ -25,6 +26,8 @@ final class TransferCache {
     private final int batch;
     private final long[] slots;
     private final CentralFreeList list;
+    /** Index of the oldest block. */
+    private int start;
     private int used;
     /** Whether a front end took or gave blocks since the last {@link #scavenge}. */
     private boolean active;
@@ -42,22 +45,29 @@ final class TransferCache {
         if (used == 0) {
             int n = Math.min(batch, slots.length);
             list.removeInto(slots, 0, n);
+            start = 0;
             used = n;
         }
-        return slots[--used];
+        return slots[at(--used)];
+    }
+
+    /** The array index of the {@code i}-th oldest block. */
+    private int at(int i) {
+        int j = start + i;
+        return j < slots.length ? j : j - slots.length;
     }
 
     synchronized void free(long block) {
         ensureOpen();
         active = true;
-        if (used > 0 && slots[used - 1] == block) {
+        if (used > 0 && slots[at(used - 1)] == block) {
             throw new IllegalArgumentException("double free of 0x" + Long.toHexString(block)
                     + ": it is already the last block given back to its transfer cache");
         }
         if (used == slots.length) {
             spill();
         }
-        slots[used++] = block;
+        slots[at(used++)] = block;
     }
 
     /** {@code count} blocks as a chain (each block's first word the next, the last 0). */
@@ -70,8 +80,9 @@ final class TransferCache {
         int from = used - count;
         long head = 0;
         for (int i = from; i < used; i++) {
-            NativeMemory.putLong(slots[i], head);
-            head = slots[i];
+            long b = slots[at(i)];
+            NativeMemory.putLong(b, head);
+            head = b;
         }
         used = from;
         return head;
@@ -81,7 +92,7 @@ final class TransferCache {
     synchronized void insertRange(long head, int count) {
         ensureOpen();
         active = true;
-        if (count == 1 && used > 0 && slots[used - 1] == head) {
+        if (count == 1 && used > 0 && slots[at(used - 1)] == head) {
             // The block on top given back again: a double free that reached this cache through a
             // thread cache's overflow, on a later call than the bad one. Kept once, not thrown:
             // the call that brought it here did nothing wrong.
@@ -105,11 +116,53 @@ final class TransferCache {
                         + Long.toHexString(head) + " at position " + i + ", outside the heap; the rest of the"
                         + " chain is lost (a write to a freed block?)");
             }
-            slots[used++] = head;
+            slots[at(used++)] = head;
             if (i + 1 < count) {
                 head = NativeMemory.getLong(head);
             }
         }
+    }
+
+    /** The {@code count} newest blocks into {@code dst[from ..)}, without touching them. */
+    synchronized void removeBatch(long[] dst, int from, int count) {
+        ensureOpen();
+        active = true;
+        if (used < count) {
+            list.removeInto(dst, from, count);
+            return;
+        }
+        used -= count;
+        copyOut(used, dst, from, count);
+    }
+
+    /** Takes back {@code src[from .. from+count)}, validated blocks, without touching them. */
+    synchronized void insertBatch(long[] src, int from, int count) {
+        ensureOpen();
+        active = true;
+        if (slots.length - used < count) {
+            if (count > slots.length) {
+                list.insertFrom(src, from, count);
+                return;
+            }
+            spill();
+            if (slots.length - used < count) {
+                list.insertFrom(src, from, count);
+                return;
+            }
+        }
+        int to = at(used);
+        int first = Math.min(count, slots.length - to);
+        System.arraycopy(src, from, slots, to, first);
+        System.arraycopy(src, from + first, slots, 0, count - first);
+        used += count;
+    }
+
+    /** Copies the {@code count} blocks from the {@code i}-th oldest on into {@code dst[from ..)}. */
+    private void copyOut(int i, long[] dst, int from, int count) {
+        int at = at(i);
+        int first = Math.min(count, slots.length - at);
+        System.arraycopy(slots, at, dst, from, first);
+        System.arraycopy(slots, 0, dst, from + first, count - first);
     }
 
     /** Gives the oldest batch back to the central free list. */
@@ -117,22 +170,32 @@ final class TransferCache {
         spill(Math.min(batch, used));
     }
 
-    /** Gives the oldest {@code n} blocks back to the central free list. */
+    /**
+     * Gives the oldest {@code n} blocks back to the central free list, in at
+     * most two runs of the array. They leave the ring first: a block the list
+     * refuses (freed twice) is not kept either.
+     */
     private void spill(int n) {
+        int first = Math.min(n, slots.length - start);
+        int from = start;
+        start = at(n);
+        used -= n;
+        if (used == 0) {
+            start = 0;
+        }
         try {
-            list.insertFrom(slots, 0, n);
+            list.insertFrom(slots, from, first);
         } finally {
-            System.arraycopy(slots, n, slots, 0, used - n);
-            used -= n;
+            if (n > first) {
+                list.insertFrom(slots, 0, n - first);
+            }
         }
     }
 
     /** Gives everything back to the central free list. */
     synchronized void drain() {
         ensureOpen();
-        int n = used;
-        used = 0;
-        list.insertFrom(slots, 0, n);
+        spill(used);
     }
 
     /**
@@ -162,6 +225,7 @@ final class TransferCache {
     /** Forgets every block (without touching it); every later call throws {@link IllegalStateException}. */
     synchronized void close() {
         closed = true;
+        start = 0;
         used = 0;
     }
 
@@ -175,7 +239,8 @@ final class TransferCache {
     synchronized void collect(Set<Long> seen) {
         ensureOpen();
         for (int i = 0; i < used; i++) {
-            CentralFreeList.check(seen.add(slots[i]), "block 0x" + Long.toHexString(slots[i])
+            long b = slots[at(i)];
+            CentralFreeList.check(seen.add(b), "block 0x" + Long.toHexString(b)
                     + " twice in the transfer cache or also free in its span");
         }
     }

@@ -50,6 +50,24 @@ public final class ChainSink implements CentralCache {
         }
     }
 
+    /** A batch as an array: recorded top first (the last element first), as a stack gives it. */
+    @Override
+    public void insertBatch(int sizeClass, long[] src, int from, int count) {
+        calls++;
+        for (int i = from + count - 1; i >= from; i--) {
+            int name = blocks.name(src[i]);
+            given = given * 10 + name;
+            if (name == 0 || name == Blocks.FOREIGN) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void removeBatch(int sizeClass, long[] dst, int from, int count) {
+        throw new IllegalStateException("the test expects no refill from the central cache");
+    }
+
     @Override
     public SizeClasses sizeClasses() {
         return Tiers.CLASSES;

@@ -32,11 +32,11 @@ import java.util.regex.Pattern;
 public final class StressRun {
 
     /** The protocol tests: in the tiers' packages. */
-    static final String PROTOCOLS = "^io\\.rtmalloc\\.(percpu|central|threadcache)\\..*";
+    static final String PROTOCOLS = "^io\\.rtmalloc\\.(spi|central|threadcache)\\..*";
     /** The protocol tests and the close races. */
-    static final String ALL = "^io\\.rtmalloc\\.(percpu|central|threadcache|jcstress)\\..*";
+    static final String ALL = "^io\\.rtmalloc\\.(spi|central|threadcache|jcstress)\\..*";
     /** The packages whose tests the default run must find (a guard against the annotation processor not running). */
-    static final List<String> REQUIRED = List.of("io.rtmalloc.percpu.", "io.rtmalloc.central.", "io.rtmalloc.threadcache.");
+    static final List<String> REQUIRED = List.of("io.rtmalloc.spi.", "io.rtmalloc.central.", "io.rtmalloc.threadcache.");
     static final String NATIVE_ACCESS = "--enable-native-access=ALL-UNNAMED";
     /** The ci profile's limit for the whole run: a hung test fails the build instead of stalling it. */
     static final long CI_DEADLINE_MS = 10 * 60_000;

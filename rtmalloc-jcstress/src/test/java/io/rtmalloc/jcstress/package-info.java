@@ -6,7 +6,7 @@
  * every outcome it may see, acceptable or forbidden.
  *
  * <ul>
- *   <li>{@code io.rtmalloc.percpu}: the owner word of a CPU cache (CAS to take
+ *   <li>{@code io.rtmalloc.spi}: the owner word of a CPU cache (CAS to take
  *       it, release store to give it back, a drain that waits for it): two
  *       pops, a pop and a push, a push and a drain. No block is lost or
  *       handed out twice, and each owner sees the list its predecessor

@@ -570,7 +570,9 @@ final class MmapPageHeap implements PageHeap {
         s.next = null;
         s.releaseSoon = false;
         s.sizeClass = sizeClass;
-        s.freeList = 0;
+        s.freeBits = null;
+        s.freeCount = 0;
+        s.scan = 0;
         s.allocated = 0;
         s.carved = 0;
         long bytes = s.pages << pageShift;
@@ -807,7 +809,8 @@ final class MmapPageHeap implements PageHeap {
             largeBytes -= bytes;
             largeSpans--;
             s.sizeClass = 0;
-            s.freeList = 0;
+            s.freeBits = null;
+            s.freeCount = 0;
             boolean large = largeThreshold > 0 && bytes >= largeThreshold;
             if (!large || largeDelayNanos > 0) {
                 s.state = Span.FREE;
@@ -836,7 +839,8 @@ final class MmapPageHeap implements PageHeap {
         }
         s.state = Span.FREE;
         s.sizeClass = 0;
-        s.freeList = 0;
+        s.freeBits = null;
+        s.freeCount = 0;
         if (touchedEnd == s.start) {
             s.released = true;
             insertCoalesced(s);

@@ -4,6 +4,7 @@ import io.rtmalloc.Allocator;
 import io.rtmalloc.AllocatorStats;
 import io.rtmalloc.Config;
 import io.rtmalloc.spi.CentralCache;
+import io.rtmalloc.spi.CpuCaches;
 import io.rtmalloc.spi.FrontEnd;
 import io.rtmalloc.spi.FrontEndProvider;
 import io.rtmalloc.spi.Stacks;
@@ -40,6 +41,7 @@ final class PerCpuStack {
     AllocatorStats stats() { return allocator.stats(); }
     Config config() { return allocator.config(); }
     long releaseFreeMemory() { return allocator.releaseFreeMemory(); }
-    int capacity(int cl) { return frontEnd.capacity(cl); }
-    long lostRaces() { return frontEnd.lostRaces(); }
+    int capacity(int cl) { return frontEnd.caches().maxCapacity(cl); }
+    long lostRaces() { return frontEnd.caches().lostRaces(); }
+    CpuCaches caches() { return frontEnd.caches(); }
 }

@@ -204,9 +204,9 @@ public final class RawMisuseScenarios {
     }
 
     /**
-     * A freed small block's next pointer overwritten with garbage, once while
-     * the block waits in the front end's list, once while it waits in its
-     * span's list in the central tier.
+     * A freed small block's first word overwritten with garbage, once while
+     * the block waits in the front end's cache, once while it waits in its
+     * span's free set in the central tier.
      */
     static void damagedNextPointer(String frontEnd) throws IOException {
         try (Arena jdk = Arena.ofConfined()) {
@@ -284,11 +284,11 @@ public final class RawMisuseScenarios {
 
     /**
      * Frees blocks of one span (one kept, so that the span stays), gives
-     * every cache back so that they wait in the span's own list, overwrites
-     * every freed block's next pointer, and allocates: the central list
-     * checks each pointer it follows against the span, so the first
-     * allocation throws {@link IllegalStateException} naming the class,
-     * whatever the front end, unless the garbage is a block of the span.
+     * every cache back so that they wait in the span's own free set, writes
+     * garbage over the first word of every freed block, and allocates: the
+     * central list keeps its free blocks as bits on the Java heap and reads
+     * no block, so every allocation succeeds with a block of the class, never
+     * the garbage, nor the live block the garbage may name.
      */
     static void damagedInTheCentralList(String frontEnd, String viewName, long size, int g, long jdkMemory)
             throws IOException {
@@ -321,29 +321,19 @@ public final class RawMisuseScenarios {
                 poke(b, garbage.value()); // use after free, over every block freed
             }
             List<Long> held = new ArrayList<>();
-            boolean first = true;
             for (int i = 0; i < 8; i++) {
-                try {
-                    long q = a.malloc(size);
-                    if (q == garbage.value() && garbage.inHeap()) {
-                        first = false;
-                        continue;
-                    }
-                    check(!first || garbage.inHeap(), what + ": the damaged list handed out " + hex(q));
-                    check(checkHandedOut(a, anchor, q, size), what + ": " + hex(q) + " is no block");
-                    held.add(q);
-                } catch (IllegalStateException e) {
-                    check(first, what + ": damage reported twice: " + e);
-                    check(namesClass(e, cl), what + ": the error does not name class " + cl + ": " + e);
-                }
-                first = false;
+                long q = a.malloc(size);
+                check(q != garbage.value() && q != kept, what + ": handed out " + hex(q) + ", the garbage or a live"
+                        + " block");
+                check(checkHandedOut(a, anchor, q, size), what + ": " + hex(q) + " is no block");
+                held.add(q);
             }
             for (long q : held) {
                 a.free(q);
             }
             a.free(kept);
             a.free(other);
-            recoverAndKeepGoing(a, anchor, !garbage.inHeap());
+            recoverAndKeepGoing(a, anchor, true); // nothing was damaged
         } finally {
             owner.close();
         }

@@ -3,6 +3,7 @@ package io.rtmalloc.threadcache;
 import io.rtmalloc.Config;
 import io.rtmalloc.SizeClasses;
 import io.rtmalloc.spi.CentralCache;
+import io.rtmalloc.spi.CpuCaches;
 import io.rtmalloc.spi.FrontEnd;
 
 import java.lang.invoke.MethodHandles;
@@ -15,8 +16,10 @@ import static io.rtmalloc.spi.Switches.STATS;
 
 /**
  * The per-thread front end: small blocks come from and go to the calling
- * platform thread's {@link ThreadCache}; virtual threads go to the central
- * tier (see the package comment).
+ * platform thread's {@link ThreadCache}; virtual threads, which may be
+ * many and short-lived, share caches per CPU ({@link CpuCaches}), so their
+ * memory is bounded by the number of CPUs, not of threads (see the package
+ * comment).
  *
  * <h2>Finding the thread's cache</h2>
  * A slot table keyed by thread id: the fast path reads
@@ -70,8 +73,8 @@ final class ThreadCacheFrontEnd implements FrontEnd {
     private final ThreadCacheBudget budget;
     private final ThreadCache[] slots = new ThreadCache[SLOTS];
     private final ThreadLocal<Handle> local = ThreadLocal.withInitial(this::newHandle);
-    /** The cache of virtual threads: none, straight to the central tier. */
-    private final Cache central0;
+    /** The caches of virtual threads: one per CPU, whichever virtual thread runs there. */
+    private final CpuCaches virtualCaches;
 
     ThreadCacheFrontEnd(Config config, CentralCache central) {
         this.config = config;
@@ -82,17 +85,7 @@ final class ThreadCacheFrontEnd implements FrontEnd {
         // entry would never go stale and every closed allocator a live thread used would stay.
         ThreadCache[] table = slots;
         this.budget = new ThreadCacheBudget(config, cache -> unslot(table, cache));
-        this.central0 = new Cache() {
-            @Override
-            public long allocate(int sizeClass) {
-                return central.allocate(sizeClass);
-            }
-
-            @Override
-            public void free(int sizeClass, long block) {
-                central.free(sizeClass, block);
-            }
-        };
+        this.virtualCaches = new CpuCaches(config, central);
     }
 
     private Handle newHandle() {
@@ -138,7 +131,7 @@ final class ThreadCacheFrontEnd implements FrontEnd {
 
     /**
      * The calling thread's cache, through its {@link ThreadLocal}, installed in
-     * its slot when the slot is free; for a virtual thread, the central tier.
+     * its slot when the slot is free; for a virtual thread, the CPU caches.
      */
     @Override
     public Cache cache() {
@@ -149,7 +142,7 @@ final class ThreadCacheFrontEnd implements FrontEnd {
             return slotted;
         }
         if (t.isVirtual()) {
-            return central0;
+            return virtualCaches;
         }
         ThreadCache c = local.get().cache;
         int i = (int) c.ownerId & (SLOTS - 1);
@@ -200,11 +193,12 @@ final class ThreadCacheFrontEnd implements FrontEnd {
         }
     }
 
-    /** The calling thread's cache and those of dead threads go back. */
+    /** The calling thread's cache, those of dead threads and the CPU caches of virtual threads go back. */
     @Override
     public void drain() {
         flushCurrentThread();
         budget.sweepDead();
+        virtualCaches.drain();
     }
 
     /**
@@ -218,12 +212,14 @@ final class ThreadCacheFrontEnd implements FrontEnd {
     public void scavenge(boolean all) {
         budget.sweepDead();
         budget.requestScavenge(all ? ThreadCache.FLUSH_ALL : ThreadCache.SCAVENGE_IDLE);
+        virtualCaches.scavenge(all);
     }
 
     /** Every thread's cache forgets its blocks; no new cache registers. */
     @Override
     public void forgetAll() {
         budget.close();
+        virtualCaches.forgetAll();
         // The closing thread's entry goes now (other threads' entries go stale with this front
         // end and are expunged by their maps later): a thread that makes and closes allocators
         // in a loop does not keep them reachable through its ThreadLocalMap.
@@ -232,12 +228,25 @@ final class ThreadCacheFrontEnd implements FrontEnd {
 
     @Override
     public long[] cachedBlocks() {
-        return budget.cachedBlocks(classes.count());
+        long[] blocks = budget.cachedBlocks(classes.count());
+        long[] virtual = virtualCaches.cachedBlocks();
+        for (int cl = 1; cl < blocks.length; cl++) {
+            blocks[cl] += virtual[cl];
+        }
+        return blocks;
     }
 
     @Override
     public long[] counters() {
-        return STATS ? budget.counters(classes.count()) : null;
+        if (!STATS) {
+            return null;
+        }
+        long[] counters = budget.counters(classes.count());
+        long[] virtual = virtualCaches.counters();
+        for (int i = 0; i < counters.length; i++) {
+            counters[i] += virtual[i];
+        }
+        return counters;
     }
 
     @Override
@@ -247,15 +256,21 @@ final class ThreadCacheFrontEnd implements FrontEnd {
         d.put("thread caches retired", budget.retiredCaches());
         d.put("budget of all thread caches (bytes)", budget.budget());
         d.put("budget unclaimed (bytes)", budget.unclaimed());
+        virtualCaches.details("virtual threads: ", d);
         return d;
     }
 
     @Override
     public void checkInvariants() {
         budget.checkInvariants();
+        virtualCaches.checkInvariants();
         if (!Thread.currentThread().isVirtual()) {
             local.get().cache.checkInvariants();
         }
+    }
+
+    CpuCaches virtualCaches() {
+        return virtualCaches;
     }
 
     ThreadCacheBudget budget() {

@@ -25,13 +25,12 @@
  * <h2>Virtual threads</h2>
  * Virtual threads own no cache. Millions of them may exist, each alive for a
  * short task, and a cache per virtual thread would hold memory (and a registry
- * entry) for each; keying caches by carrier thread is not possible from
- * outside the JDK. So a virtual thread's small {@code malloc} and {@code free}
- * go straight to the transfer cache of the size class (one lock per class, as
- * in the global front end): memory in front-end caches does not grow with the
- * number of virtual threads, and every block a virtual thread frees is at once
- * available to all threads. The per-CPU front end is the one built for virtual
- * threads. {@code threadBound()} on a virtual thread gives a checked view of
- * the allocator without a cache.
+ * entry) for each. They share caches per logical CPU instead
+ * ({@code io.rtmalloc.spi.CpuCaches}, the machinery of the per-CPU front
+ * end): a virtual thread takes the cache of the CPU its carrier runs on
+ * through that cache's owner word, so memory in front-end caches grows with
+ * the number of CPUs, not of virtual threads, and a virtual thread that parks
+ * in the central cache holds no CPU cache meanwhile. {@code threadBound()} on
+ * a virtual thread gives a checked view over the CPU caches.
  */
 package io.rtmalloc.threadcache;

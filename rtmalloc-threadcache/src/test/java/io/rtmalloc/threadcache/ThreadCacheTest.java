@@ -4,6 +4,7 @@ import io.rtmalloc.Allocator;
 import io.rtmalloc.AllocatorStats;
 import io.rtmalloc.Config;
 import io.rtmalloc.SizeClasses;
+import io.rtmalloc.spi.CpuCaches;
 import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.Providers;
 import org.junit.jupiter.api.Test;
@@ -427,7 +428,7 @@ class ThreadCacheTest {
 
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
-    void hundredThousandVirtualThreads_ownNoCache_andGiveEveryBlockBack() throws Exception {
+    void hundredThousandVirtualThreads_shareTheCpuCaches_andGiveEveryBlockBack() throws Exception {
         ThreadCacheStack a = allocator();
         ThreadCacheBudget b = a.budget();
         int before = b.liveCaches();
@@ -462,7 +463,14 @@ class ThreadCacheTest {
         }
         assertEquals(0, failures.get());
         assertEquals(before, b.liveCaches(), "no virtual thread got a cache");
-        assertEquals(0, a.stats().frontEndCacheBytes(), "front-end caches stay empty");
+        CpuCaches cpus = a.frontEnd.virtualCaches();
+        long bound = (long) cpus.cacheCount() * a.config().perCpuCacheSize();
+        assertTrue(cpus.bytes() > 0, "virtual threads cached blocks in the CPU caches");
+        assertTrue(a.stats().frontEndCacheBytes() <= bound, "virtual threads hold at most the CPU caches' budget: "
+                + a.stats().frontEndCacheBytes() + " > " + bound);
+        a.releaseFreeMemory();
+        assertEquals(0, cpus.bytes(), "the release drained the CPU caches of virtual threads");
+        assertEquals(0, a.stats().frontEndCacheBytes());
         assertBalanced(a);
     }
 

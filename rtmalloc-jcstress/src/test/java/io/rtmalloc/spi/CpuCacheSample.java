@@ -1,4 +1,4 @@
-package io.rtmalloc.percpu;
+package io.rtmalloc.spi;
 
 import io.rtmalloc.jcstress.Blocks;
 import io.rtmalloc.jcstress.ChainSink;
@@ -9,26 +9,26 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * The sample the {@code CpuCache} stress tests share: a cache of one CPU
  * holding blocks 2 -> 1 of one small class (of {@code count} blocks taken
  * from the shared central tier), a sink for what it gives back, and the
- * owner-word calls the actors make and the arbiter's reading of the list.
+ * owner-word calls the actors make and the arbiter's reading of the stack.
  */
 abstract class CpuCacheSample {
 
     static final int CL = Tiers.SMALL;
-    static final int BATCH = 4;
     static final int CAPACITY = 8;
 
     final Blocks blocks;
     /** Takes what the cache gives back; refuses refills. */
     final ChainSink central;
-    final CpuCache cache = new CpuCache(Tiers.CLASSES.count(), false, Tiers.HEAP);
+    final CpuCache cache = new CpuCache(1 << 20, sizes(), maxCapacities(), false, Tiers.HEAP);
 
     CpuCacheSample(int count) {
         blocks = Blocks.take(Tiers.CENTRAL, CL, count);
         central = new ChainSink(blocks);
         cache.acquireForMaintenance();
         try {
-            cache.free(CL, blocks.get(1), BATCH, CAPACITY, central);
-            cache.free(CL, blocks.get(2), BATCH, CAPACITY, central);
+            cache.grow(CL, CAPACITY);
+            cache.push(CL, blocks.get(1));
+            cache.push(CL, blocks.get(2));
         } finally {
             cache.release();
         }
@@ -40,7 +40,7 @@ abstract class CpuCacheSample {
             return 0;
         }
         try {
-            return blocks.name(cache.allocate(CL, BATCH, CAPACITY, central));
+            return blocks.name(cache.pop(CL));
         } finally {
             cache.release();
         }
@@ -52,18 +52,40 @@ abstract class CpuCacheSample {
             return 0;
         }
         try {
-            cache.free(CL, blocks.get(name), BATCH, CAPACITY, central);
-            return 1;
+            long b = blocks.get(name);
+            if (cache.push(CL, b)) {
+                return 1;
+            }
+            // As the front end does on a full stack: grow its capacity (a drain gave it up), then push.
+            return cache.overflow(CL, CAPACITY) == null && cache.push(CL, b) ? 1 : -1;
         } finally {
             cache.release();
         }
     }
 
-    /** The arbiter's reading: r3 the list, head first, r4 its length counter. */
+    private static int[] sizes() {
+        int[] size = new int[Tiers.CLASSES.count() + 1];
+        for (int cl = 1; cl < size.length; cl++) {
+            size[cl] = (int) Tiers.CLASSES.size(cl);
+        }
+        return size;
+    }
+
+    private static int[] maxCapacities() {
+        int[] cap = new int[Tiers.CLASSES.count() + 1];
+        cap[CL] = CAPACITY;
+        return cap;
+    }
+
+    /** The arbiter's reading: r3 the stack, top first, r4 its length counter. */
     final void readList(IIII_Result r) {
         cache.acquireForMaintenance();
         try {
-            r.r3 = blocks.digits(cache.heads[CL], blocks.count());
+            int digits = 0;
+            for (int i = cache.lengths[CL] - 1; i >= 0; i--) {
+                digits = digits * 10 + blocks.name(cache.stacks[CL][i]);
+            }
+            r.r3 = digits;
             r.r4 = cache.lengths[CL];
         } finally {
             cache.release();

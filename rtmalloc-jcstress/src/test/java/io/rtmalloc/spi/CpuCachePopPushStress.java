@@ -1,4 +1,4 @@
-package io.rtmalloc.percpu;
+package io.rtmalloc.spi;
 
 import io.rtmalloc.jcstress.Tiers;
 import org.openjdk.jcstress.annotations.Actor;
@@ -22,7 +22,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * pushed block, or the push lands on what the pop left.
  *
  * <p>r1: the block popped (0: lost the CAS); r2: 1 pushed, 0 lost the CAS;
- * r3: the list after both, head first; r4: its length counter.
+ * r3: the stack after both, top first; r4: its length counter.
  */
 @JCStressTest
 @Description("CpuCache owner word: a pop and a push, each under the owner word or not at all")
@@ -30,7 +30,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @Outcome(id = "3, 1, 21, 2", expect = ACCEPTABLE, desc = "push, then pop: the pop took the pushed 3")
 @Outcome(id = "0, 1, 321, 3", expect = ACCEPTABLE_INTERESTING, desc = "the pop lost the CAS while the push held the cache")
 @Outcome(id = "2, 0, 1, 1", expect = ACCEPTABLE_INTERESTING, desc = "the push lost the CAS while the pop held the cache")
-@Outcome(expect = FORBIDDEN, desc = "both lost, a block lost or duplicated, or a count out of step with its list")
+@Outcome(expect = FORBIDDEN, desc = "both lost, a block lost or duplicated, or a count out of step with its stack")
 @State
 public class CpuCachePopPushStress extends CpuCacheSample {
 

@@ -1,4 +1,4 @@
-package io.rtmalloc.percpu;
+package io.rtmalloc.spi;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;

@@ -1,0 +1,335 @@
+package io.rtmalloc.spi;
+
+import io.rtmalloc.Config;
+import io.rtmalloc.SizeClasses;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+import static io.rtmalloc.spi.Switches.STATS;
+
+/**
+ * Caches of small blocks per logical CPU ({@link CpuCache}), used by whichever
+ * thread runs there, platform or virtual: the per-CPU front end, and the
+ * caches of virtual threads in the per-thread front end.
+ *
+ * <p>Memory is bounded by the number of CPU caches times
+ * {@code per_cpu_cache_size}, whatever the number of threads. Within a CPU's
+ * budget the capacities are dynamic: every class starts at 0 and grows by a
+ * batch on each miss (an empty list on a malloc, a full one on a free), from
+ * the unclaimed budget or from room other classes do not fill; the background
+ * scavenge shrinks the classes that did not miss. No class may hold more than
+ * an eighth of the budget, nor {@code max_free_list_length} blocks.
+ *
+ * <p>The fast path: the CPU number ({@link CurrentCpu}), one CAS on that CPU's
+ * owner word, a pop or push on an array, a release store. The slow paths hold
+ * the word only to grow a capacity or copy a batch, and fetch from or give to
+ * the central cache (as arrays, touching no block) after releasing it, so a thread that blocks in the central
+ * cache (a virtual thread parked on its lock) never holds a CPU. A lost CAS
+ * goes to the central cache rather than spin.
+ */
+public final class CpuCaches implements FrontEnd.Cache {
+
+    private final long budget;
+    private final CentralCache central;
+    private final SizeClasses classes;
+    private final CpuCache[] caches;
+    private final int mask;
+    /** Per class: the most blocks one CPU may hold; 0 means the class bypasses the CPU caches. */
+    private final int[] maxCapacity;
+    private final int[] batch;
+    private final int[] size;
+    private final LongAdder lostRaces = new LongAdder();
+
+    /** Caches for every CPU number the kernel may give, over {@code central}. */
+    public CpuCaches(Config config, CentralCache central) {
+        this.budget = config.perCpuCacheSize();
+        this.central = central;
+        this.classes = central.sizeClasses();
+        int n = Integer.highestOneBit(Math.max(1, possibleCpus()) * 2 - 1); // a power of two >= CPUs
+        this.mask = n - 1;
+        this.maxCapacity = maxCapacities(config, classes);
+        int count = classes.count();
+        this.batch = new int[count + 1];
+        this.size = new int[count + 1];
+        for (int cl = 1; cl <= count; cl++) {
+            batch[cl] = classes.batchSize(cl);
+            size[cl] = (int) classes.size(cl);
+        }
+        this.caches = new CpuCache[n];
+        for (int i = 0; i < n; i++) {
+            caches[i] = new CpuCache(budget, size, maxCapacity, STATS, central.pageHeap());
+        }
+    }
+
+    /**
+     * Per class, the most blocks one CPU may hold: an eighth of the per-CPU
+     * budget as whole blocks, at most {@code max_free_list_length}; 0 for a
+     * class whose block is larger than that eighth.
+     */
+    public static int[] maxCapacities(Config config, SizeClasses classes) {
+        int[] cap = new int[classes.count() + 1];
+        long share = config.perCpuCacheSize() / 8;
+        for (int cl = 1; cl <= classes.count(); cl++) {
+            cap[cl] = (int) Math.min(config.maxFreeListLength(), share / classes.size(cl));
+        }
+        return cap;
+    }
+
+    /** CPUs the kernel may ever number ({@code /sys/devices/system/cpu/possible}), else the JVM's count. */
+    public static int possibleCpus() {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        try {
+            String text = Files.readString(Path.of("/sys/devices/system/cpu/possible")).trim();
+            int max = -1;
+            for (String range : text.split(",")) {
+                String[] ends = range.split("-");
+                max = Math.max(max, Integer.parseInt(ends[ends.length - 1].trim()));
+            }
+            return Math.max(cpus, max + 1);
+        } catch (IOException | RuntimeException e) {
+            return cpus;
+        }
+    }
+
+    @Override
+    public long allocate(int cl) {
+        if (maxCapacity[cl] != 0) {
+            CpuCache c = caches[CurrentCpu.get() & mask];
+            if (c.tryAcquire()) {
+                long block;
+                int n;
+                try {
+                    block = c.pop(cl);
+                    if (block != 0) {
+                        return block;
+                    }
+                    n = c.miss(cl, batch[cl]);
+                } finally {
+                    c.release();
+                }
+                return refill(cl, n);
+            }
+            lostRace();
+        }
+        return central.allocate(cl);
+    }
+
+    /**
+     * Fetches {@code n} blocks with no CPU held, returns the first, and puts
+     * the others in the current CPU's list (or back, when it lost the CAS or
+     * the list has no room for them any more).
+     */
+    private long refill(int cl, int n) {
+        if (n == 1) {
+            return central.allocate(cl);
+        }
+        long[] fetched = new long[n];
+        central.removeBatch(cl, fetched, 0, n);
+        CpuCache c = caches[CurrentCpu.get() & mask];
+        if (c.tryAcquire()) {
+            boolean kept;
+            try {
+                kept = c.fill(cl, fetched, 1, n - 1);
+            } finally {
+                c.release();
+            }
+            if (kept) {
+                return fetched[0];
+            }
+        }
+        central.insertBatch(cl, fetched, 1, n - 1);
+        return fetched[0];
+    }
+
+    @Override
+    public void free(int cl, long block) {
+        if (maxCapacity[cl] != 0) {
+            CpuCache c = caches[CurrentCpu.get() & mask];
+            if (c.tryAcquire()) {
+                long[] spilled;
+                boolean pushed = false;
+                RuntimeException refused = null;
+                try {
+                    if (c.push(cl, block)) {
+                        return;
+                    }
+                    spilled = c.overflow(cl, batch[cl]);
+                    try {
+                        pushed = c.push(cl, block);
+                    } catch (RuntimeException e) {
+                        refused = e; // the block is on the stack further down: the spilled ones still go back
+                    }
+                } finally {
+                    c.release();
+                }
+                if (spilled != null) {
+                    central.insertBatch(cl, spilled, 0, spilled.length);
+                }
+                if (refused != null) {
+                    throw refused;
+                }
+                if (!pushed) {
+                    central.free(cl, block);
+                }
+                return;
+            }
+            lostRace();
+        }
+        central.free(cl, block);
+    }
+
+    private void lostRace() {
+        if (STATS) {
+            lostRaces.increment();
+        }
+    }
+
+    /** Empties every CPU cache, each taken through its owner word, and gives every capacity up. */
+    public void drain() {
+        for (CpuCache c : caches) {
+            c.acquireForMaintenance();
+            try {
+                c.flushAll(central);
+            } finally {
+                c.release();
+            }
+        }
+    }
+
+    /**
+     * The background release: each CPU cache, taken through its owner word,
+     * gives back half of each list that missed no block since the last call
+     * and shrinks its capacity, or gives everything back with {@code all}.
+     */
+    public void scavenge(boolean all) {
+        for (CpuCache c : caches) {
+            c.acquireForMaintenance();
+            try {
+                if (all) {
+                    c.flushAll(central);
+                } else {
+                    c.scavenge(central);
+                }
+            } finally {
+                c.release();
+            }
+        }
+    }
+
+    /**
+     * For {@code close()}: every CPU cache, taken through its owner word,
+     * forgets its blocks without touching them (their memory is about to be
+     * unmapped). A later call finds the lists empty and goes to the central
+     * cache, which refuses.
+     */
+    public void forgetAll() {
+        for (CpuCache c : caches) {
+            c.acquireForMaintenance();
+            try {
+                c.forget();
+            } finally {
+                c.release();
+            }
+        }
+    }
+
+    /** Blocks held per class (racy read: a snapshot, exact when threads are quiet). */
+    public long[] cachedBlocks() {
+        long[] out = new long[classes.count() + 1];
+        for (CpuCache c : caches) {
+            for (int cl = 1; cl <= classes.count(); cl++) {
+                out[cl] += c.lengths[cl];
+            }
+        }
+        return out;
+    }
+
+    /** The counters summed over CPUs ({@link FrontEnd#counters()}), or null when stats are off. */
+    public long[] counters() {
+        if (!STATS) {
+            return null;
+        }
+        long[] out = new long[(classes.count() + 1) * FrontEnd.COUNTERS];
+        for (CpuCache c : caches) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] += c.counters[i];
+            }
+        }
+        return out;
+    }
+
+    /** Adds the figures of these caches, their keys starting with {@code prefix}. */
+    public void details(String prefix, Map<String, Long> details) {
+        details.put(prefix + "cpu caches", (long) caches.length);
+        details.put(prefix + "cpu number source: " + CurrentCpu.SOURCE.name().toLowerCase(Locale.ROOT), 1L);
+        details.put(prefix + "budget per cpu cache (bytes)", budget);
+        for (int i = 0; i < caches.length; i++) {
+            long bytes = caches[i].bytes();
+            if (bytes != 0) {
+                details.put(prefix + "cpu " + i + " cache bytes", bytes);
+            }
+        }
+        if (STATS) {
+            details.put(prefix + "lost ownership races", lostRaces.sum());
+        }
+    }
+
+    /** The figures of {@link #details(String, Map)} with no prefix. */
+    public Map<String, Long> details() {
+        Map<String, Long> d = new LinkedHashMap<>();
+        details("", d);
+        return d;
+    }
+
+    /** Bytes held by CPU cache {@code i} (racy read). */
+    public long cacheBytes(int i) {
+        return caches[i].bytes();
+    }
+
+    /** Bytes held by all CPU caches (racy read). */
+    public long bytes() {
+        long bytes = 0;
+        for (CpuCache c : caches) {
+            bytes += c.bytes();
+        }
+        return bytes;
+    }
+
+    /** Bytes of capacity claimed by CPU cache {@code i} (racy read); at most the budget. */
+    public long capacityBytes(int i) {
+        return caches[i].capacityBytes;
+    }
+
+    /** The number of CPU caches. */
+    public int cacheCount() {
+        return caches.length;
+    }
+
+    /** The most blocks of class {@code cl} one CPU may hold (0: not cached). */
+    public int maxCapacity(int cl) {
+        return maxCapacity[cl];
+    }
+
+    /** CAS races lost (counted when stats are on). */
+    public long lostRaces() {
+        return lostRaces.sum();
+    }
+
+    /** Checks every CPU cache, each taken through its owner word. */
+    public void checkInvariants() {
+        for (CpuCache c : caches) {
+            c.acquireForMaintenance();
+            try {
+                c.checkInvariants();
+            } finally {
+                c.release();
+            }
+        }
+    }
+}
