@@ -11,9 +11,16 @@ abstract class CpuCachePadBefore {
     long p01, p02, p03, p04, p05, p06, p07, p08;
 }
 
-/** The owner word: 0 free, 1 taken. */
+/**
+ * The owner word: 0 free, 1 taken. A long, not an int: the JVM fills a 4-byte
+ * hole left by the superclasses (right after the object header) with a field
+ * of a subclass, and an int owner word landed there, sharing its cache line
+ * with the header and with the fields of whatever object lies before it,
+ * another CPU's cache among them. A long cannot fill that hole, so it lies
+ * after the padding before it, and only padding shares its line.
+ */
 abstract class CpuCacheOwner extends CpuCachePadBefore {
-    volatile int owner;
+    volatile long owner;
 }
 
 /** Padding after the owner word. */
@@ -57,7 +64,7 @@ final class CpuCache extends CpuCachePadAfter {
 
     static {
         try {
-            OWNER = MethodHandles.lookup().findVarHandle(CpuCacheOwner.class, "owner", int.class);
+            OWNER = MethodHandles.lookup().findVarHandle(CpuCacheOwner.class, "owner", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -106,11 +113,11 @@ final class CpuCache extends CpuCachePadAfter {
     }
 
     boolean tryAcquire() {
-        return OWNER.compareAndSet(this, 0, 1);
+        return OWNER.compareAndSet(this, 0L, 1L);
     }
 
     void release() {
-        OWNER.setRelease(this, 0);
+        OWNER.setRelease(this, 0L);
     }
 
     /** Pops a block, or 0 when the stack is empty (a miss); the caller owns the cache. */

