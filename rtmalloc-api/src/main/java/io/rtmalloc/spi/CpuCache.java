@@ -36,7 +36,7 @@ abstract class CpuCachePadAfter extends CpuCacheOwner {
  * <p>The stacks are arrays, not lists linked through the blocks: a push or pop
  * touches no block (a block freed by another thread, or long ago, is cold in
  * the CPU's cache), batches move to and from the transfer cache as arrays,
- * and a write to a freed block cannot damage a stack, so a pop needs no check.
+ * and a write to a freed block cannot damage a stack.
  *
  * <p>SYNCHRONIZATION: the stacks, capacities and counters are touched only by
  * the thread that holds the owner word, won with a CAS ({@link #tryAcquire()})
@@ -49,7 +49,9 @@ abstract class CpuCachePadAfter extends CpuCacheOwner {
  * Maintenance (drain, scavenge, close, invariant checks) takes the same word,
  * and may hold it across central calls.
  *
- * <p>MISUSE: a push of the block on top of its stack is a double free.
+ * <p>MISUSE: a push of the block on top of its stack is a double free. A
+ * pop checks that the heap's range holds its block: it does, unless the
+ * allocator has closed.
  *
  * <p>INVARIANTS (while not owned): {@code lengths[cl]} blocks of
  * {@code stacks[cl]} are held, at most {@code capacity[cl]}, which is at most
@@ -90,8 +92,10 @@ final class CpuCache extends CpuCachePadAfter {
     private final long budget;
     private final int[] size;
     private final int[] maxCapacity;
-    /** The heap's range, for the invariant checks. */
+    /** The heap's range: the check of a popped block, and of the invariants. */
     private final HeapIndex index;
+    /** The page heap, to name the error of a pop after close. */
+    private final PageHeap heap;
 
     /**
      * @param budget      bytes all capacities may add up to
@@ -103,6 +107,7 @@ final class CpuCache extends CpuCachePadAfter {
         this.size = size;
         this.maxCapacity = maxCapacity;
         this.index = heap.index();
+        this.heap = heap;
         int n = size.length;
         stacks = new long[n][];
         Arrays.fill(stacks, EMPTY);
@@ -120,17 +125,27 @@ final class CpuCache extends CpuCachePadAfter {
         OWNER.setRelease(this, 0L);
     }
 
-    /** Pops a block, or 0 when the stack is empty (a miss); the caller owns the cache. */
+    /**
+     * Pops a block, or 0 when the stack is empty (a miss); the caller owns the
+     * cache. A block outside the heap's range means the allocator closed: a
+     * free that raced {@code close()} pushed it after the cache forgot its
+     * blocks; the stack is dropped and the call refused.
+     */
     long pop(int cl) {
         int n = lengths[cl] - 1;
         if (n < 0) {
             return 0;
         }
+        long block = stacks[cl][n];
+        if (!index.contains(block)) {
+            lengths[cl] = 0;
+            throw FrontEnd.damagedList(heap, cl, block);
+        }
         lengths[cl] = n;
         if (STATS) {
             counters[cl << 2]++;
         }
-        return stacks[cl][n];
+        return block;
     }
 
     /**

@@ -18,8 +18,9 @@ import static io.rtmalloc.spi.Switches.STATS;
  * thread runs there, platform or virtual: the per-CPU front end, and the
  * caches of virtual threads in the per-thread front end.
  *
- * <p>Memory is bounded by the number of CPU caches ({@link #SLOTS} per CPU)
- * times {@code per_cpu_cache_size}, whatever the number of threads. Within a CPU's
+ * <p>Memory is bounded by {@link #bound}: per CPU, {@code per_cpu_cache_size}
+ * for its first cache and a quarter of it for each of the others
+ * ({@link #SLOTS} per CPU), whatever the number of threads. Within a cache's
  * budget the capacities are dynamic: every class starts at 0 and grows by a
  * batch on each miss (an empty list on a malloc, a full one on a free), from
  * the unclaimed budget or from room other classes do not fill; the background
@@ -75,8 +76,22 @@ public final class CpuCaches implements FrontEnd.Cache {
         }
         this.caches = new CpuCache[n];
         for (int i = 0; i < n; i++) {
-            caches[i] = new CpuCache(budget, size, maxCapacity, STATS, central.pageHeap());
+            caches[i] = new CpuCache(slotBudget(budget, i), size, maxCapacity, STATS, central.pageHeap());
         }
+    }
+
+    /** The budget of cache {@code i}: the whole for a CPU's first cache, a quarter for the others. */
+    private static long slotBudget(long budget, int i) {
+        return i % SLOTS == 0 ? budget : budget / 4;
+    }
+
+    /** The most bytes these caches may hold: the sum of their budgets. */
+    public long bound() {
+        long sum = 0;
+        for (int i = 0; i < caches.length; i++) {
+            sum += slotBudget(budget, i);
+        }
+        return sum;
     }
 
     /**
@@ -299,6 +314,7 @@ public final class CpuCaches implements FrontEnd.Cache {
         details.put(prefix + "cpu caches", (long) caches.length);
         details.put(prefix + "cpu number source: " + CurrentCpu.SOURCE.name().toLowerCase(Locale.ROOT), 1L);
         details.put(prefix + "budget per cpu cache (bytes)", budget);
+        details.put(prefix + "bound of all cpu caches (bytes)", bound());
         for (int i = 0; i < caches.length; i++) {
             long bytes = caches[i].bytes();
             if (bytes != 0) {

@@ -40,10 +40,13 @@ class PerCpuTest {
         assertEquals(0, st.bytesInUse(), () -> "bytes still in use:\n" + st);
     }
 
-    /** The bound: CPU caches (CpuCaches.SLOTS per CPU) x per-CPU budget, whatever the number of threads. */
+    /** The bound, whatever the number of threads: per CPU, the per-CPU budget plus a quarter of it per further slot. */
     static long bound(PerCpuStack a) {
-        assertEquals(CpuCaches.SLOTS * Integer.highestOneBit(CpuCaches.possibleCpus() * 2 - 1), a.caches().cacheCount());
-        return (long) a.caches().cacheCount() * a.config().perCpuCacheSize();
+        int cpus = Integer.highestOneBit(CpuCaches.possibleCpus() * 2 - 1);
+        assertEquals(CpuCaches.SLOTS * cpus, a.caches().cacheCount());
+        long bound = cpus * (a.config().perCpuCacheSize() + (CpuCaches.SLOTS - 1) * (a.config().perCpuCacheSize() / 4));
+        assertEquals(bound, a.caches().bound());
+        return bound;
     }
 
     @Test

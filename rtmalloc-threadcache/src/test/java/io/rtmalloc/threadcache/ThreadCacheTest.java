@@ -464,7 +464,7 @@ class ThreadCacheTest {
         assertEquals(0, failures.get());
         assertEquals(before, b.liveCaches(), "no virtual thread got a cache");
         CpuCaches cpus = a.frontEnd.virtualCaches();
-        long bound = (long) cpus.cacheCount() * a.config().perCpuCacheSize();
+        long bound = cpus.bound();
         assertTrue(cpus.bytes() > 0, "virtual threads cached blocks in the CPU caches");
         assertTrue(a.stats().frontEndCacheBytes() <= bound, "virtual threads hold at most the CPU caches' budget: "
                 + a.stats().frontEndCacheBytes() + " > " + bound);
