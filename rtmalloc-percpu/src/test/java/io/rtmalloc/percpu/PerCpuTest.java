@@ -72,6 +72,40 @@ class PerCpuTest {
         }
     }
 
+    /**
+     * The CPU number a platform thread reads through its cached thread
+     * pointer (after its first call), and a virtual thread through the
+     * downcall on its current carrier, agree with {@code sched_getcpu()}
+     * (without pinning, a migration may fall between the two reads).
+     */
+    @Test
+    void currentCpu_agreesWithTheKernel_onPlatformAndVirtualThreads() throws Exception {
+        assertTrue(CurrentCpu.schedGetcpuAvailable(), "this suite runs on Linux with glibc");
+        int[] agree = new int[6];
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+            int id = t;
+            Runnable reads = () -> {
+                for (int i = 0; i < 1000; i++) {
+                    if (CurrentCpu.get() == CurrentCpu.schedGetcpu()) {
+                        agree[id]++;
+                    }
+                    if (i % 100 == 0) {
+                        Thread.yield(); // a virtual thread may go on on another carrier
+                    }
+                }
+            };
+            threads.add(t < 3 ? Thread.ofPlatform().start(reads) : Thread.ofVirtual().start(reads));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        for (int t = 0; t < 6; t++) {
+            assertTrue(agree[t] > 900, (t < 3 ? "platform" : "virtual") + " thread " + t + " agreed " + agree[t]
+                    + " times in 1000");
+        }
+    }
+
     @Test
     void maxCapacities_giveNoClassMoreThanAnEighthOfTheBudget() {
         for (long budget : new long[] {Config.DEFAULT_PER_CPU_CACHE_SIZE, 64 * 1024, 8 * 1024 * 1024}) {
