@@ -52,8 +52,8 @@ public interface FrontEnd {
      * every head it pops with {@link HeapIndex#contains} before it is read or
      * handed out (a write to a freed block may have changed a next pointer),
      * and every link it follows likewise; {@link #damagedList} makes the
-     * error. Caches kept in Java arrays (rtmalloc's thread and CPU caches)
-     * cannot be damaged that way. A block already at the head of the list (or top of the stack)
+     * error. Caches kept in Java arrays ({@link CpuCaches}) cannot be damaged
+     * that way. A block already at the head of the list (or top of the stack)
      * it joins is a double free ({@link #doubleFree}).
      *
      * @throws IllegalArgumentException for a double free it detects

@@ -92,7 +92,7 @@ public class SlotTableStress {
         FrontEnd.Cache served = frontEnd.cache();
         ownCache = frontEnd.platformCache();
         r.r2 = served == ownCache && ownCache.ownerId == ownerId && ownCache.length(CL) > 0 && other.length(CL) == 0
-                && other.tops[CL] == 0 ? 1 : 0;
+                && other.heads[CL] == 0 ? 1 : 0;
         // The thread's entry for this front end's ThreadLocal goes here, so that the entry does
         // not outlive the sample. The state keeps the handle, whose cleaner would otherwise
         // retire the cache before the arbiter.

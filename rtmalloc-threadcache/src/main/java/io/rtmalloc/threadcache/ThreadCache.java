@@ -5,6 +5,8 @@ import io.rtmalloc.SizeClasses;
 import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.FrontEnd;
 import io.rtmalloc.spi.HeapIndex;
+import io.rtmalloc.spi.NativeMemory;
+import io.rtmalloc.spi.PageHeap;
 
 import java.lang.ref.WeakReference;
 import java.util.Arrays;
@@ -12,32 +14,17 @@ import java.util.Arrays;
 import static io.rtmalloc.spi.Switches.STATS;
 
 /**
- * One thread's cache: for each size class a stack of free blocks, its top in
- * {@code tops[cl]} and the rest in a Java array, with tcmalloc's adaptive
- * length limits.
+ * One thread's cache: for each size class an intrusive free list of blocks
+ * (the next pointer in each free block's first word), with tcmalloc's
+ * adaptive length limits.
  *
  * <pre>
- *   tops[cl]:    b(n+1)                                  0 when the stack is empty
- *   stacks[cl]: [ 0 | b1 b2 ... bn | room ... ]           n = lists[(cl << 2) + LENGTH]
- *                 ^ always 0                              n + 1 &lt;= lists[(cl << 2) + MAX_LENGTH], array length &gt;= limit + 2
+ *   heads[cl] -> block -> block -> ... -> block -> 0      lists[(cl << 2) + LENGTH] &lt;= lists[(cl << 2) + MAX_LENGTH] blocks
  * </pre>
  *
- * <p>The top is kept apart so that what a pop returns, and what the next
- * push compares with, is one load of {@code tops[cl]}, as the head of a
- * linked list would be: the length, and the array slot it indexes, are off
- * that path. (With the top in the array, the slot's address depends on the
- * length just written by the previous call, and the 64-byte pair took
- * 9.4 ns instead of 7.3.)
- *
- * <p>The blocks are not linked through their first words: a pop or a push
- * reads and writes no block (a block another thread freed, or one freed long
- * ago, is cold in the CPU's cache), batches go to and come from the central
- * cache as runs of the array, and a write to a freed block cannot damage
- * the cache.
- *
  * <h2>The fast path and the byte budget</h2>
- * A pop touches the class's stack and length; a push touches the stack and
- * the length and limit. Neither counts
+ * A pop touches {@code heads[cl]} and the list's length; a push touches
+ * {@code heads[cl]} and the list's length and limit. Neither counts
  * bytes nor reads the cache's share of the budget ({@link #maxSize}, volatile):
  * the byte budget is kept through the length limits instead. {@link #capacity}
  * is {@code sum(lists[(cl << 2) + MAX_LENGTH] * size[cl])}, and since no list is ever longer
@@ -53,11 +40,14 @@ import static io.rtmalloc.spi.Switches.STATS;
  * holds no share of the budget.
  *
  * <h2>Misuse</h2>
- * Nothing a program writes to freed blocks reaches the stacks, so a pop
- * needs no check. A push of the block already on top of its stack (the
- * commonest double free) throws {@link IllegalArgumentException}; element 0
- * of every array is 0, so a pop that takes the last block below the top
- * leaves 0, an empty stack, with no branch.
+ * A pop takes a head only when the page heap's range holds it
+ * ({@link HeapIndex#contains}: one unsigned compare, which also tells an empty
+ * list, head 0, from a full one), so a next pointer damaged by a write to a
+ * freed block is never followed outside the heap: the pop that meets it
+ * drops the list and throws {@link IllegalStateException} naming the class.
+ * A push of the block already at the head of its list (the commonest double
+ * free) throws {@link IllegalArgumentException}. Walks of a list (giving
+ * blocks back, invariant checks) check every link the same way.
  *
  * <p>SYNCHRONIZATION: every field but {@link #maxSize} and {@link #retired}
  * belongs to the owner thread, which alone touches it, without locks or
@@ -71,20 +61,14 @@ import static io.rtmalloc.spi.Switches.STATS;
  * {@code Allocator.close()} requires.
  *
  * <p>INVARIANTS (while the owner is alive, between its calls):
- * {@code tops[cl]} and {@code stacks[cl][1 .. lists[(cl << 2) + LENGTH]]}
- * are blocks of class {@code cl}, the array part empty when the top is 0;
- * {@code stacks[cl][0] == 0}; {@code length(cl)} counts both;
+ * {@code length(cl)} is the length of the list at {@code heads[cl]};
  * {@code 0 <= length(cl) <= maxLength(cl) <= max(maxFreeListLength, batch[cl])};
- * {@code stacks[cl].length >= maxLength(cl) + 2};
  * {@code capacity == sum(maxLength(cl) * size[cl])}.
  */
 final class ThreadCache implements FrontEnd.Cache {
 
     // Hot fields, read on every call.
-    /** Per class, the stack: element 0 is 0, the blocks are at 1 .. length, the top last. */
-    final long[][] stacks;
-    /** Per class, the top of the stack, 0 when it is empty. */
-    final long[] tops;
+    final long[] heads;
     /**
      * Per class, four ints side by side so that one array (one reference, one
      * bounds check, one cache line for up to four classes) serves the fast
@@ -117,7 +101,9 @@ final class ThreadCache implements FrontEnd.Cache {
     private final int maxFreeListLength;
     private final int maxOverages;
     private final CentralCache central;
-    /** The heap's index, for the invariant checks. */
+    /** The page heap, to name the error of a damaged list. */
+    private final PageHeap heap;
+    /** The range check of every head popped ({@link HeapIndex#contains}). */
     private final HeapIndex index;
     private final ThreadCacheBudget budget;
     /** Counters {@code [cl * 4 + kind]} when stats are on, else null. */
@@ -145,8 +131,7 @@ final class ThreadCache implements FrontEnd.Cache {
     ThreadCache(Config config, CentralCache central, ThreadCacheBudget budget, Thread owner) {
         SizeClasses classes = central.sizeClasses();
         int n = classes.count() + 1;
-        this.stacks = new long[n][];
-        this.tops = new long[n];
+        this.heads = new long[n];
         this.lists = new int[n * 4];
         this.classSize = new int[n];
         this.overages = new int[n];
@@ -154,81 +139,55 @@ final class ThreadCache implements FrontEnd.Cache {
         for (int cl = 1; cl < n; cl++) {
             classSize[cl] = classes.size(cl);
             batch[cl] = classes.batchSize(cl);
-            stacks[cl] = new long[2];
         }
         this.maxFreeListLength = config.maxFreeListLength();
         this.maxOverages = config.maxOverages();
         this.central = central;
-        this.index = central.pageHeap().index();
+        this.heap = central.pageHeap();
+        this.index = heap.index();
         this.budget = budget;
         this.counters = STATS ? new long[n * FrontEnd.COUNTERS] : null;
         this.owner = new WeakReference<>(owner);
         this.ownerId = owner.threadId();
     }
 
-    /** Pops a block of class {@code cl}, refilling the stack when it is empty. */
+    /**
+     * Pops a block of class {@code cl}, refilling the list when it is empty
+     * (head 0, outside the heap's range like any damaged head).
+     */
     @Override
     public long allocate(int cl) {
-        long b = tops[cl];
-        if (b != 0) {
-            int k = cl << 2;
-            int n = lists[k + LENGTH];
-            tops[cl] = stacks[cl][n]; // element 0 is 0: the stack empties
-            if (n > 0) {
-                lists[k + LENGTH] = n - 1;
-            }
+        long head = heads[cl];
+        if (index.contains(head)) {
+            heads[cl] = NativeMemory.getLong(head);
+            lists[(cl << 2) + LENGTH]--;
             if (STATS) { // static final: off, the JIT drops the block
                 counters[cl * FrontEnd.COUNTERS + FrontEnd.HITS]++;
             }
-            return b;
+            return head;
+        }
+        if (head != 0) {
+            throw damaged(cl, head);
         }
         return refill(cl);
     }
 
-    /** Puts the top into the array (slow paths work on the array alone); the caller owns the cache. */
-    private void spillTop(int cl) {
-        long t = tops[cl];
-        if (t != 0) {
-            int k = cl << 2;
-            int n = lists[k + LENGTH] + 1;
-            stacks[cl][n] = t;
-            lists[k + LENGTH] = n;
-            tops[cl] = 0;
-        }
-    }
-
-    /** Takes the array's last block out as the top, when there is no top; the inverse of {@link #spillTop}. */
-    private void restoreTop(int cl) {
-        int k = cl << 2;
-        int n = lists[k + LENGTH];
-        if (tops[cl] == 0 && n > 0) {
-            tops[cl] = stacks[cl][n];
-            lists[k + LENGTH] = n - 1;
-        }
-    }
-
     /**
-     * Pushes a block of class {@code cl}; past the stack's limit, {@link #overflow}
+     * Pushes a block of class {@code cl}; past the list's limit, {@link #overflow}
      * gives a batch back. The caller validated the block; a block that is
-     * already on top is a double free.
+     * already the list's head is a double free.
      */
     @Override
     public void free(int cl, long block) {
-        long h = tops[cl];
-        if (h == block) {
+        long head = heads[cl];
+        if (block == head) {
             throw FrontEnd.doubleFree(block, cl);
         }
-        tops[cl] = block;
+        NativeMemory.putLong(block, head);
+        heads[cl] = block;
         int k = cl << 2;
-        int n = lists[k + LENGTH];
-        if (h != 0) {
-            stacks[cl][++n] = h;
-            lists[k + LENGTH] = n;
-        }
-        if (n + 1 > lists[k + MAX_LENGTH]) {
-            spillTop(cl);
+        if (++lists[k + LENGTH] > lists[k + MAX_LENGTH]) {
             overflow(cl);
-            restoreTop(cl);
         }
     }
 
@@ -239,12 +198,6 @@ final class ThreadCache implements FrontEnd.Cache {
      * least one block) and return one.
      */
     private long refill(int cl) {
-        long b = refill0(cl);
-        restoreTop(cl);
-        return b;
-    }
-
-    private long refill0(int cl) {
         if (scavengeRequest != NO_REQUEST) {
             serveRequest(cl);
         }
@@ -253,15 +206,15 @@ final class ThreadCache implements FrontEnd.Cache {
         growLimit(cl, max < b ? max + 1 : Math.min(max + b, Math.max(maxFreeListLength, b)));
         int n = Math.max(1, Math.min(lists[(cl << 2) + MAX_LENGTH], b)); // keeps n - 1 <= the limit
         overages[cl] = 0; // a miss ends a run of overflows
-        long[] stack = stacks[cl]; // room for limit + 2 >= n + 1 (n is 1 when the limit is 0)
-        central.removeBatch(cl, stack, 1, n);
+        long head = central.removeRange(cl, n);
+        heads[cl] = NativeMemory.getLong(head);
         lists[(cl << 2) + LENGTH] = n - 1;
         lists[(cl << 2) + MISSES]++;
         if (STATS) {
             counters[cl * FrontEnd.COUNTERS + FrontEnd.MISSES]++;
             counters[cl * FrontEnd.COUNTERS + FrontEnd.REFILLS]++;
         }
-        return stack[n];
+        return head;
     }
 
     /**
@@ -271,12 +224,11 @@ final class ThreadCache implements FrontEnd.Cache {
      * in a row.
      */
     private void overflow(int cl) {
-        spillTop(cl);
         if (scavengeRequest != NO_REQUEST) {
             serveRequest(cl);
         }
         int b = batch[cl];
-        // The blocks below the top: the block just pushed stays on top, so that freeing it
+        // The blocks after the head: the block just pushed stays first, so that freeing it
         // again at once is still caught as a double free.
         int len = lists[(cl << 2) + LENGTH];
         if (len == 1) {
@@ -285,8 +237,9 @@ final class ThreadCache implements FrontEnd.Cache {
             // there (freed twice, the first time straight through this empty list, the second
             // after the budget made room). Then, when the budget has room for one, the list
             // takes the top block back (this one, unless another thread gave one since), so
-            // that freeing it again at once is caught on top.
-            long block = stacks[cl][1];
+            // that freeing it again at once is caught at the head.
+            long block = heads[cl];
+            heads[cl] = 0;
             lists[(cl << 2) + LENGTH] = 0;
             if (STATS) {
                 counters[cl * FrontEnd.COUNTERS + FrontEnd.FLUSHES]++;
@@ -295,7 +248,7 @@ final class ThreadCache implements FrontEnd.Cache {
             growLimit(cl, 1);
             if (lists[(cl << 2) + MAX_LENGTH] >= 1) {
                 try {
-                    central.removeBatch(cl, stacks[cl], 1, 1);
+                    heads[cl] = central.removeRange(cl, 1);
                     lists[(cl << 2) + LENGTH] = 1;
                 } catch (OutOfMemoryError full) {
                     // Another thread took the block and the central tier would have to grow:
@@ -304,7 +257,7 @@ final class ThreadCache implements FrontEnd.Cache {
             }
             return;
         }
-        releaseBelowTop(cl, Math.min(b, len - 1));
+        releaseAfterHead(cl, Math.min(b, len - 1));
         int max = lists[(cl << 2) + MAX_LENGTH];
         if (max < b) {
             growLimit(cl, max + 1);
@@ -343,28 +296,17 @@ final class ThreadCache implements FrontEnd.Cache {
         }
     }
 
-    /**
-     * Sets the limit of {@code cl}, giving back what the stack holds beyond
-     * it, and keeps {@link #capacity}; the array grows to hold the limit + 2
-     * (doubling), and shrinks when it is over four times that.
-     */
+    /** Sets the limit of {@code cl}, giving back what the list holds beyond it, and keeps {@link #capacity}. */
     private void setLimit(int cl, int max) {
         capacity += (long) (max - lists[(cl << 2) + MAX_LENGTH]) * classSize[cl];
         lists[(cl << 2) + MAX_LENGTH] = max;
-        int excess = length(cl) - max;
+        int excess = lists[(cl << 2) + LENGTH] - max;
         if (excess > 0) {
             if (max > 0) {
-                releaseBelowTop(cl, excess); // the top stays when it may (see overflow)
+                releaseAfterHead(cl, excess); // the head stays when it may (see overflow)
             } else {
                 release(cl, excess);
             }
-        }
-        long[] stack = stacks[cl];
-        if (stack.length < max + 2) {
-            int most = Math.max(maxFreeListLength, batch[cl]) + 2;
-            stacks[cl] = Arrays.copyOf(stack, Math.max(max + 2, Math.min(most, stack.length * 2)));
-        } else if (stack.length > 4 * (max + 2) && stack.length > 64) {
-            stacks[cl] = Arrays.copyOf(stack, max + 2);
         }
     }
 
@@ -379,19 +321,19 @@ final class ThreadCache implements FrontEnd.Cache {
      * a store on every pop.
      */
     void scavenge(int except) {
-        for (int cl = 1; cl < stacks.length; cl++) {
+        for (int cl = 1; cl < heads.length; cl++) {
             if (cl == except) {
                 continue;
             }
             int k = cl << 2;
-            int len = length(cl);
+            int len = lists[k + LENGTH];
             boolean idle = lists[k + MISSES] == 0;
             if (idle && len > 0) {
                 release(cl, Math.max(1, len >>> 1));
             }
             int max = lists[k + MAX_LENGTH];
-            if (max > 0 && (idle || length(cl) == 0)) {
-                setLimit(cl, Math.max(length(cl), max - Math.min(batch[cl], max)));
+            if (max > 0 && (idle || lists[k + LENGTH] == 0)) {
+                setLimit(cl, Math.max(lists[k + LENGTH], max - Math.min(batch[cl], max)));
             }
             lists[k + MISSES] = 0;
         }
@@ -400,7 +342,7 @@ final class ThreadCache implements FrontEnd.Cache {
     /** The share shrank under the capacity (a steal): cut limits, largest bytes first, until it fits. */
     private void shrinkToShare(int keep) {
         long share = maxSize;
-        for (int cl = stacks.length - 1; cl >= 1 && capacity > share; cl--) {
+        for (int cl = heads.length - 1; cl >= 1 && capacity > share; cl--) {
             int max = lists[(cl << 2) + MAX_LENGTH];
             if (max == 0 || cl == keep) {
                 continue;
@@ -424,11 +366,11 @@ final class ThreadCache implements FrontEnd.Cache {
         int request = scavengeRequest;
         scavengeRequest = NO_REQUEST;
         if (request == FLUSH_ALL) {
-            for (int c = 1; c < stacks.length; c++) {
+            for (int c = 1; c < heads.length; c++) {
                 if (c == cl) {
-                    releaseBelowTop(c, length(c) - 1); // the block just pushed stays
+                    releaseAfterHead(c, lists[(c << 2) + LENGTH] - 1); // the block just pushed stays
                 } else {
-                    release(c, length(c));
+                    release(c, lists[(c << 2) + LENGTH]);
                 }
             }
         } else {
@@ -436,54 +378,66 @@ final class ThreadCache implements FrontEnd.Cache {
         }
     }
 
-    /** Gives the top {@code n} blocks of stack {@code cl} to the central cache. */
+    /**
+     * A pop met a head outside the heap: the list was damaged (a write to a
+     * freed block), or the allocator closed under a racing call. Drops the list
+     * (its blocks are lost) and answers the error to throw.
+     */
+    private RuntimeException damaged(int cl, long head) {
+        heads[cl] = 0;
+        lists[(cl << 2) + LENGTH] = 0;
+        return FrontEnd.damagedList(heap, cl, head);
+    }
+
+    /** Gives the first {@code n} blocks of list {@code cl} to the transfer cache as one chain. */
     private void release(int cl, int n) {
         if (n > 0) {
-            spillTop(cl);
-            int len = lists[(cl << 2) + LENGTH];
-            lists[(cl << 2) + LENGTH] = len - n;
-            try {
-                giveBack(cl, len - n + 1, n);
-            } finally {
-                restoreTop(cl);
-            }
+            long first = heads[cl];
+            heads[cl] = NativeMemory.getLong(lastOf(cl, first, n));
+            giveBack(cl, first, n);
         }
     }
 
     /**
-     * Gives the {@code n} blocks ({@code < length}) just below the top of
-     * stack {@code cl} to the central cache; the top stays, moved down.
+     * Gives the {@code n} blocks ({@code < length}) that follow the head of list
+     * {@code cl} to the transfer cache as one chain; the head stays.
      */
-    private void releaseBelowTop(int cl, int n) {
+    private void releaseAfterHead(int cl, int n) {
         if (n > 0) {
-            spillTop(cl);
-            long[] stack = stacks[cl];
-            int len = lists[(cl << 2) + LENGTH];
-            int from = len - n;
-            long top = stack[len];
-            lists[(cl << 2) + LENGTH] = from;
-            try {
-                giveBack(cl, from, n);
-            } finally {
-                stack[from] = top;
-                restoreTop(cl);
-            }
+            long head = lastOf(cl, heads[cl], 1); // a close racing this call may have emptied the list
+            long first = NativeMemory.getLong(head);
+            NativeMemory.putLong(head, NativeMemory.getLong(lastOf(cl, first, n)));
+            giveBack(cl, first, n);
         }
     }
 
-    /** Gives {@code stacks[cl][from .. from+n)}, already counted off the stack, to the central cache. */
-    private void giveBack(int cl, int from, int n) {
+    /** The {@code n}-th block of the chain from {@code first}, every link checked against the heap's range. */
+    private long lastOf(int cl, long first, int n) {
+        long last = first;
+        for (int i = 0; i < n; i++) {
+            if (!index.contains(last)) {
+                throw damaged(cl, last);
+            }
+            if (i + 1 < n) {
+                last = NativeMemory.getLong(last);
+            }
+        }
+        return last;
+    }
+
+    /** Counts off the chain of {@code n} blocks from {@code first}, cut from list {@code cl}, and gives it back. */
+    private void giveBack(int cl, long first, int n) {
+        lists[(cl << 2) + LENGTH] -= n;
         if (STATS) {
             counters[cl * FrontEnd.COUNTERS + FrontEnd.FLUSHES]++;
         }
-        central.insertBatch(cl, stacks[cl], from, n);
+        central.insertRange(cl, first, n);
     }
 
     /** Gives every block back (the owner calls it, or the budget once the owner is dead). */
     void flushAll() {
-        for (int cl = 1; cl < stacks.length; cl++) {
-            spillTop(cl);
-            release(cl, length(cl));
+        for (int cl = 1; cl < heads.length; cl++) {
+            release(cl, lists[(cl << 2) + LENGTH]);
         }
     }
 
@@ -493,8 +447,8 @@ final class ThreadCache implements FrontEnd.Cache {
      * cache. Called by the budget when the allocator closes.
      */
     void forget() {
-        java.util.Arrays.fill(tops, 0);
-        for (int cl = 1; cl < stacks.length; cl++) {
+        Arrays.fill(heads, 0);
+        for (int cl = 1; cl < heads.length; cl++) {
             lists[(cl << 2) + LENGTH] = 0;
         }
     }
@@ -502,8 +456,8 @@ final class ThreadCache implements FrontEnd.Cache {
     /** The bytes the lists hold (exact for the owner; a racy snapshot for other threads). */
     long bytes() {
         long sum = 0;
-        for (int cl = 1; cl < stacks.length; cl++) {
-            sum += (long) length(cl) * classSize[cl];
+        for (int cl = 1; cl < heads.length; cl++) {
+            sum += (long) lists[(cl << 2) + LENGTH] * classSize[cl];
         }
         return sum;
     }
@@ -526,38 +480,35 @@ final class ThreadCache implements FrontEnd.Cache {
 
     /** The length of list {@code cl} (a racy read from other threads). */
     int length(int cl) {
-        return lists[(cl << 2) + LENGTH] + (tops[cl] != 0 ? 1 : 0);
+        return lists[(cl << 2) + LENGTH];
     }
 
     int maxLength(int cl) {
         return lists[(cl << 2) + MAX_LENGTH];
     }
 
-    /** Checks the invariants of the stacks; the caller is the owner or the owner is dead. */
+    /** Checks the invariants of the lists; the caller is the owner or the owner is dead. */
     void checkInvariants() {
         long cap = 0;
-        for (int cl = 1; cl < stacks.length; cl++) {
-            long[] stack = stacks[cl];
-            int len = lists[(cl << 2) + LENGTH];
-            int max = lists[(cl << 2) + MAX_LENGTH];
-            long top = tops[cl];
-            if (len < 0 || length(cl) > max || max > Math.max(maxFreeListLength, batch[cl]) || stack.length < max + 2
-                    || stack[0] != 0 || (top == 0 && len != 0)) {
-                throw new IllegalStateException("stack " + cl + ": length " + len + " below the top 0x"
-                        + Long.toHexString(top) + ", limit " + max + ", array of " + stack.length + ", element 0 0x"
-                        + Long.toHexString(stack[0]));
-            }
-            if (top != 0 && (!index.contains(top) || index.sizeClassOf(top) != cl)) {
-                throw new IllegalStateException("stack " + cl + " has 0x" + Long.toHexString(top)
-                        + " on top, not a block of its class in the heap");
-            }
-            for (int i = 1; i <= len; i++) {
-                if (!index.contains(stack[i]) || index.sizeClassOf(stack[i]) != cl) {
-                    throw new IllegalStateException("stack " + cl + " holds 0x" + Long.toHexString(stack[i])
-                            + ", not a block of its class in the heap");
+        for (int cl = 1; cl < heads.length; cl++) {
+            int len = 0;
+            for (long b = heads[cl]; b != 0; b = NativeMemory.getLong(b)) {
+                if (!index.contains(b)) {
+                    throw new IllegalStateException("list " + cl + " links to 0x" + Long.toHexString(b)
+                            + ", outside the heap");
+                }
+                if (++len > lists[(cl << 2) + LENGTH]) {
+                    throw new IllegalStateException("list " + cl + " longer than its count " + lists[(cl << 2) + LENGTH]);
                 }
             }
-            cap += (long) max * classSize[cl];
+            if (len != lists[(cl << 2) + LENGTH]) {
+                throw new IllegalStateException("list " + cl + " has " + len + " blocks, counted " + lists[(cl << 2) + LENGTH]);
+            }
+            int max = lists[(cl << 2) + MAX_LENGTH];
+            if (len > max || max > Math.max(maxFreeListLength, batch[cl])) {
+                throw new IllegalStateException("list " + cl + ": length " + len + ", limit " + max);
+            }
+            cap += (long) lists[(cl << 2) + MAX_LENGTH] * classSize[cl];
         }
         if (cap != capacity) {
             throw new IllegalStateException("limits allow " + cap + " bytes, counted " + capacity);

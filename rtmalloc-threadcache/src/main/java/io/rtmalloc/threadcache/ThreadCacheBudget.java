@@ -243,7 +243,7 @@ final class ThreadCacheBudget {
     synchronized long[] cachedBlocks(int classes) {
         long[] out = new long[classes + 1];
         for (ThreadCache c : caches) {
-            for (int cl = 1; cl <= classes; cl++) {
+            for (int cl = 1; cl <= classes && cl < c.heads.length; cl++) {
                 out[cl] += c.length(cl);
             }
         }

@@ -539,8 +539,8 @@ class ThreadCacheTest {
             for (ThreadCache c : List.of(workerCache, myCache)) {
                 assertTrue(c.retired);
                 assertEquals(0, c.bytes());
-                for (int cl = 1; cl < c.tops.length; cl++) {
-                    assertEquals(0, c.tops[cl]);
+                for (int cl = 1; cl < c.heads.length; cl++) {
+                    assertEquals(0, c.heads[cl]);
                     assertEquals(0, c.length(cl));
                 }
             }
