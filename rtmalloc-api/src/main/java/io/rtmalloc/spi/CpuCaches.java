@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 import static io.rtmalloc.spi.Switches.STATS;
 
@@ -237,14 +238,7 @@ public final class CpuCaches implements FrontEnd.Cache {
 
     /** Empties every CPU cache, each taken through its owner word, and gives every capacity up. */
     public void drain() {
-        for (CpuCache c : caches) {
-            c.acquireForMaintenance();
-            try {
-                c.flushAll(central);
-            } finally {
-                c.release();
-            }
-        }
+        eachCache(c -> c.flushAll(central));
     }
 
     /**
@@ -253,18 +247,13 @@ public final class CpuCaches implements FrontEnd.Cache {
      * and shrinks its capacity, or gives everything back with {@code all}.
      */
     public void scavenge(boolean all) {
-        for (CpuCache c : caches) {
-            c.acquireForMaintenance();
-            try {
-                if (all) {
-                    c.flushAll(central);
-                } else {
-                    c.scavenge(central);
-                }
-            } finally {
-                c.release();
+        eachCache(c -> {
+            if (all) {
+                c.flushAll(central);
+            } else {
+                c.scavenge(central);
             }
-        }
+        });
     }
 
     /**
@@ -274,14 +263,7 @@ public final class CpuCaches implements FrontEnd.Cache {
      * cache, which refuses.
      */
     public void forgetAll() {
-        for (CpuCache c : caches) {
-            c.acquireForMaintenance();
-            try {
-                c.forget();
-            } finally {
-                c.release();
-            }
-        }
+        eachCache(CpuCache::forget);
     }
 
     /** Blocks held per class (racy read: a snapshot, exact when threads are quiet). */
@@ -334,11 +316,6 @@ public final class CpuCaches implements FrontEnd.Cache {
         return d;
     }
 
-    /** Bytes held by CPU cache {@code i} (racy read). */
-    public long cacheBytes(int i) {
-        return caches[i].bytes();
-    }
-
     /** Bytes held by all CPU caches (racy read). */
     public long bytes() {
         long bytes = 0;
@@ -370,10 +347,15 @@ public final class CpuCaches implements FrontEnd.Cache {
 
     /** Checks every CPU cache, each taken through its owner word. */
     public void checkInvariants() {
+        eachCache(CpuCache::checkInvariants);
+    }
+
+    /** Runs {@code task} on every CPU cache in turn, each taken through its owner word while it runs. */
+    private void eachCache(Consumer<CpuCache> task) {
         for (CpuCache c : caches) {
             c.acquireForMaintenance();
             try {
-                c.checkInvariants();
+                task.accept(c);
             } finally {
                 c.release();
             }

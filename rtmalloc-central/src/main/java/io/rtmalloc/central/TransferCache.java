@@ -98,16 +98,9 @@ final class TransferCache {
             // the call that brought it here did nothing wrong.
             return;
         }
-        if (slots.length - used < count) {
-            if (count > slots.length) {
-                list.insertChain(head, count);
-                return;
-            }
-            spill();
-            if (slots.length - used < count) {
-                list.insertChain(head, count);
-                return;
-            }
+        if (!makeRoom(count)) {
+            list.insertChain(head, count);
+            return;
         }
         for (int i = 0; i < count; i++) {
             if (!list.inHeap(head)) {
@@ -139,16 +132,9 @@ final class TransferCache {
     synchronized void insertBatch(long[] src, int from, int count) {
         ensureOpen();
         active = true;
-        if (slots.length - used < count) {
-            if (count > slots.length) {
-                list.insertFrom(src, from, count);
-                return;
-            }
-            spill();
-            if (slots.length - used < count) {
-                list.insertFrom(src, from, count);
-                return;
-            }
+        if (!makeRoom(count)) {
+            list.insertFrom(src, from, count);
+            return;
         }
         int to = at(used);
         int first = Math.min(count, slots.length - to);
@@ -163,6 +149,22 @@ final class TransferCache {
         int first = Math.min(count, slots.length - at);
         System.arraycopy(slots, at, dst, from, first);
         System.arraycopy(slots, 0, dst, from + first, count - first);
+    }
+
+    /**
+     * Whether {@code count} more blocks fit in the ring, after giving the
+     * oldest batch back when they do not; false when they still do not (the
+     * caller gives them to the central free list directly).
+     */
+    private boolean makeRoom(int count) {
+        if (slots.length - used >= count) {
+            return true;
+        }
+        if (count > slots.length) {
+            return false;
+        }
+        spill();
+        return slots.length - used >= count;
     }
 
     /** Gives the oldest batch back to the central free list. */
