@@ -88,6 +88,8 @@ final class CpuCache extends CpuCachePadAfter {
     long capacityBytes;
     /** Where {@link #steal} looks next. */
     private int stealCursor = 1;
+    /** The CPU whose cache this is: set once by {@link CpuCaches} before the caches are published. */
+    int cpu;
 
     private final long budget;
     private final int[] size;

@@ -29,7 +29,8 @@ import static io.rtmalloc.spi.Switches.STATS;
  * an eighth of the budget, nor {@code max_free_list_length} blocks.
  *
  * <p>The fast path: the CPU number ({@link CurrentCpu}), one CAS on the owner
- * word of that CPU's first cache (of its next ones when the CAS fails), a
+ * word of the cache of that CPU tried first (its first, unless a thread
+ * lately lost that CAS and won the next; the next ones when the CAS fails), a
  * pop or push on an array, a release store. The slow paths hold the word only
  * to grow a capacity or copy a batch, and fetch from or give to the central
  * cache (as arrays, touching no block) after releasing it, so a thread that
@@ -58,6 +59,17 @@ public final class CpuCaches implements FrontEnd.Cache {
     private final int[] batch;
     private final int[] size;
     private final LongAdder lostRaces = new LongAdder();
+    /**
+     * Per CPU, at {@code cpu * STRIDE}, the cache a thread tries first: the
+     * CPU's first cache, or the one a thread last won after losing the CAS of
+     * the cache tried first, so that while a preempted thread holds a cache the
+     * others stop trying it; back to the first (the one with the whole budget)
+     * on the next miss or overflow in another. Written plainly: any value read
+     * is one of the CPU's caches, and a stale one costs one failed CAS.
+     */
+    private final CpuCache[] tryFirst;
+    /** References between two CPUs' entries of {@link #tryFirst}: at least a cache line of 64 bytes. */
+    private static final int STRIDE = 16;
 
     /** Caches for every CPU number the kernel may give, over {@code central}. */
     public CpuCaches(Config config, CentralCache central) {
@@ -76,8 +88,14 @@ public final class CpuCaches implements FrontEnd.Cache {
             size[cl] = (int) classes.size(cl);
         }
         this.caches = new CpuCache[n];
+        this.tryFirst = new CpuCache[cpus * STRIDE];
         for (int i = 0; i < n; i++) {
-            caches[i] = new CpuCache(slotBudget(budget, i), size, maxCapacity, STATS, central.pageHeap());
+            CpuCache c = new CpuCache(slotBudget(budget, i), size, maxCapacity, STATS, central.pageHeap());
+            c.cpu = i / SLOTS;
+            caches[i] = c;
+            if (i % SLOTS == 0) {
+                tryFirst[c.cpu * STRIDE] = c;
+            }
         }
     }
 
@@ -130,19 +148,33 @@ public final class CpuCaches implements FrontEnd.Cache {
      * when all of that CPU's caches are taken.
      */
     private CpuCache acquire() {
-        int i = (CurrentCpu.get() & mask) * SLOTS;
-        CpuCache c = caches[i];
+        int cpu = CurrentCpu.get() & mask;
+        CpuCache c = tryFirst[cpu * STRIDE];
         if (c.tryAcquire()) {
             return c;
         }
-        for (int k = 1; k < SLOTS; k++) {
-            c = caches[i + k];
-            if (c.tryAcquire()) {
+        return acquireOther(cpu, c);
+    }
+
+    /** The CAS on {@code failed}, the cache of {@code cpu} tried first, failed: its other caches in turn. */
+    private CpuCache acquireOther(int cpu, CpuCache failed) {
+        for (int k = 0; k < SLOTS; k++) {
+            CpuCache c = caches[cpu * SLOTS + k];
+            if (c != failed && c.tryAcquire()) {
+                tryFirst[cpu * STRIDE] = c;
                 return c;
             }
         }
         lostRace();
         return null;
+    }
+
+    /** A miss or overflow in a cache other than its CPU's first: threads go back to trying the first. */
+    private void backToFirst(CpuCache c) {
+        CpuCache home = caches[c.cpu * SLOTS];
+        if (c != home) {
+            tryFirst[c.cpu * STRIDE] = home;
+        }
     }
 
     @Override
@@ -158,6 +190,7 @@ public final class CpuCaches implements FrontEnd.Cache {
                         return block;
                     }
                     n = c.miss(cl, batch[cl]);
+                    backToFirst(c);
                 } finally {
                     c.release();
                 }
@@ -207,6 +240,7 @@ public final class CpuCaches implements FrontEnd.Cache {
                         return;
                     }
                     spilled = c.overflow(cl, batch[cl]);
+                    backToFirst(c);
                     try {
                         pushed = c.push(cl, block);
                     } catch (RuntimeException e) {
@@ -236,9 +270,44 @@ public final class CpuCaches implements FrontEnd.Cache {
         }
     }
 
-    /** Empties every CPU cache, each taken through its owner word, and gives every capacity up. */
+    /**
+     * Empties every CPU cache, each taken through its owner word, and gives
+     * every capacity up; every CPU's first cache is again the one tried first.
+     */
     public void drain() {
         eachCache(c -> c.flushAll(central));
+        for (int cpu = 0; cpu * SLOTS < caches.length; cpu++) {
+            tryFirst[cpu * STRIDE] = caches[cpu * SLOTS];
+        }
+    }
+
+    /** Which of its caches CPU {@code cpu} tries first now (0 for its first); for tests. */
+    public int triedFirst(int cpu) {
+        CpuCache c = tryFirst[cpu * STRIDE];
+        for (int k = 0; k < SLOTS; k++) {
+            if (caches[cpu * SLOTS + k] == c) {
+                return k;
+            }
+        }
+        throw new IllegalStateException("CPU " + cpu + " tries a cache of another CPU first");
+    }
+
+    /**
+     * Runs {@code body} while the calling thread holds cache {@code slot} of
+     * every CPU, as a thread preempted inside a pop would; for tests.
+     */
+    public void whileHeld(int slot, Runnable body) {
+        int held = 0;
+        try {
+            for (; held * SLOTS < caches.length; held++) {
+                caches[held * SLOTS + slot].acquireForMaintenance();
+            }
+            body.run();
+        } finally {
+            for (int cpu = 0; cpu < held; cpu++) {
+                caches[cpu * SLOTS + slot].release();
+            }
+        }
     }
 
     /**

@@ -180,6 +180,58 @@ class PerCpuTest {
         assertBalanced(a);
     }
 
+    /**
+     * A thread preempted while it holds its CPU's first cache: the others take
+     * the CPU's next caches, and try the one they won first from then on,
+     * rather than failing a CAS on the held one at every call; after a miss
+     * in that cache (or a drain) they try the first one again.
+     */
+    @Test
+    void heldFirstCache_sendsCallsToTheNext_untilAMissThere() {
+        PerCpuStack a = allocator();
+        CpuCaches caches = a.caches();
+        int cpus = caches.cacheCount() / CpuCaches.SLOTS;
+        SizeClasses classes = a.config().sizeClasses();
+        caches.whileHeld(0, () -> {
+            for (int i = 0; i < 1_000; i++) {
+                a.free(a.malloc(64));
+            }
+        });
+        long inNext = 0;
+        int moved = 0;
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            assertEquals(0, caches.capacityBytes(cpu * CpuCaches.SLOTS), "the held first cache took no block");
+            for (int k = 1; k < CpuCaches.SLOTS; k++) {
+                inNext += caches.capacityBytes(cpu * CpuCaches.SLOTS + k);
+            }
+            if (caches.triedFirst(cpu) != 0) {
+                moved++;
+            }
+        }
+        assertTrue(inNext > 0, "the calls were served by the CPUs' next caches");
+        assertTrue(moved > 0, "a CPU tries the cache the thread won first");
+        // A miss in the next cache (a class it has never held) sends the threads back to the
+        // first, unless the thread migrated between the miss and the check: try a few classes.
+        boolean back = false;
+        List<Long> blocks = new ArrayList<>();
+        for (int cl = classes.classOf(128); cl <= classes.count() && !back; cl++) {
+            if (a.capacity(cl) == 0) {
+                continue;
+            }
+            int cpu = CurrentCpu.get();
+            int before = caches.triedFirst(cpu);
+            blocks.add(a.malloc(classes.size(cl)));
+            back = before != 0 && CurrentCpu.get() == cpu && caches.triedFirst(cpu) == 0;
+        }
+        assertTrue(back, "a miss in a CPU's next cache made its first the one tried first");
+        blocks.forEach(a::free);
+        a.releaseFreeMemory();
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            assertEquals(0, caches.triedFirst(cpu), "after the release every CPU tries its first cache first");
+        }
+        assertBalanced(a);
+    }
+
     @Test
     void uncachedClass_goesToTheTransferCache() {
         PerCpuStack a = allocator();
