@@ -11,6 +11,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -21,7 +23,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * blocks each, of random sizes from {@code minSize} to {@code maxSize} bytes.
  * One operation is a round: {@code threads} fresh platform threads start, each
  * takes one array over and replaces {@code replacements} of its blocks chosen
- * at random (a free, then a {@code malloc} of a new random size), and ends;
+ * at random (a free, then a {@code malloc} of a new random size, whose first
+ * two bytes it writes, reading the first back, as the published benchmark
+ * does: a server writes into what it allocates), and ends;
  * the next round's threads take the arrays over. So nearly every free is of a
  * block another thread allocated, and a thread's life is one round: the cost
  * of making and retiring a thread's cache is in the score, as in a server that
@@ -37,6 +41,9 @@ import java.util.concurrent.atomic.AtomicReference;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @State(Scope.Benchmark)
 public class Larson {
+
+    /** All of memory, to write into every block whatever its allocator (a static final: plain loads and stores). */
+    private static final MemorySegment MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     @Param({"rtmalloc_global", "rtmalloc_threadcache", "rtmalloc_percpu",
             "libc_ffm", "libc_ffm_critical", "tcmalloc_ffm", "jemalloc_ffm", "mimalloc_ffm",
@@ -127,8 +134,17 @@ public class Larson {
             int slot = (int) ((x >>> 33) % n);
             b.free(slot);
             sum += b.alloc(slot, size(x));
+            sum += write(b.address(slot));
         }
         return sum;
+    }
+
+    /** Writes the first two bytes of a new block and reads the first back. */
+    private static byte write(long block) {
+        MEMORY.set(ValueLayout.JAVA_BYTE, block, (byte) 'a');
+        byte first = MEMORY.get(ValueLayout.JAVA_BYTE, block);
+        MEMORY.set(ValueLayout.JAVA_BYTE, block + 1, (byte) 'b');
+        return first;
     }
 
     private long size(long x) {
