@@ -141,35 +141,32 @@ final class ThreadCacheBudget {
 
     /**
      * A cache of a dead thread for {@code thread} to take over whole, or null
-     * when every registered cache's owner lives: the first one found dead is
-     * adopted (taken out of its old slot, then given its new owner), any
-     * other dead one is given back. A thread that follows a short-lived one
-     * (a server's handler, a round of Larson's benchmark) so starts with the
-     * blocks and limits its predecessor left, rather than with empty lists
-     * that refill a block at a time while the dead cache's blocks travel back
-     * through the central tier.
+     * when every registered cache's owner lives: the last registered one found
+     * dead is adopted (taken out of its old slot, then given its new owner).
+     * Other dead caches stay, whole, for the next threads to adopt; the
+     * background release, a drain or the cleaner gives them back meanwhile,
+     * and their shares stay within {@code thread_cache_size}. A thread that
+     * follows a short-lived one (a server's handler, a round of Larson's
+     * benchmark) so starts with the blocks and limits its predecessor left,
+     * rather than with empty lists that refill a block at a time while the
+     * dead cache's blocks travel back through the central tier; and when
+     * several threads die and several start, each new one adopts a cache,
+     * rather than the first one giving all the others back under this lock.
      */
     synchronized ThreadCache adoptDead(Thread thread) {
         if (closed) {
             throw new IllegalStateException("rtmalloc: this allocator is closed");
         }
-        ThreadCache found = null;
         for (int i = caches.size() - 1; i >= 0; i--) {
             ThreadCache c = caches.get(i);
             if (ownerDied(c)) {
-                if (found == null) {
-                    found = c;
-                } else {
-                    retire(c);
-                }
+                onRetire.accept(c); // out of the dead owner's slot, before its id changes
+                c.adopt(thread);
+                adopted++;
+                return c;
             }
         }
-        if (found != null) {
-            onRetire.accept(found); // out of the dead owner's slot, before its id changes
-            found.adopt(thread);
-            adopted++;
-        }
-        return found;
+        return null;
     }
 
     /**
