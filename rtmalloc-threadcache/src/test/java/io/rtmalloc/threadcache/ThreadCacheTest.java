@@ -344,6 +344,89 @@ class ThreadCacheTest {
         assertBalanced(a);
     }
 
+    /**
+     * Several threads die together, then as many start one after another (a
+     * server's next round of handlers): each new thread adopts one dead
+     * cache, with its blocks, rather than the first one giving the other dead
+     * caches back and the later ones starting empty.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void severalDeadCaches_areAdoptedOneByEachOfTheNextThreads() throws Exception {
+        ThreadCacheStack a = allocator();
+        ThreadCacheBudget b = a.budget();
+        int cl = a.config().sizeClasses().classOf(48);
+        int n = 3;
+        List<ThreadCache> dead = new ArrayList<>();
+        CountDownLatch filled = new CountDownLatch(n);
+        CountDownLatch end = new CountDownLatch(1);
+        List<Thread> first = new ArrayList<>();
+        for (int t = 0; t < n; t++) {
+            first.add(Thread.ofPlatform().start(() -> {
+                List<Long> p = new ArrayList<>();
+                for (int i = 0; i < 100; i++) {
+                    p.add(a.malloc(48));
+                }
+                p.forEach(a::free);
+                synchronized (dead) {
+                    dead.add(a.cache());
+                }
+                filled.countDown();
+                try {
+                    end.await(); // all alive at once: three caches
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        }
+        filled.await();
+        end.countDown();
+        for (Thread t : first) {
+            t.join();
+        }
+        for (ThreadCache c : dead) {
+            assertTrue(c.length(cl) > 0, "a dead thread's cache holds blocks");
+        }
+        List<ThreadCache> taken = new ArrayList<>();
+        List<Integer> kept = new ArrayList<>();
+        CountDownLatch adopted = new CountDownLatch(n);
+        CountDownLatch done = new CountDownLatch(1);
+        List<Thread> next = new ArrayList<>();
+        for (int t = 0; t < n; t++) {
+            next.add(Thread.ofPlatform().start(() -> {
+                ThreadCache c = a.cache();
+                synchronized (taken) {
+                    taken.add(c);
+                    kept.add(c.length(cl));
+                }
+                adopted.countDown();
+                try {
+                    done.await(); // alive until all have their caches, so none adopts another's
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        }
+        adopted.await();
+        done.countDown();
+        for (Thread t : next) {
+            t.join();
+        }
+        // A garbage collection in between may let a dead thread's cleaner give its cache back
+        // first; then the next thread starts empty. Without adoption by each, only one is adopted.
+        assertEquals(n, b.adoptedCaches() + b.retiredCaches(), "every dead cache was adopted or given back");
+        assertTrue(b.adoptedCaches() >= n - 1, "adopted " + b.adoptedCaches() + " of " + n + " dead caches");
+        for (int t = 0; t < n; t++) {
+            if (dead.contains(taken.get(t))) {
+                assertTrue(kept.get(t) > 0, "an adopted cache comes with its blocks");
+            }
+        }
+        assertEquals(b.adoptedCaches(), taken.stream().filter(dead::contains).distinct().count(),
+                "each adopting thread took a different dead cache");
+        b.sweepDead();
+        assertBalanced(a);
+    }
+
     @Test
     void aThreadThatFollowsADeadOne_adoptsItsCache_withItsBlocks_andTheDeadOnesCleanerLeavesIt() throws Exception {
         ThreadCacheStack a = allocator();
