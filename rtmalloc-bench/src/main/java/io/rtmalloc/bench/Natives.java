@@ -13,6 +13,7 @@ import java.lang.invoke.MethodHandles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
@@ -276,7 +277,8 @@ final class Natives {
     // What each library says it holds (the footprint's "own account"), read after a trial's iterations.
 
     /** glibc's struct mallinfo2: ten size_t counters. */
-    private static final MemoryLayout MALLINFO2 = MemoryLayout.sequenceLayout(10, ValueLayout.JAVA_LONG);
+    private static final MemoryLayout MALLINFO2 =
+            MemoryLayout.structLayout(Collections.nCopies(10, ValueLayout.JAVA_LONG).toArray(MemoryLayout[]::new));
 
     /**
      * Bytes glibc's malloc holds from the OS in the whole process ({@code mallinfo2()}:
