@@ -156,40 +156,6 @@ abstract class Blocks {
     }
 
     /**
-     * A native library's malloc through {@link Natives.Malloc}: one implementation
-     * per library, whose handles are static finals, so that each library's calls
-     * compile to its own downcalls at full speed.
-     */
-    static final class Native extends Addresses {
-        private final Natives.Malloc lib;
-
-        Native(Natives.Malloc lib, int n) {
-            super(n);
-            this.lib = lib;
-        }
-
-        @Override
-        long malloc(long size) {
-            return lib.malloc(size);
-        }
-
-        @Override
-        void free(long address) {
-            lib.free(address);
-        }
-
-        @Override
-        void freeSized(long address, long size) {
-            lib.freeSized(address, size);
-        }
-
-        @Override
-        long realloc(long address, long size) {
-            return lib.realloc(address, size);
-        }
-    }
-
-    /**
      * Netty direct buffers: {@code directBuffer(size)}, {@code release()}; a
      * resize is {@code capacity(newSize)} of a buffer written to its end, so
      * that Netty copies the whole old content as {@code realloc} does.

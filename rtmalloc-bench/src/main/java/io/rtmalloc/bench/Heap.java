@@ -96,17 +96,17 @@ abstract class Heap {
 
     /** A native malloc (glibc, tcmalloc, jemalloc, mimalloc) through FFM, with its own account if it keeps one. */
     static final class Malloc extends Heap {
-        private final Natives.Malloc lib;
+        private final IntFunction<Blocks> blocks;
         private final Supplier<long[]> own;
 
-        Malloc(Natives.Malloc lib, Supplier<long[]> own) {
-            this.lib = lib;
+        Malloc(IntFunction<Blocks> blocks, Supplier<long[]> own) {
+            this.blocks = blocks;
             this.own = own;
         }
 
         @Override
         Blocks blocks(int n) {
-            return new Blocks.Native(lib, n);
+            return blocks.apply(n);
         }
 
         @Override

@@ -28,14 +28,16 @@ import java.util.Locale;
  * {@code Linker.Option.critical(false)}, the fastest way FFM offers (safe because
  * these functions never call back into Java).
  *
- * <p>{@link Blocks.Native} drives every library through {@link Malloc}; each
- * library's implementation is a holder class of its own whose {@link Handles} sit
+ * <p>The code of a call exists once, in {@link Handles}; each library is a
+ * holder class of its own, a {@link Blocks.Addresses} whose {@code Handles} sit
  * in a {@code static final} field. C2 folds a static final record's handles into
- * constants and inlines the downcall; handles held in an instance field would make
- * each pair about 1.6 times slower, a handicap for the peers. A holder is
- * initialized only when a benchmark of its library runs, so an absent library is
- * never loaded; {@link Main} asks {@link #unavailable(Lib)} first and leaves such
- * benchmarks out, saying why.
+ * constants and inlines the downcall. Handles held in an instance field make
+ * each pair about 1.6 times slower, and one adapter calling the holders through
+ * an interface added about 0.7 ns per 64-byte pair here: handicaps for the
+ * peers that would flatter rtmalloc.
+ * A holder is initialized only when a benchmark of its library runs, so an
+ * absent library is never loaded; {@link Main} asks {@link #unavailable(Lib)}
+ * first and leaves such benchmarks out, saying why.
  */
 final class Natives {
 
@@ -116,17 +118,6 @@ final class Natives {
             }
             return where + " cannot be loaded: " + e.getMessage();
         }
-    }
-
-    /** One library's malloc, free, realloc and sized free, as {@link Blocks.Native} calls them. */
-    interface Malloc {
-        long malloc(long size);
-
-        void free(long address);
-
-        void freeSized(long address, long size);
-
-        long realloc(long address, long size);
     }
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -215,62 +206,82 @@ final class Natives {
     // The holders: one class per library, so that each one's handles are a static final of its own.
 
     /** glibc through plain downcalls. */
-    static final class Libc implements Malloc {
+    static final class Libc extends Blocks.Addresses {
         static final Handles H = Handles.libc();
 
+        Libc(int n) {
+            super(n);
+        }
+
         // @formatter:off
-        @Override public long malloc(long size) { return H.mallocChecked(size); }
-        @Override public void free(long address) { H.freeAt(address); }
-        @Override public void freeSized(long address, long size) { H.freeSizedAt(address, size); }
-        @Override public long realloc(long address, long size) { return H.reallocChecked(address, size); }
+        @Override long malloc(long size) { return H.mallocChecked(size); }
+        @Override void free(long address) { H.freeAt(address); }
+        @Override void freeSized(long address, long size) { H.freeSizedAt(address, size); }
+        @Override long realloc(long address, long size) { return H.reallocChecked(address, size); }
         // @formatter:on
     }
 
     /** glibc through critical downcalls. */
-    static final class LibcCritical implements Malloc {
+    static final class LibcCritical extends Blocks.Addresses {
         static final Handles H = Handles.libc(Linker.Option.critical(false));
 
+        LibcCritical(int n) {
+            super(n);
+        }
+
         // @formatter:off
-        @Override public long malloc(long size) { return H.mallocChecked(size); }
-        @Override public void free(long address) { H.freeAt(address); }
-        @Override public void freeSized(long address, long size) { H.freeSizedAt(address, size); }
-        @Override public long realloc(long address, long size) { return H.reallocChecked(address, size); }
+        @Override long malloc(long size) { return H.mallocChecked(size); }
+        @Override void free(long address) { H.freeAt(address); }
+        @Override void freeSized(long address, long size) { H.freeSizedAt(address, size); }
+        @Override long realloc(long address, long size) { return H.reallocChecked(address, size); }
         // @formatter:on
     }
 
     /** tcmalloc (gperftools, per-thread caches): tc_malloc, tc_free, tc_realloc, tc_free_sized. */
-    static final class Tcmalloc implements Malloc {
+    static final class Tcmalloc extends Blocks.Addresses {
         static final Handles H = Handles.of(Lib.TCMALLOC);
 
+        Tcmalloc(int n) {
+            super(n);
+        }
+
         // @formatter:off
-        @Override public long malloc(long size) { return H.mallocChecked(size); }
-        @Override public void free(long address) { H.freeAt(address); }
-        @Override public void freeSized(long address, long size) { H.freeSizedAt(address, size); }
-        @Override public long realloc(long address, long size) { return H.reallocChecked(address, size); }
+        @Override long malloc(long size) { return H.mallocChecked(size); }
+        @Override void free(long address) { H.freeAt(address); }
+        @Override void freeSized(long address, long size) { H.freeSizedAt(address, size); }
+        @Override long realloc(long address, long size) { return H.reallocChecked(address, size); }
         // @formatter:on
     }
 
     /** jemalloc: its own malloc, free, realloc and sdallocx, found through its library lookup. */
-    static final class Jemalloc implements Malloc {
+    static final class Jemalloc extends Blocks.Addresses {
         static final Handles H = Handles.of(Lib.JEMALLOC);
 
+        Jemalloc(int n) {
+            super(n);
+        }
+
         // @formatter:off
-        @Override public long malloc(long size) { return H.mallocChecked(size); }
-        @Override public void free(long address) { H.freeAt(address); }
-        @Override public void freeSized(long address, long size) { H.freeSizedAt(address, size); }
-        @Override public long realloc(long address, long size) { return H.reallocChecked(address, size); }
+        @Override long malloc(long size) { return H.mallocChecked(size); }
+        @Override void free(long address) { H.freeAt(address); }
+        @Override void freeSized(long address, long size) { H.freeSizedAt(address, size); }
+        @Override long realloc(long address, long size) { return H.reallocChecked(address, size); }
         // @formatter:on
     }
 
     /** mimalloc: mi_malloc, mi_free, mi_realloc, mi_free_size. */
-    static final class Mimalloc implements Malloc {
+    static final class Mimalloc extends Blocks.Addresses {
         static final Handles H = Handles.of(Lib.MIMALLOC);
 
+        Mimalloc(int n) {
+            super(n);
+        }
+
         // @formatter:off
-        @Override public long malloc(long size) { return H.mallocChecked(size); }
-        @Override public void free(long address) { H.freeAt(address); }
-        @Override public void freeSized(long address, long size) { H.freeSizedAt(address, size); }
-        @Override public long realloc(long address, long size) { return H.reallocChecked(address, size); }
+        @Override long malloc(long size) { return H.mallocChecked(size); }
+        @Override void free(long address) { H.freeAt(address); }
+        @Override void freeSized(long address, long size) { H.freeSizedAt(address, size); }
+        @Override long realloc(long address, long size) { return H.reallocChecked(address, size); }
         // @formatter:on
     }
 
