@@ -233,12 +233,13 @@ public final class Main {
         List<String> forkArgs = new ArrayList<>(FORK_JVM_ARGS);
         for (Natives.Lib lib : Natives.Lib.values()) {
             String why = Natives.unavailable(lib);
+            List<String> ids = Arrays.stream(Allocators.values()).filter(a -> a.library == lib).map(a -> a.id).toList();
             if (why == null) {
-                console.println("# peer: " + lib.location() + " (critical downcalls)");
+                console.println("# peer: " + String.join(", ", ids) + " (" + lib.location() + ", critical downcalls)");
                 forkArgs.add("-D" + lib.property() + "=" + lib.location());
             } else {
-                console.println("# skipped: " + lib.soname + " (" + why + ")");
-                Arrays.stream(Allocators.values()).filter(a -> a.library == lib).forEach(a -> absent.add(a.id));
+                console.println("# skipped: " + String.join(", ", ids) + " (" + why + ")");
+                absent.addAll(ids);
             }
         }
         List<RunResult> results = new ArrayList<>();
