@@ -201,17 +201,17 @@ public final class Main {
     private static void help(CommandLineOptions cmd) {
         System.out.println("Usage: [--quick|--full|--smoke] [--out DIR] [JMH options] [workload regex...]");
         for (Profile p : Profile.values()) {
-            System.out.println("  --" + p.name().toLowerCase(java.util.Locale.ROOT) + "  JMH " + p.describe()
-                    + (p == Profile.QUICK ? " (the default; one size per workload, some allocators)"
+            System.out.printf("  --%-6s JMH %s%s%n", p.name().toLowerCase(java.util.Locale.ROOT), p.describe(),
+                    p == Profile.QUICK ? " (the default; one size per workload, some allocators)"
                     : p == Profile.SMOKE ? " (every allocator of every workload once; numbers not meaningful)"
-                    : " (every workload, size and allocator)"));
+                    : " (every workload, size and allocator)");
         }
         System.out.println("  --out    where results.json and the charts go (default target/bench)");
         System.out.println();
         System.out.println("Workloads (a regex matching the name or the benchmark selects them, e.g. 'churn|mixed'):");
         for (Workload w : WORKLOADS) {
-            System.out.println("  " + w.name() + "  (" + w.regex() + (w.quick() != null ? "" : "; not in quick")
-                    + ")");
+            String bench = w.regex().replaceAll("\\\\[QE]|[$^]", "").replace("\\.", ".*");
+            System.out.println("  " + w.name() + "  (" + bench + (w.quick() != null ? "" : "; not in quick") + ")");
         }
         System.out.println("Allocators: " + Arrays.stream(Allocators.values()).map(a -> a.id).toList());
         System.out.println();
