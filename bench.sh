@@ -54,8 +54,8 @@ esac
 
 args=()
 [ -n "$profile" ] && args+=("$profile" --out rtmalloc-bench/target/bench)
-# The benchmarks call restricted FFM methods; the Unsafe option only silences JDK 25's
-# warning about JMH's own use of sun.misc.Unsafe; Apache Arrow reads java.nio internals
+# The benchmarks call restricted FFM methods; the memory-access option only silences
+# JDK 25's warning about JMH's own use of the deprecated Unsafe class; Apache Arrow reads java.nio internals
 # (the forks get all three from Main too).
 exec java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
   --add-opens=java.base/java.nio=ALL-UNNAMED -Xmx1g \
