@@ -2,15 +2,15 @@
 # Runs rtmalloc's JMH benchmarks (module rtmalloc-bench) on a JDK 25: every
 # workload for each rtmalloc front end beside the alternatives (glibc, tcmalloc,
 # jemalloc and mimalloc through FFM, Netty's allocators, the JDK's arenas),
-# prints ns/op with each score's ratio to glibc's malloc/free through FFM and the
-# footprint, and writes JMH's JSON, the footprint and PNG charts.
+# prints JMH's own output as it goes, then ns/op with each score's ratio to glibc's
+# malloc/free through FFM and the footprint, and writes JMH's JSON and PNG charts.
 #   ./bench.sh                 quick profile, a couple of minutes: one size per workload
 #   ./bench.sh --full          every workload, size and allocator, 2 forks (about 1.5 hours)
 #   ./bench.sh --smoke         every benchmark and allocator once, in seconds (CI: proves they run)
 #   ./bench.sh --no-build ...  reuse rtmalloc-bench/target/benchmarks.jar as it is
-# Any other argument goes to JMH and wins over the profile, e.g.
+# Any other argument goes to JMH and wins over the profile; a regex picks workloads, e.g.
 #   ./bench.sh churn -p allocator=libc_ffm,rtmalloc_percpu -p size=256 -f 2
-# Results go to rtmalloc-bench/target/bench: results.json (JMH), footprint.csv, *.png.
+# Results go to rtmalloc-bench/target/bench: results.json (JMH's, footprint included), *.png.
 # tcmalloc, jemalloc and mimalloc are used when their shared libraries are
 # installed (Debian: libtcmalloc-minimal4 libjemalloc2 libmimalloc2.0) and
 # skipped, with the reason, when not.
@@ -54,8 +54,8 @@ esac
 
 args=()
 [ -n "$profile" ] && args+=("$profile" --out rtmalloc-bench/target/bench)
-# The benchmarks call restricted FFM methods; the Unsafe option only silences JDK 25's
-# warning about JMH's own use of sun.misc.Unsafe; Apache Arrow reads java.nio internals
+# The benchmarks call restricted FFM methods; the memory-access option only silences
+# JDK 25's warning about JMH's own use of the deprecated Unsafe class; Apache Arrow reads java.nio internals
 # (the forks get all three from Main too).
 exec java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
   --add-opens=java.base/java.nio=ALL-UNNAMED -Xmx1g \

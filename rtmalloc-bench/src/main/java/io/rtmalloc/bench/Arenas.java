@@ -4,7 +4,6 @@ import io.rtmalloc.Allocator;
 import io.rtmalloc.RtMalloc;
 
 import java.lang.foreign.Arena;
-import java.util.List;
 
 /**
  * The arenas the segment workloads compare, by benchmark name: rtmalloc's
@@ -15,10 +14,6 @@ import java.util.List;
  */
 abstract class Arenas {
 
-    static final List<String> NAMES = List.of(
-            "rtmalloc_global", "rtmalloc_threadcache", "rtmalloc_threadcache_bound", "rtmalloc_percpu",
-            "rtmalloc_threadcache_unzeroed", "rtmalloc_threadcache_shared", "arena_confined", "arena_shared");
-
     /** A new arena (of the calling thread, for the confined kinds). */
     abstract Arena open();
 
@@ -28,26 +23,26 @@ abstract class Arenas {
     }
 
     static Arenas create(String name) {
-        return switch (name) {
-            case "arena_confined" -> new Arenas() {
+        return switch (Allocators.of(name)) {
+            case ARENA_CONFINED -> new Arenas() {
                 @Override
                 Arena open() {
                     return Arena.ofConfined();
                 }
             };
-            case "arena_shared" -> new Arenas() {
+            case ARENA_SHARED -> new Arenas() {
                 @Override
                 Arena open() {
                     return Arena.ofShared();
                 }
             };
-            case "rtmalloc_global" -> new Rt("global", Kind.PLAIN);
-            case "rtmalloc_threadcache" -> new Rt("threadcache", Kind.PLAIN);
-            case "rtmalloc_threadcache_bound" -> new Rt("threadcache", Kind.BOUND);
-            case "rtmalloc_percpu" -> new Rt("percpu", Kind.PLAIN);
-            case "rtmalloc_threadcache_unzeroed" -> new Rt("threadcache", Kind.UNZEROED);
-            case "rtmalloc_threadcache_shared" -> new Rt("threadcache", Kind.SHARED);
-            default -> throw new IllegalArgumentException("unknown arena " + name + "; known: " + NAMES);
+            case RTMALLOC_GLOBAL -> new Rt("global", Kind.PLAIN);
+            case RTMALLOC_THREADCACHE -> new Rt("threadcache", Kind.PLAIN);
+            case RTMALLOC_THREADCACHE_BOUND -> new Rt("threadcache", Kind.BOUND);
+            case RTMALLOC_PERCPU -> new Rt("percpu", Kind.PLAIN);
+            case RTMALLOC_THREADCACHE_UNZEROED -> new Rt("threadcache", Kind.UNZEROED);
+            case RTMALLOC_THREADCACHE_SHARED -> new Rt("threadcache", Kind.SHARED);
+            default -> throw new IllegalArgumentException("not an arena allocator: " + name);
         };
     }
 

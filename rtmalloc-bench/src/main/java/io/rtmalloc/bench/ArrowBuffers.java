@@ -59,11 +59,11 @@ public class ArrowBuffers {
         // Arrow's allocator classes first: their initialization reads the default manager's factory,
         // which would be null if the first touch were UnsafeAllocationManager.FACTORY itself (a cycle).
         var config = RootAllocator.configBuilder();
-        AllocationManager.Factory factory = switch (allocator) {
-            case "rtmalloc_arrow" -> rtmalloc("threadcache");
-            case "rtmalloc_arrow_percpu" -> rtmalloc("percpu");
-            case "arrow_unsafe" -> UnsafeAllocationManager.FACTORY;
-            case "arrow_netty" -> NettyAllocationManager.FACTORY;
+        AllocationManager.Factory factory = switch (Allocators.of(allocator)) {
+            case RTMALLOC_ARROW -> rtmalloc("threadcache");
+            case RTMALLOC_ARROW_PERCPU -> rtmalloc("percpu");
+            case ARROW_UNSAFE -> UnsafeAllocationManager.FACTORY;
+            case ARROW_NETTY -> NettyAllocationManager.FACTORY;
             default -> throw new IllegalArgumentException("unknown Arrow allocation manager " + allocator);
         };
         root = new RootAllocator(config.allocationManagerFactory(factory).build());

@@ -155,203 +155,6 @@ abstract class Blocks {
         }
     }
 
-    /** glibc through plain downcalls. */
-    static final class Libc extends Addresses {
-        Libc(int n) {
-            super(n);
-        }
-
-        @Override
-        long malloc(long size) {
-            try {
-                return io.rtmalloc.bench.Libc.malloc(size);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-
-        @Override
-        void free(long address) {
-            try {
-                io.rtmalloc.bench.Libc.free(address);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-
-        @Override
-        long realloc(long address, long size) {
-            try {
-                return io.rtmalloc.bench.Libc.realloc(address, size);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-    }
-
-    /** glibc through critical downcalls. */
-    static final class LibcCritical extends Addresses {
-        LibcCritical(int n) {
-            super(n);
-        }
-
-        @Override
-        long malloc(long size) {
-            try {
-                return io.rtmalloc.bench.Libc.mallocCritical(size);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-
-        @Override
-        void free(long address) {
-            try {
-                io.rtmalloc.bench.Libc.freeCritical(address);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-
-        @Override
-        long realloc(long address, long size) {
-            try {
-                return io.rtmalloc.bench.Libc.reallocCritical(address, size);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-    }
-
-    /** tcmalloc through critical downcalls. */
-    static final class Tcmalloc extends Addresses {
-        Tcmalloc(int n) {
-            super(n);
-        }
-
-        @Override
-        long malloc(long size) {
-            try {
-                return Natives.Tcmalloc.malloc(size);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-
-        @Override
-        void free(long address) {
-            try {
-                Natives.Tcmalloc.free(address);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-
-        @Override
-        void freeSized(long address, long size) {
-            try {
-                Natives.Tcmalloc.freeSized(address, size);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-
-        @Override
-        long realloc(long address, long size) {
-            try {
-                return Natives.Tcmalloc.realloc(address, size);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-    }
-
-    /** jemalloc through critical downcalls. */
-    static final class Jemalloc extends Addresses {
-        Jemalloc(int n) {
-            super(n);
-        }
-
-        @Override
-        long malloc(long size) {
-            try {
-                return Natives.Jemalloc.malloc(size);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-
-        @Override
-        void free(long address) {
-            try {
-                Natives.Jemalloc.free(address);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-
-        @Override
-        void freeSized(long address, long size) {
-            try {
-                Natives.Jemalloc.freeSized(address, size);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-
-        @Override
-        long realloc(long address, long size) {
-            try {
-                return Natives.Jemalloc.realloc(address, size);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-    }
-
-    /** mimalloc through critical downcalls. */
-    static final class Mimalloc extends Addresses {
-        Mimalloc(int n) {
-            super(n);
-        }
-
-        @Override
-        long malloc(long size) {
-            try {
-                return Natives.Mimalloc.malloc(size);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-
-        @Override
-        void free(long address) {
-            try {
-                Natives.Mimalloc.free(address);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-
-        @Override
-        void freeSized(long address, long size) {
-            try {
-                Natives.Mimalloc.freeSized(address, size);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-
-        @Override
-        long realloc(long address, long size) {
-            try {
-                return Natives.Mimalloc.realloc(address, size);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        }
-    }
-
     /**
      * Netty direct buffers: {@code directBuffer(size)}, {@code release()}; a
      * resize is {@code capacity(newSize)} of a buffer written to its end, so
@@ -427,6 +230,14 @@ abstract class Blocks {
             this.shared = shared;
             this.arenas = new Arena[n];
             this.segments = new MemorySegment[n];
+        }
+
+        static Arenas confined(int n) {
+            return new Arenas(false, n);
+        }
+
+        static Arenas shared(int n) {
+            return new Arenas(true, n);
         }
 
         private Arena arena() {

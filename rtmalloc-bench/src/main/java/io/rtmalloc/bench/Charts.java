@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Bar charts of a run, drawn with XChart into PNG files: the summary (every
@@ -27,40 +28,22 @@ final class Charts {
     private Charts() {
     }
 
-    /** A fixed colour per allocator: rtmalloc blues and green, C allocators greys and warm colours. */
-    private static final Map<String, Color> COLORS = Map.ofEntries(
-            Map.entry("rtmalloc_global", new Color(0x9ecae1)),
-            Map.entry("rtmalloc_threadcache", new Color(0x4292c6)),
-            Map.entry("rtmalloc_threadcache_bound", new Color(0x08306b)),
-            Map.entry("rtmalloc_percpu", new Color(0x31a354)),
-            Map.entry("libc_ffm", new Color(0x525252)),
-            Map.entry("libc_ffm_critical", new Color(0xa0a0a0)),
-            Map.entry("tcmalloc_ffm", new Color(0xd62728)),
-            Map.entry("jemalloc_ffm", new Color(0xff7f0e)),
-            Map.entry("mimalloc_ffm", new Color(0xbcbd22)),
-            Map.entry("netty_pooled", new Color(0x9467bd)),
-            Map.entry("netty_pooled_cache_all", new Color(0xc5b0d5)),
-            Map.entry("netty_adaptive", new Color(0x8c564b)),
-            Map.entry("arena_confined", new Color(0xe377c2)),
-            Map.entry("arena_shared", new Color(0xf7b6d2)),
-            Map.entry("bytebuffer_direct", new Color(0x17becf)));
-
     /**
      * Writes the charts; a machine without the fonts or libraries AWT needs gets
      * none, with the reason printed, and the run goes on.
      */
-    static List<Path> write(List<ResultTable.Table> tables, List<Footprint.Row> footprint, String baseline,
-                            Path dir, String machine, Main.Profile profile) {
+    static List<Path> write(List<ResultTable.Table> tables, List<ResultTable.Table> all, String baseline,
+                            Path dir, String subtitle) {
         List<Path> written = new ArrayList<>();
         try {
-            Path summary = summary(tables, baseline, dir, machine, profile);
+            Path summary = summary(tables, baseline, dir, subtitle);
             if (summary != null) {
                 written.add(summary);
             }
             for (ResultTable.Table t : tables) {
-                written.add(workload(t, dir, machine, profile));
+                written.add(workload(t, dir, subtitle));
             }
-            Path fp = footprint(footprint, dir, machine, profile);
+            Path fp = footprint(all, dir, subtitle);
             if (fp != null) {
                 written.add(fp);
             }
@@ -92,8 +75,8 @@ final class Charts {
 
     private static void addSeries(CategoryChart chart, String name, List<String> x, List<Double> y) {
         CategorySeries s = chart.addSeries(name, x, y); // a null is a missing bar
-        Color c = COLORS.get(name);
-        if (c != null) {
+        if (Allocators.rank(name) < Allocators.values().length) {
+            Color c = new Color(Allocators.of(name).colour);
             s.setFillColor(c);
             s.setLineColor(c);
         }
@@ -128,14 +111,9 @@ final class Charts {
         return file;
     }
 
-    private static String subtitle(String machine, Main.Profile profile) {
-        return machine + "; " + profile.name() + " profile, "
-                + profile.forks() + (profile.forks() == 1 ? " fork" : " forks");
-    }
-
     /** Every workload column, each allocator's score over the baseline's, on a log scale. */
-    private static Path summary(List<ResultTable.Table> tables, String baseline, Path dir, String machine,
-                                Main.Profile profile) throws IOException {
+    private static Path summary(List<ResultTable.Table> tables, String baseline, Path dir, String subtitle)
+            throws IOException {
         List<String> x = new ArrayList<>();
         Map<String, List<Double>> series = new LinkedHashMap<>();
         List<ResultTable.Table> withBaseline = tables.stream().filter(t -> t.rows().contains(baseline)).toList();
@@ -150,7 +128,7 @@ final class Charts {
                 }
             }
         }
-        rows.sort(java.util.Comparator.comparingInt(ResultTable::rank));
+        rows.sort(java.util.Comparator.comparingInt(Allocators::rank));
         for (String r : rows) {
             series.put(r, new ArrayList<>());
         }
@@ -167,7 +145,7 @@ final class Charts {
                 + " = 1; lower is faster)", "ratio to " + baseline + " (log scale)", width, 620);
         logAxis(chart, new ArrayList<>(series.values()));
         chart.getStyler().setXAxisLabelRotation(x.size() > 10 ? 45 : 0);
-        chart.setXAxisTitle(subtitle(machine, profile));
+        chart.setXAxisTitle(subtitle);
         chart.getStyler().setXAxisTitleVisible(true);
         for (var e : series.entrySet()) {
             addSeries(chart, e.getKey(), x, e.getValue());
@@ -176,13 +154,12 @@ final class Charts {
     }
 
     /** One workload: the score of each allocator per parameter value, on a log scale. */
-    private static Path workload(ResultTable.Table t, Path dir, String machine, Main.Profile profile)
-            throws IOException {
+    private static Path workload(ResultTable.Table t, Path dir, String subtitle) throws IOException {
         List<String> x = new ArrayList<>(t.columns());
         int width = Math.max(1100, 300 + x.size() * (t.rows().size() * 9 + 30));
         CategoryChart chart = chart(t.workload() + ": " + t.unit() + " (lower is faster)",
                 t.unit() + " (log scale)", width, 560);
-        chart.setXAxisTitle(subtitle(machine, profile));
+        chart.setXAxisTitle(subtitle);
         chart.getStyler().setXAxisTitleVisible(true);
         List<List<Double>> all = new ArrayList<>();
         for (String r : t.rows()) {
@@ -198,40 +175,34 @@ final class Charts {
     }
 
     /** Resident bytes of the mappings holding the live blocks, per byte live. */
-    private static Path footprint(List<Footprint.Row> rows, Path dir, String machine, Main.Profile profile)
-            throws IOException {
+    private static Path footprint(List<ResultTable.Table> tables, Path dir, String subtitle) throws IOException {
         List<String> x = new ArrayList<>();
-        List<String> allocators = new ArrayList<>();
-        for (Footprint.Row r : rows) {
-            String label = ResultTable.shortLabel(r.workload(), r.params());
-            if (!x.contains(label)) {
-                x.add(label);
-            }
-            if (r.mappingsRss() >= 0 && !allocators.contains(r.allocator())) {
-                allocators.add(r.allocator());
-            }
-        }
-        if (allocators.isEmpty()) {
-            return null;
-        }
-        allocators.sort(java.util.Comparator.comparingInt(ResultTable::rank));
-        CategoryChart chart = chart("Footprint: resident bytes of the mappings holding the live blocks, per byte live",
-                "Rss / live", Math.max(1100, 300 + x.size() * 160), 520);
-        chart.setXAxisTitle(subtitle(machine, profile));
-        chart.getStyler().setXAxisTitleVisible(true);
-        for (String a : allocators) {
-            List<Double> y = new ArrayList<>();
-            for (String label : x) {
-                Double v = null;
-                for (Footprint.Row r : rows) {
-                    if (r.allocator().equals(a) && ResultTable.shortLabel(r.workload(), r.params()).equals(label)) {
-                        v = r.mappingsRss() < 0 || r.liveBytes() <= 0 ? null
-                                : (double) r.mappingsRss() / r.liveBytes();
+        Map<String, Map<String, Double>> series = new TreeMap<>(java.util.Comparator.comparingInt(Allocators::rank)
+                .thenComparing(java.util.Comparator.naturalOrder()));
+        for (ResultTable.Table t : tables) {
+            for (String c : t.columns()) {
+                String label = ResultTable.shortLabel(t.workload(), c);
+                for (String r : t.rows()) {
+                    Double live = ResultTable.figure(t.get(r, c), Footprint.LIVE);
+                    Double rss = ResultTable.figure(t.get(r, c), Footprint.RSS);
+                    if (live != null && rss != null && live > 0) {
+                        if (!x.contains(label)) {
+                            x.add(label);
+                        }
+                        series.computeIfAbsent(r, k -> new LinkedHashMap<>()).put(label, rss / live);
                     }
                 }
-                y.add(v);
             }
-            addSeries(chart, a, x, y);
+        }
+        if (series.isEmpty()) {
+            return null;
+        }
+        CategoryChart chart = chart("Footprint: resident bytes of the mappings holding the live blocks, per byte live",
+                "Rss / live", Math.max(1100, 300 + x.size() * 160), 520);
+        chart.setXAxisTitle(subtitle);
+        chart.getStyler().setXAxisTitleVisible(true);
+        for (var e : series.entrySet()) {
+            addSeries(chart, e.getKey(), x, x.stream().map(e.getValue()::get).toList());
         }
         return save(chart, dir, "footprint");
     }

@@ -52,7 +52,7 @@ public class Churn {
         }
         heap = Heap.create(allocator);
         blocks = heap.blocks(WINDOW);
-        footprint = new Footprint("churn", "size=" + size, heap);
+        footprint = new Footprint(heap);
     }
 
     @Setup(Level.Iteration)
@@ -70,7 +70,6 @@ public class Churn {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        footprint.write();
         heap.close();
     }
 

@@ -1,84 +1,58 @@
 package io.rtmalloc.bench;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.IntToLongFunction;
 
 /**
  * What a workload with a live set holds, against what its allocator holds for
- * it, after the last iteration of a trial, with the live set still allocated:
+ * it, at the end of each measurement iteration, with the live set still
+ * allocated; {@link FootprintProfiler} makes them secondary results (MiB, the
+ * largest over iterations and forks):
  * <ul>
- *   <li>live: the bytes the workload holds, as requested;</li>
- *   <li>mapped and resident by the allocator's own account, where it keeps one
- *       (growth since the trial began);</li>
- *   <li>Rss: the resident bytes ({@code /proc/self/smaps}) of the memory
+ *   <li>{@value #LIVE}: the bytes the workload holds, as requested;</li>
+ *   <li>{@value #MAPPED} and {@value #RESIDENT} by the allocator's own account,
+ *       where it keeps one ({@link Allocators#footprintSource}), growth since the
+ *       trial began;</li>
+ *   <li>{@value #RSS}: the resident bytes ({@code /proc/self/smaps}) of the memory
  *       mappings that hold the live blocks: the pages the allocator has touched
  *       and not given back, in the regions it serves these blocks from (for
  *       glibc, whose arenas other threads of the JVM also use, an upper bound);</li>
- *   <li>VmRSS+: the growth of the whole process's resident set
+ *   <li>{@value #VMRSS_GROWTH}: the growth of the whole process's resident set
  *       ({@code /proc/self/status}) since the trial began, which also counts the
  *       JVM's own growth (compiled code, heap pages) over the trial.</li>
  * </ul>
- *
- * <p>A benchmark JVM appends one line per trial to the file named by the system
- * property {@value #PROPERTY}; {@link Main} reads the lines back for its table
- * and chart. Without the property nothing is written.
  */
 final class Footprint {
 
-    static final String PROPERTY = "rtmalloc.bench.footprint";
+    static final String LIVE = "footprint.live";
+    static final String MAPPED = "footprint.mapped";
+    static final String RESIDENT = "footprint.resident";
+    static final String RSS = "footprint.rss";
+    static final String VMRSS_GROWTH = "footprint.vmrss_growth";
 
-    /** One trial's figures; -1 where a figure cannot be read. */
-    record Row(String workload, String params, String allocator, long liveBytes, long ownMapped,
-               long ownResident, String ownSource, long mappingsRss, long rssGrowth) {
-
-        String csv() {
-            return String.join(",", workload, params, allocator, Long.toString(liveBytes),
-                    Long.toString(ownMapped), Long.toString(ownResident), ownSource.replace(',', ';'),
-                    Long.toString(mappingsRss), Long.toString(rssGrowth));
-        }
-
-        static Row parse(String line) {
-            String[] f = line.split(",", -1);
-            return new Row(f[0], f[1], f[2], Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]),
-                    f[6], Long.parseLong(f[7]), Long.parseLong(f[8]));
-        }
-    }
-
-    static final String HEADER = "workload,params,allocator,live_bytes,own_mapped_bytes,own_resident_bytes,"
-            + "own_source,mappings_rss_bytes,vmrss_growth_bytes";
-
-    private final String workload;
-    private final String params;
     private final Heap heap;
     private final long rss0;
     private final long[] own0;
-    private Row last;
 
     /** Takes the baseline: call before the live set is first filled. */
-    Footprint(String workload, String params, Heap heap) {
-        this.workload = workload;
-        this.params = params;
+    Footprint(Heap heap) {
         this.heap = heap;
         this.rss0 = vmRss();
         this.own0 = heap.own();
     }
 
     /**
-     * Takes the figures with the live set still allocated (at the end of each
-     * iteration; the last one counts). First it writes a byte to every page of
-     * every live block, as a program that uses the memory it asked for would
-     * have: until then some allocators have not touched the pages at all, and
-     * the kernel has not made them resident.
+     * Records the figures with the live set still allocated. First it writes a
+     * byte to every page of every live block, as a program that uses the memory
+     * it asked for would have: until then some allocators have not touched the
+     * pages at all, and the kernel has not made them resident.
      */
     void sample(Blocks blocks, IntToLongFunction sizeOf) {
         long liveBytes = 0;
@@ -89,16 +63,21 @@ final class Footprint {
                 touch(blocks.address(i), size);
             }
         }
+        record(LIVE, liveBytes);
         long[] own = heap.own();
-        long mapped = -1;
-        long resident = -1;
         if (own != null) {
-            mapped = own[0] < 0 ? -1 : own[0] - Math.max(0, own0[0]);
-            resident = own[1] < 0 ? -1 : own[1] - Math.max(0, own0[1]);
+            record(MAPPED, own[0] < 0 ? -1 : own[0] - Math.max(0, own0[0]));
+            record(RESIDENT, own[1] < 0 ? -1 : own[1] - Math.max(0, own0[1]));
         }
+        record(RSS, mappingsRss(blocks));
         long rss = vmRss();
-        last = new Row(workload, params, heap.name, liveBytes, mapped, resident, heap.ownSource(),
-                mappingsRss(blocks), rss < 0 || rss0 < 0 ? -1 : rss - rss0);
+        record(VMRSS_GROWTH, rss < 0 || rss0 < 0 ? -1 : rss - rss0);
+    }
+
+    private static void record(String label, long bytes) {
+        if (bytes >= 0) {
+            FootprintProfiler.record(label, bytes / 1048576.0, "MiB");
+        }
     }
 
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
@@ -173,32 +152,6 @@ final class Footprint {
         return to > from;
     }
 
-    /** Appends the last sample to the file named by the property, if any. */
-    void write() {
-        String file = System.getProperty(PROPERTY);
-        if (file == null || last == null) {
-            return;
-        }
-        try {
-            Files.writeString(Path.of(file), last.csv() + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static List<Row> read(Path file) throws IOException {
-        List<Row> rows = new ArrayList<>();
-        if (Files.exists(file)) {
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                if (!line.isBlank() && !line.startsWith("workload,")) {
-                    rows.add(Row.parse(line));
-                }
-            }
-        }
-        return rows;
-    }
-
     /** The process's resident set in bytes, from /proc/self/status, or -1 where there is none. */
     static long vmRss() {
         try {
@@ -212,9 +165,5 @@ final class Footprint {
             return -1;
         }
         return -1;
-    }
-
-    static String mib(long bytes) {
-        return bytes < 0 ? "-" : String.format(Locale.ROOT, "%.1f", bytes / 1048576.0);
     }
 }

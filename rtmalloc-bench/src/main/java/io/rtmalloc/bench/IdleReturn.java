@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * thread; tcmalloc, glibc: none).
  *
  * <p>The score (seconds of the whole invocation) means nothing; the timeline
- * goes to the file named by {@value IdleTimeline#PROPERTY}, and {@link Main}
+ * becomes secondary results through {@link FootprintProfiler}, and {@link Main}
  * prints, per allocator, the share of the peak growth returned at each time.
  * One invocation per fork: it is not in the quick profile.
  */
@@ -89,7 +89,7 @@ public class IdleReturn {
             }
             samples.add(new long[] {(System.nanoTime() - freed) / 1_000_000, Footprint.vmRss()});
         }
-        IdleTimeline.write(allocator, peakMiB, base, peak, samples);
+        IdleTimeline.record(base, peak, samples);
         return peak - base;
     }
 }

@@ -1,90 +1,56 @@
 package io.rtmalloc.bench;
 
-import java.io.IOException;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * The timelines of {@link IdleReturn}: one line per invocation in the file
- * named by {@value #PROPERTY} (allocator, peak MiB, VmRSS before and at the
- * peak, then {@code ms:bytes} samples after the free), and the table
- * {@link Main} prints from them.
+ * The timeline of {@link IdleReturn} as figures for {@link FootprintProfiler}: the
+ * peak growth of the resident set ({@value #PEAK}, MiB) and the share of it given
+ * back {@code t} seconds after the free ({@code idle.returned_<t>s}, percent), and
+ * the table {@link Main} prints from them.
  */
 final class IdleTimeline {
 
-    static final String PROPERTY = "rtmalloc.bench.idle";
+    static final String PEAK = "idle.peak_growth";
 
     /** The times of the table's columns, in seconds after the free. */
     private static final int[] COLUMNS = {0, 1, 5, 10, 12, 15, 20, 25, 30};
 
-    record Row(String allocator, long peakMiB, long base, long peak, List<long[]> samples) {
-
-        /** The share of the peak growth returned by {@code ms} after the free (the last sample at or before it). */
-        double returnedAt(long ms) {
-            long rss = -1;
-            for (long[] s : samples) {
-                if (s[0] <= ms + 125) {
-                    rss = s[1];
-                }
-            }
-            long growth = peak - base;
-            return rss < 0 || growth <= 0 ? Double.NaN : (double) (peak - rss) / growth;
-        }
-
-        long lastMs() {
-            return samples.isEmpty() ? 0 : samples.getLast()[0];
-        }
-    }
-
     private IdleTimeline() {
     }
 
-    static void write(String allocator, long peakMiB, long base, long peak, List<long[]> samples) {
-        String file = System.getProperty(PROPERTY);
-        if (file == null) {
-            return;
-        }
-        StringBuilder sb = new StringBuilder().append(allocator).append(',').append(peakMiB).append(',')
-                .append(base).append(',').append(peak);
-        for (long[] s : samples) {
-            sb.append(',').append(s[0]).append(':').append(s[1]);
-        }
-        try {
-            Files.writeString(Path.of(file), sb.append('\n').toString(), StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    private static String returned(int seconds) {
+        return "idle.returned_" + seconds + "s";
+    }
+
+    /**
+     * Records the figures of one invocation: VmRSS before and at the peak, then
+     * {@code {ms, bytes}} samples after the free.
+     */
+    static void record(long base, long peak, List<long[]> samples) {
+        long growth = peak - base;
+        FootprintProfiler.record(PEAK, growth / 1048576.0, "MiB");
+        long lastMs = samples.isEmpty() ? 0 : samples.getLast()[0];
+        for (int c : COLUMNS) {
+            long rss = -1;
+            for (long[] s : samples) {
+                if (s[0] <= c * 1000L + 125) {
+                    rss = s[1];
+                }
+            }
+            if (c * 1000L <= lastMs + 125 && rss >= 0 && growth > 0) {
+                FootprintProfiler.record(returned(c), 100.0 * (peak - rss) / growth, "%");
+            }
         }
     }
 
-    static List<Row> read(Path file) throws IOException {
-        List<Row> rows = new ArrayList<>();
-        if (!Files.exists(file)) {
-            return rows;
-        }
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (line.isBlank()) {
-                continue;
-            }
-            String[] f = line.split(",");
-            List<long[]> samples = new ArrayList<>();
-            for (int i = 4; i < f.length; i++) {
-                String[] kv = f[i].split(":");
-                samples.add(new long[] {Long.parseLong(kv[0]), Long.parseLong(kv[1])});
-            }
-            rows.add(new Row(f[0], Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), samples));
-        }
-        return rows;
-    }
-
-    static void print(List<Row> rows, PrintStream out) {
+    static void print(Collection<RunResult> results, PrintStream out) {
+        List<RunResult> rows = results.stream().filter(r -> r.getSecondaryResults().containsKey(PEAK)).toList();
         if (rows.isEmpty()) {
             return;
         }
@@ -95,13 +61,14 @@ final class IdleTimeline {
             head.append(String.format(Locale.ROOT, " %6s", "t=" + c));
         }
         out.println(head);
-        for (Row r : rows) {
-            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-22s %9.0f", r.allocator(),
-                    (r.peak() - r.base()) / 1048576.0));
+        for (RunResult r : rows) {
+            var figures = r.getSecondaryResults();
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-22s %9.0f",
+                    r.getParams().getParam("allocator"), figures.get(PEAK).getScore()));
             for (int c : COLUMNS) {
-                double v = c * 1000L > r.lastMs() + 125 ? Double.NaN : r.returnedAt(c * 1000L);
-                sb.append(String.format(Locale.ROOT, " %6s", Double.isNaN(v) ? "-"
-                        : String.format(Locale.ROOT, "%.0f%%", 100 * v)));
+                Result<?> v = figures.get(returned(c));
+                sb.append(String.format(Locale.ROOT, " %6s", v == null ? "-"
+                        : String.format(Locale.ROOT, "%.0f%%", v.getScore())));
             }
             out.println(sb);
         }

@@ -71,7 +71,7 @@ public class MixedSizes {
         }
         heap = Heap.create(allocator);
         blocks = heap.blocks(LIVE);
-        footprint = new Footprint("mixed_sizes", "maxSize=" + maxSize, heap);
+        footprint = new Footprint(heap);
     }
 
     @Setup(Level.Iteration)
@@ -90,7 +90,6 @@ public class MixedSizes {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        footprint.write();
         heap.close();
     }
 

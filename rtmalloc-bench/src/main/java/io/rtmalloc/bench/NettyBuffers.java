@@ -66,10 +66,10 @@ public class NettyBuffers {
 
     @Setup(Level.Trial)
     public void setUp() {
-        alloc = switch (allocator) {
-            case "rtmalloc_netty" -> rtmalloc("threadcache");
-            case "rtmalloc_netty_percpu" -> rtmalloc("percpu");
-            case "netty_pooled", "netty_pooled_cache_all", "netty_adaptive" -> ((Heap.Netty) Heap.create(allocator)).alloc;
+        alloc = switch (Allocators.of(allocator)) {
+            case RTMALLOC_NETTY -> rtmalloc("threadcache");
+            case RTMALLOC_NETTY_PERCPU -> rtmalloc("percpu");
+            case NETTY_POOLED, NETTY_POOLED_CACHE_ALL, NETTY_ADAPTIVE -> ((Heap.Netty) Heap.create(allocator)).alloc;
             default -> throw new IllegalArgumentException("unknown Netty allocator " + allocator);
         };
     }

@@ -87,7 +87,7 @@ final class ResultTable {
             List<String> cs = columns.get(w);
             cs.sort(ResultTable::compareColumns);
             List<String> rs = rows.get(w);
-            rs.sort(Comparator.comparingInt(ResultTable::rank).thenComparing(Comparator.naturalOrder()));
+            rs.sort(Comparator.comparingInt(Allocators::rank).thenComparing(Comparator.naturalOrder()));
             out.add(new Table(w, units.get(w), cs, rs, cells.get(w)));
         }
         out.sort(Comparator.comparingInt(t -> workloadRank(t.workload())));
@@ -110,21 +110,22 @@ final class ResultTable {
         return i < 0 ? names.size() : i;
     }
 
-    /** Allocators in {@link Heap#NAMES} order, others after them. */
-    static int rank(String row) {
-        int i = Heap.NAMES.indexOf(row);
-        return i < 0 ? Heap.NAMES.size() : i;
+    /** The workload's baseline, else {@code baseline}. */
+    private static String baseline(String workload, String baseline) {
+        return Main.WORKLOADS.stream().filter(w -> w.name().equals(workload)).map(Main.Workload::baseline)
+                .findFirst().orElse(baseline);
     }
 
-    static void print(List<Table> tables, String baseline, PrintStream out) {
+    static void print(List<Table> tables, PrintStream out) {
+        String baseline = "libc_ffm";
         for (Table t : tables) {
-            String base = t.rows().contains(baseline) ? baseline : Main.BASELINES.getOrDefault(t.workload(), baseline);
+            String base = t.rows().contains(baseline) ? baseline : baseline(t.workload(), baseline);
             boolean hasBaseline = t.rows().contains(base);
             out.println(t.workload() + ": " + t.unit() + " (score \u00b1 99.9% error"
                     + (hasBaseline ? "; in brackets the ratio to " + base + " in the same column, below 1 is faster)"
                     : ")"));
             List<String> header = new ArrayList<>();
-            header.add(t.rows().stream().anyMatch(Heap.NAMES::contains) || Main.BASELINES.containsKey(t.workload())
+            header.add(t.rows().stream().anyMatch(r -> Allocators.rank(r) < Allocators.values().length)
                     ? "allocator" : "benchmark");
             header.addAll(t.columns());
             List<List<String>> lines = new ArrayList<>();
@@ -174,7 +175,7 @@ final class ResultTable {
         if (heads.isEmpty()) {
             return;
         }
-        rows.sort(Comparator.comparingInt(ResultTable::rank).thenComparing(Comparator.naturalOrder()));
+        rows.sort(Comparator.comparingInt(Allocators::rank).thenComparing(Comparator.naturalOrder()));
         for (boolean ratios : new boolean[] {false, true}) {
             out.println(ratios
                     ? "Summary: score / " + baseline + " score per workload (below 1 is faster than " + baseline + ")"
@@ -255,33 +256,49 @@ final class ResultTable {
         }
     }
 
-    static void printFootprint(List<Footprint.Row> rows, PrintStream out) {
-        if (rows.isEmpty()) {
+    /** A footprint figure (MiB) of a cell, or null where the workload recorded none. */
+    static Double figure(RunResult r, String label) {
+        Result<?> f = r == null ? null : r.getSecondaryResults().get(label);
+        return f == null ? null : f.getScore();
+    }
+
+    /** The figures {@link Footprint} recorded, a line per workload, parameter value and allocator. */
+    static void printFootprint(List<Table> tables, PrintStream out) {
+        List<List<String>> lines = new ArrayList<>();
+        lines.add(List.of("workload", "params", "allocator", "live", "mapped", "resident", "Rss", "Rss/live",
+                "VmRSS+", "own account"));
+        for (Table t : tables) {
+            for (String c : t.columns()) {
+                for (String row : t.rows()) {
+                    RunResult r = t.get(row, c);
+                    Double live = figure(r, Footprint.LIVE);
+                    if (live == null) {
+                        continue;
+                    }
+                    Double rss = figure(r, Footprint.RSS);
+                    String source = Allocators.rank(row) < Allocators.values().length
+                            ? Allocators.of(row).footprintSource : null;
+                    lines.add(List.of(t.workload(), c, row, mib(live), mib(figure(r, Footprint.MAPPED)),
+                            mib(figure(r, Footprint.RESIDENT)), mib(rss),
+                            rss == null || live <= 0 ? "-" : String.format(Locale.ROOT, "%.2f", rss / live),
+                            mib(figure(r, Footprint.VMRSS_GROWTH)), source == null ? "-" : source));
+                }
+            }
+        }
+        if (lines.size() == 1) {
             return;
         }
-        out.println("Footprint with the live set allocated, after the last iteration (MiB):");
+        out.println("Footprint with the live set allocated, at the end of a measurement iteration (MiB, the largest):");
         out.println("  live      bytes the workload holds, as requested");
         out.println("  mapped, resident  the allocator's own account, growth since the trial began (see the last column)");
         out.println("  Rss       resident bytes of the memory mappings holding the live blocks (/proc/self/smaps)");
         out.println("  VmRSS+    growth of the whole process's resident set since the trial began (JVM included)");
-        List<List<String>> lines = new ArrayList<>();
-        lines.add(List.of("workload", "params", "allocator", "live", "mapped", "resident", "Rss", "Rss/live",
-                "VmRSS+", "own account"));
-        List<Footprint.Row> sorted = new ArrayList<>(rows);
-        sorted.sort(Comparator.comparingInt((Footprint.Row r) -> workloadRank(r.workload()))
-                .thenComparing(Footprint.Row::params, ResultTable::compareColumns)
-                .thenComparingInt(r -> rank(r.allocator())));
-        rows.clear();
-        rows.addAll(sorted);
-        for (Footprint.Row r : sorted) {
-            lines.add(List.of(r.workload(), r.params(), r.allocator(), Footprint.mib(r.liveBytes()),
-                    Footprint.mib(r.ownMapped()), Footprint.mib(r.ownResident()), Footprint.mib(r.mappingsRss()),
-                    r.mappingsRss() < 0 || r.liveBytes() <= 0 ? "-"
-                            : String.format(Locale.ROOT, "%.2f", (double) r.mappingsRss() / r.liveBytes()),
-                    Footprint.mib(r.rssGrowth()), r.ownSource().isEmpty() ? "-" : r.ownSource()));
-        }
         printAligned(out, lines, 3, true);
         out.println();
+    }
+
+    private static String mib(Double v) {
+        return v == null ? "-" : String.format(Locale.ROOT, "%.1f", v);
     }
 
     /** Left-aligns the first {@code left} columns (and the last one if {@code lastLeft}), right-aligns the others. */
