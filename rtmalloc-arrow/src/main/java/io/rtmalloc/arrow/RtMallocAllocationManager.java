@@ -47,6 +47,7 @@ public final class RtMallocAllocationManager extends AllocationManager {
     /**
      * The factory of managers over {@link RtMalloc#global()}: the same instance on every call.
      *
+     * @return the factory over {@link RtMalloc#global()}
      * @throws IllegalStateException on every call, with the same message and cause as
      *         {@link RtMalloc#global()}, when that cannot be built (a bad setting)
      */
@@ -59,6 +60,9 @@ public final class RtMallocAllocationManager extends AllocationManager {
      * {@code RootAllocator.configBuilder().allocationManagerFactory(...)}.
      * Arrow may release a buffer on any thread, so {@code allocator} must be
      * callable from every thread: not a {@link Allocator#threadBound()} view.
+     *
+     * @param allocator where the buffers' blocks come from
+     * @return a new factory over {@code allocator}
      */
     public static RtMallocAllocationManagerFactory factory(Allocator allocator) {
         return new RtMallocAllocationManagerFactory(Objects.requireNonNull(allocator, "allocator"));
@@ -67,6 +71,7 @@ public final class RtMallocAllocationManager extends AllocationManager {
     /**
      * A root allocator of unlimited size over {@link RtMalloc#global()}.
      *
+     * @return a new root allocator
      * @throws IllegalStateException as {@link RtMalloc#global()} does, when that cannot be built
      */
     public static RootAllocator newRootAllocator() {
@@ -77,6 +82,10 @@ public final class RtMallocAllocationManager extends AllocationManager {
      * A root allocator whose buffers come from {@code allocator}, allowed to
      * hold at most {@code limit} bytes: Arrow's public configuration API with
      * this factory and Arrow's defaults for the rest.
+     *
+     * @param allocator where the buffers' blocks come from (not a thread-bound view)
+     * @param limit     the most bytes the root allocator and its children may hold at once
+     * @return a new root allocator
      */
     public static RootAllocator newRootAllocator(Allocator allocator, long limit) {
         return new RootAllocator(RootAllocator.configBuilder()

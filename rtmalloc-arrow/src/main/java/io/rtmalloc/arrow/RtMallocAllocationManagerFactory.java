@@ -46,7 +46,11 @@ public final class RtMallocAllocationManagerFactory implements AllocationManager
         throw Global.failure();
     }
 
-    /** The allocator the buffers come from. */
+    /**
+     * The allocator the buffers come from.
+     *
+     * @return the allocator this factory's managers take their blocks from
+     */
     public Allocator allocator() {
         return allocator;
     }

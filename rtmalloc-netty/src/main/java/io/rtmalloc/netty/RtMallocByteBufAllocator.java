@@ -37,12 +37,19 @@ public final class RtMallocByteBufAllocator extends AbstractByteBufAllocator imp
     private final LongAdder heapBytes = new LongAdder();
     private final RtMallocByteBufAllocatorMetric metric = new RtMallocByteBufAllocatorMetric(this);
 
-    /** Direct buffers by default, tracked by Netty's leak detector. */
+    /**
+     * Direct buffers by default, tracked by Netty's leak detector.
+     *
+     * @param allocator where direct buffers' blocks come from; any thread may release a
+     *                  buffer, so not a {@link Allocator#threadBound()} view
+     */
     public RtMallocByteBufAllocator(Allocator allocator) {
         this(allocator, true, false);
     }
 
     /**
+     * An allocator whose direct buffers come from {@code allocator}.
+     *
      * @param allocator           where direct buffers' blocks come from; any thread may release a
      *                            buffer, so not a {@link Allocator#threadBound()} view
      * @param preferDirect        whether {@code buffer()} gives direct buffers (else heap ones)
@@ -59,6 +66,7 @@ public final class RtMallocByteBufAllocator extends AbstractByteBufAllocator imp
      * The allocator over {@link RtMalloc#global()}, preferring direct buffers, made when first
      * asked for; every later call returns the same instance.
      *
+     * @return the allocator over {@link RtMalloc#global()}
      * @throws IllegalStateException on every call, with the same message and cause as
      *         {@link RtMalloc#global()}, when that cannot be built (a bad setting)
      */
@@ -71,7 +79,11 @@ public final class RtMallocByteBufAllocator extends AbstractByteBufAllocator imp
         throw Global.failure();
     }
 
-    /** The rtmalloc allocator the direct buffers come from. */
+    /**
+     * The rtmalloc allocator the direct buffers come from.
+     *
+     * @return the allocator this one's direct buffers take their blocks from
+     */
     public Allocator allocator() {
         return allocator;
     }

@@ -22,6 +22,13 @@ public final class DefaultAllocationManagerFactory implements AllocationManager.
      */
     public static final AllocationManager.Factory FACTORY = globalOrFailing();
 
+    /**
+     * A factory that hands every call to {@link #FACTORY}. Arrow itself reads the field and
+     * makes no instance; the constructor is public for code that wants one.
+     */
+    public DefaultAllocationManagerFactory() {
+    }
+
     @Override
     public AllocationManager create(BufferAllocator accountingAllocator, long size) {
         return FACTORY.create(accountingAllocator, size);
