@@ -5,7 +5,7 @@ package io.rtmalloc;
  * unknown key, a value of the wrong type, or a value the allocator cannot work with.
  *
  * <p>It says where the problem is: the {@link #source() source} (a file path,
- * {@code "<string>"}, {@code "classpath:rtmalloc.toml"} or {@code "<code>"}), the
+ * {@code "<string>"}, {@code "<defaults>"} or {@code "<code>"}), the
  * {@link #key() key} (as {@code "config.page_size"}, {@code "class[3].size"} or
  * {@code "classes[2]"}; array indices count from 0, as in the TOML array) and the
  * 1-based {@link #line() line} of the TOML text. The message holds all three, for
@@ -81,15 +81,6 @@ public class ConfigException extends IllegalArgumentException {
     /** What is wrong, without source, line and key. */
     public String problem() {
         return problem;
-    }
-
-    /**
-     * The same problem placed at {@code key} and {@code line}: the TOML reader
-     * uses it to give a rule broken in {@link Config}'s constructor its place in
-     * the file.
-     */
-    ConfigException at(String newKey, int newLine) {
-        return new ConfigException(source, newKey, newLine, problem, getCause());
     }
 
     private static String format(String source, String key, int line, String problem) {

@@ -1,5 +1,6 @@
 package io.rtmalloc;
 
+import io.rtmalloc.spi.AllocatorListener;
 import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.CentralCacheProvider;
 import io.rtmalloc.spi.FrontEndProvider;
@@ -219,8 +220,9 @@ public final class RtMalloc {
         }
 
         /**
-         * A name: the allocator is then registered in the platform MBean server as
-         * {@code io.rtmalloc:type=Allocator,name=<name>} ({@link AllocatorMXBean}),
+         * A name: with the rtmalloc-management module present, the allocator is then
+         * registered in the platform MBean server as
+         * {@code io.rtmalloc:type=Allocator,name=<name>} (its {@code AllocatorMXBean}),
          * and unregistered when it closes. Without a name nothing is registered.
          */
         public Builder name(String name) {
@@ -264,14 +266,14 @@ public final class RtMalloc {
             CentralCache central = cc.create(c, heap);
             RtAllocator allocator = new RtAllocator(c, fe.create(c, central), central);
             if (name != null) {
+                Runnable unregister;
                 try {
-                    AllocatorMXBeans.register(name, allocator);
+                    unregister = AllocatorListener.INSTANCE.named(name, allocator);
                 } catch (RuntimeException e) {
                     allocator.close();
                     throw e;
                 }
-                String registered = name;
-                allocator.onClose(() -> AllocatorMXBeans.unregister(registered));
+                allocator.onClose(unregister);
             }
             return allocator;
         }

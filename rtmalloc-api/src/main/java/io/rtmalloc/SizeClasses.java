@@ -38,6 +38,18 @@ public final class SizeClasses {
     /** The fine table covers at least the sizes up to this. */
     private static final int MIN_FINE_LIMIT = 1024;
 
+    /**
+     * The default class sizes: 45 classes from 8 bytes to 256 KiB, spaced by 8
+     * bytes up to 64, then four classes per doubling (as tcmalloc's), with a few
+     * gaps among the large ones.
+     */
+    private static final int[] DEFAULT_SIZES = {
+            8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128,
+            160, 192, 224, 256, 320, 384, 448, 512, 640, 768, 896, 1024,
+            1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096, 5120, 6144, 7168, 8192,
+            10240, 12288, 16384, 20480, 32768, 40960, 65536, 131072, 262144
+    };
+
     /** INVARIANT: class of sizes {@code (8(i-1), 8i]}; covers {@code 0..fineLimit}. */
     private final byte[] fine;
     /** INVARIANT: class of sizes {@code (128(i-1), 128i]}, used only above {@code fineLimit}. */
@@ -93,6 +105,58 @@ public final class SizeClasses {
             t[i] = (byte) (cl <= count ? cl : 0);
         }
         return t;
+    }
+
+    // ---------------------------------------------------------------- sizing rules
+
+    /**
+     * Pages of a span of the class of {@code size} when the configuration does not
+     * say: 1 if {@code size <= pageSize}; {@code ceil(size * 8 / pageSize)} if
+     * {@code size <= 4 * pageSize}; else {@code ceil(size * 2 / pageSize)}.
+     *
+     * @param size     the class size, {@code 0 <= size <= Integer.MAX_VALUE}
+     * @param pageSize a valid page size (a power of two {@code >= 4096})
+     * @throws ConfigException if {@code pageSize} is not a valid page size
+     */
+    public static int autoPages(int size, int pageSize) {
+        ConfigValidator.checkPageSize(pageSize);
+        long s = size;
+        if (s <= pageSize) {
+            return 1;
+        }
+        long bytes = s <= 4L * pageSize ? s * 8 : s * 2;
+        return (int) ((bytes + pageSize - 1) / pageSize);
+    }
+
+    /**
+     * Objects moved at once between a front-end cache and the transfer cache when
+     * the configuration does not say: 32 if {@code size <= 1024};
+     * {@code max(65536 / size, 2)} if {@code size <= 4096}; else
+     * {@code max(pageSize / size, 2)} (integer division).
+     *
+     * @param size     the class size, {@code > 0}
+     * @param pageSize a valid page size (a power of two {@code >= 4096})
+     * @throws ConfigException if {@code pageSize} is not a valid page size
+     */
+    public static int autoBatchSize(int size, int pageSize) {
+        ConfigValidator.checkPageSize(pageSize);
+        if (size <= 1024) {
+            return 32;
+        }
+        if (size <= 4096) {
+            return Math.max(65536 / size, 2);
+        }
+        return Math.max(pageSize / size, 2);
+    }
+
+    /**
+     * The class sizes of {@link Config#defaults()}: 45 classes from 8 bytes to
+     * 256 KiB, their pages and batch sizes left to the sizing rules.
+     *
+     * @return a new array of the sizes, ascending
+     */
+    public static int[] defaultSizes() {
+        return DEFAULT_SIZES.clone();
     }
 
     /** The tables of {@code config}'s classes. */

@@ -1,4 +1,6 @@
-package io.rtmalloc;
+package io.rtmalloc.management;
+
+import io.rtmalloc.AllocatorStats;
 
 /**
  * An allocator's figures in JMX ({@code jconsole}, {@code jcmd}, any JMX
