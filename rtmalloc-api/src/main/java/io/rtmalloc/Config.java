@@ -515,37 +515,67 @@ public record Config(
         private Builder() {
         }
 
-        /** Sets {@code page_size}: a power of two from {@link #MIN_PAGE_SIZE} to {@link #MAX_PAGE_SIZE}. */
+        /**
+         * Sets {@code page_size}: a power of two from {@link #MIN_PAGE_SIZE} to {@link #MAX_PAGE_SIZE}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder pageSize(int v) {
             pageSize = v;
             return this;
         }
 
-        /** Sets {@code thread_cache_size}: from {@code min_per_thread_cache} to {@link #MAX_BYTES}. */
+        /**
+         * Sets {@code thread_cache_size}: from {@code min_per_thread_cache} to {@link #MAX_BYTES}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder threadCacheSize(long v) {
             threadCacheSize = v;
             return this;
         }
 
-        /** Sets {@code min_per_thread_cache}: from 1 to {@link #MAX_CACHE_SHARE}. */
+        /**
+         * Sets {@code min_per_thread_cache}: from 1 to {@link #MAX_CACHE_SHARE}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder minPerThreadCache(long v) {
             minPerThreadCache = v;
             return this;
         }
 
-        /** Sets {@code steal_amount}: from 1 to {@link #MAX_CACHE_SHARE}. */
+        /**
+         * Sets {@code steal_amount}: from 1 to {@link #MAX_CACHE_SHARE}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder stealAmount(long v) {
             stealAmount = v;
             return this;
         }
 
-        /** Sets {@code max_free_list_length}: from 1 to {@link #MAX_FREE_LIST_LENGTH}. */
+        /**
+         * Sets {@code max_free_list_length}: from 1 to {@link #MAX_FREE_LIST_LENGTH}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder maxFreeListLength(int v) {
             maxFreeListLength = v;
             return this;
         }
 
-        /** Sets {@code max_overages}: from 1 to {@link #MAX_OVERAGES}. */
+        /**
+         * Sets {@code max_overages}: from 1 to {@link #MAX_OVERAGES}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder maxOverages(int v) {
             maxOverages = v;
             return this;
@@ -560,13 +590,23 @@ public record Config(
             return this;
         }
 
-        /** Sets {@code max_pages}: from 1 to {@link #MAX_PAGES}. */
+        /**
+         * Sets {@code max_pages}: from 1 to {@link #MAX_PAGES}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder maxPages(int v) {
             maxPages = v;
             return this;
         }
 
-        /** Sets {@code per_cpu_cache_size}: from 1 to {@link #MAX_CACHE_SHARE}. */
+        /**
+         * Sets {@code per_cpu_cache_size}: from 1 to {@link #MAX_CACHE_SHARE}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder perCpuCacheSize(long v) {
             perCpuCacheSize = v;
             return this;
@@ -581,13 +621,23 @@ public record Config(
             return this;
         }
 
-        /** Sets {@code release_decay_ms} (0: no release by time), at most {@link #MAX_RELEASE_MS}. */
+        /**
+         * Sets {@code release_decay_ms} (0: no release by time), at most {@link #MAX_RELEASE_MS}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder releaseDecayMs(long v) {
             releaseDecayMs = v;
             return this;
         }
 
-        /** Sets {@code release_rate}: from 1 to {@link #MAX_BYTES} bytes per second. */
+        /**
+         * Sets {@code release_rate}: from 1 to {@link #MAX_BYTES} bytes per second.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder releaseRate(long v) {
             releaseRate = v;
             return this;
@@ -602,7 +652,12 @@ public record Config(
             return this;
         }
 
-        /** Sets {@code large_release_delay_ms} (0: released at free), at most {@link #MAX_RELEASE_MS}. */
+        /**
+         * Sets {@code large_release_delay_ms} (0: released at free), at most {@link #MAX_RELEASE_MS}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder largeReleaseDelayMs(long v) {
             largeReleaseDelayMs = v;
             return this;
@@ -637,18 +692,35 @@ public record Config(
             return this;
         }
 
-        /** Sets the source name errors and {@link Config#source()} give; null means {@code "<code>"}. */
+        /**
+         * Sets the source name errors and {@link Config#source()} give; null means {@code "<code>"}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder source(String v) {
             source = v;
             return this;
         }
 
-        /** Adds a class whose pages and batch size follow the auto rules. */
+        /**
+         * Adds a class whose pages and batch size follow the auto rules.
+         *
+         * @param size the class size
+         * @return this builder
+         */
         public Builder addClass(int size) {
             return addClassSpec(size, null, null);
         }
 
-        /** Adds a fully specified class. */
+        /**
+         * Adds a fully specified class.
+         *
+         * @param size the class size
+         * @param pages pages of a span of the class
+         * @param batchSize the class's batch size
+         * @return this builder
+         */
         public Builder addClass(int size, int pages, int batchSize) {
             return addClassSpec(size, pages, batchSize);
         }
@@ -667,7 +739,12 @@ public record Config(
             return this;
         }
 
-        /** Adds classes of the given sizes, each by the auto rules. */
+        /**
+         * Adds classes of the given sizes, each by the auto rules.
+         *
+         * @param sizes the class sizes
+         * @return this builder
+         */
         public Builder addClasses(int... sizes) {
             for (int s : sizes) {
                 addClass(s);
@@ -675,7 +752,12 @@ public record Config(
             return this;
         }
 
-        /** Replaces the classes with resolved ones (each kept exactly as given). */
+        /**
+         * Replaces the classes with resolved ones (each kept exactly as given).
+         *
+         * @param resolved the classes, fully resolved
+         * @return this builder
+         */
         public Builder classes(List<SizeClass> resolved) {
             classes.clear();
             for (SizeClass c : resolved) {
@@ -684,7 +766,11 @@ public record Config(
             return this;
         }
 
-        /** Removes every class. */
+        /**
+         * Removes every class.
+         *
+         * @return this builder
+         */
         public Builder clearClasses() {
             classes.clear();
             return this;

@@ -34,6 +34,11 @@ public final class SizeClassAdvisor {
      * The fewest bucket sizes that together cover at least {@code coverage}
      * (0 to 1) of the requests counted in buckets, most frequent first;
      * returned ascending.
+     *
+     * @param snapshot the recorded counts
+     * @param coverage the share of requests to cover, from 0 to 1
+     * @return the bucket sizes, ascending
+     * @throws IllegalArgumentException if {@code coverage} is not in [0, 1]
      */
     public static List<Integer> suggestClasses(Snapshot snapshot, double coverage) {
         long[] buckets = snapshot.buckets();
@@ -72,6 +77,12 @@ public final class SizeClassAdvisor {
      * {@code maxWastePct} percent of the bytes it reserves. Waste is counted
      * against each bucket's largest request, so it is a lower bound of the
      * real one by less than 8 bytes per request.
+     *
+     * @param snapshot    the recorded counts
+     * @param maxClasses  the most classes wanted, at least 1
+     * @param maxWastePct the most waste, in percent of its reserved bytes, a merge may leave in a class
+     * @return the layout
+     * @throws IllegalArgumentException if {@code maxClasses < 1} or {@code maxWastePct} is negative
      */
     public static Layout optimalLayout(Snapshot snapshot, int maxClasses, double maxWastePct) {
         long[] buckets = snapshot.buckets();
@@ -144,6 +155,15 @@ public final class SizeClassAdvisor {
      */
     public record Layout(List<Integer> classSizes, List<Long> requests, double averageWaste,
                          double fragmentation, boolean withinMaxClasses) {
+        /**
+         * Copies the lists.
+         *
+         * @param classSizes       class sizes, ascending
+         * @param requests         requests each class would serve
+         * @param averageWaste     bytes wasted per request
+         * @param fragmentation    bytes reserved over bytes requested
+         * @param withinMaxClasses false when no further merge kept the waste limit
+         */
         public Layout {
             classSizes = List.copyOf(classSizes);
             requests = List.copyOf(requests);
@@ -157,6 +177,11 @@ public final class SizeClassAdvisor {
      * {@link AllocationHistogram#MAX_SIZE}, then {@code base}'s classes above the largest of
      * them (requests beyond the histogram's range keep their classes).
      *
+     * @param snapshot    the recorded counts
+     * @param base        the configuration whose knobs, and classes above the histogram, are kept
+     * @param maxClasses  the most classes up to {@link AllocationHistogram#MAX_SIZE}
+     * @param maxWastePct the most waste, in percent, a merge may leave in a class
+     * @return the configuration file
      * @throws IllegalArgumentException if the result would have more than
      *         {@link Config#MAX_CLASSES} classes (ask for fewer)
      */
@@ -202,6 +227,11 @@ public final class SizeClassAdvisor {
     /**
      * A report: the buckets with requests, the suggested layout with its waste,
      * and a TOML snippet of its classes.
+     *
+     * @param s           the recorded counts
+     * @param maxClasses  the most classes of the suggested layout
+     * @param maxWastePct the most waste, in percent, a merge may leave in a class
+     * @return the report
      */
     public static String report(Snapshot s, int maxClasses, double maxWastePct) {
         StringBuilder out = new StringBuilder();
