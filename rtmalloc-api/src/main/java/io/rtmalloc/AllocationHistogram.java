@@ -21,6 +21,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class AllocationHistogram {
 
+    /** An empty histogram; each allocator makes its own. */
+    public AllocationHistogram() {
+    }
+
     /** Whether allocators record sizes ({@code -Drtmalloc.histogram=true}). */
     public static final boolean ENABLED = Boolean.getBoolean("rtmalloc.histogram");
 
@@ -35,7 +39,11 @@ public final class AllocationHistogram {
 
     private final AtomicLongArray counts = new AtomicLongArray(STRIPES * STRIDE);
 
-    /** Records one request of {@code size} bytes. */
+    /**
+     * Records one request of {@code size} bytes.
+     *
+     * @param size the bytes asked for
+     */
     public void record(long size) {
         int slot = size <= MAX_SIZE ? (int) ((size + 7) >>> 3) : OVERFLOW;
         int stripe = (int) (Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L >>> 40) & (STRIPES - 1);
@@ -49,7 +57,11 @@ public final class AllocationHistogram {
         }
     }
 
-    /** The counts recorded so far, summed over the stripes. */
+    /**
+     * The counts recorded so far, summed over the stripes.
+     *
+     * @return the counts recorded so far, summed over the stripes
+     */
     public Snapshot snapshot() {
         long[] buckets = new long[BUCKETS];
         long overflow = 0;
@@ -70,11 +82,21 @@ public final class AllocationHistogram {
      */
     public record Snapshot(long[] buckets, long overflow) {
 
+        /**
+         * Copies the counts.
+         *
+         * @param buckets  the counts per bucket
+         * @param overflow the requests above {@link #MAX_SIZE} bytes
+         */
         public Snapshot {
             buckets = buckets.clone();
         }
 
-        /** A snapshot from counts given in code (tests, recorded workloads). */
+        /**
+         * A snapshot from counts given in code (tests, recorded workloads).
+         *
+         * @return a snapshot from counts given in code (tests, recorded workloads)
+         */
         public static Snapshot of(long[] buckets, long overflow) {
             if (buckets.length != BUCKETS) {
                 throw new IllegalArgumentException("expected " + BUCKETS + " buckets, got " + buckets.length);
@@ -87,12 +109,21 @@ public final class AllocationHistogram {
             return new Snapshot(buckets, overflow);
         }
 
+        /**
+         * The counts per bucket.
+         *
+         * @return a copy of the counts
+         */
         @Override
         public long[] buckets() {
             return buckets.clone();
         }
 
-        /** Requests counted in buckets (not overflow). */
+        /**
+         * Requests counted in buckets (not overflow).
+         *
+         * @return the requests counted in buckets
+         */
         public long total() {
             long t = 0;
             for (long c : buckets) {

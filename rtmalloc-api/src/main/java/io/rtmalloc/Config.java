@@ -435,7 +435,11 @@ public record Config(
 
     // ---------------------------------------------------------------- derived
 
-    /** Whether the allocator releases memory by itself: by decay, or freed large blocks after a delay. */
+    /**
+     * Whether the allocator releases memory by itself: by decay, or freed large blocks after a delay.
+     *
+     * @return whether the allocator releases memory by itself
+     */
     public boolean backgroundRelease() {
         return releaseDecayMs > 0 || (largeReleaseThreshold > 0 && largeReleaseDelayMs > 0);
     }
@@ -443,6 +447,8 @@ public record Config(
     /**
      * The size-class lookup tables of this configuration. Computed on each call
      * (cheap): call it once and keep the result.
+     *
+     * @return the size-class lookup tables of this configuration
      */
     public SizeClasses sizeClasses() {
         return SizeClasses.of(this);
@@ -450,12 +456,20 @@ public record Config(
 
     // ---------------------------------------------------------------- builder
 
-    /** A builder with every knob at its default, no classes, and source {@code "<code>"}. */
+    /**
+     * A builder with every knob at its default, no classes, and source {@code "<code>"}.
+     *
+     * @return a builder with every knob at its default, no classes, and source {@code "<code>"}
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder holding this configuration's knobs, classes (resolved) and source. */
+    /**
+     * A builder holding this configuration's knobs, classes (resolved) and source.
+     *
+     * @return a builder holding this configuration's knobs, classes (resolved) and source
+     */
     public Builder toBuilder() {
         Builder b = new Builder()
                 .pageSize(pageSize)
@@ -584,6 +598,9 @@ public record Config(
         /**
          * Sets {@code max_transfer_slots}: from 1 to {@link #MAX_TRANSFER_SLOTS}, and
          * times any class's batch size at most {@link #MAX_TRANSFER_BLOCKS}.
+         *
+         * @param v the value
+         * @return this builder
          */
         public Builder maxTransferSlots(int v) {
             maxTransferSlots = v;
@@ -615,6 +632,9 @@ public record Config(
         /**
          * Sets {@code address_space}: a multiple of {@code page_size} from
          * {@link #MIN_ADDRESS_SPACE} to {@link #MAX_ADDRESS_SPACE}.
+         *
+         * @param v the value
+         * @return this builder
          */
         public Builder addressSpace(long v) {
             addressSpace = v;
@@ -646,6 +666,9 @@ public record Config(
         /**
          * Sets {@code large_release_threshold} (0: freed large blocks wait for the
          * decay time), else from {@code page_size} to {@link #MAX_BYTES}.
+         *
+         * @param v the value
+         * @return this builder
          */
         public Builder largeReleaseThreshold(long v) {
             largeReleaseThreshold = v;
@@ -666,6 +689,9 @@ public record Config(
         /**
          * Sets {@code memory_limit}, the soft limit on resident bytes (0: none),
          * else from {@code page_size} to {@link #MAX_BYTES}.
+         *
+         * @param v the value
+         * @return this builder
          */
         public Builder memoryLimit(long v) {
             memoryLimit = v;
@@ -675,6 +701,9 @@ public record Config(
         /**
          * Sets {@code memory_limit_hard}, the hard limit on resident bytes (0: none),
          * else from {@code page_size} (and the soft limit) to {@link #MAX_BYTES}.
+         *
+         * @param v the value
+         * @return this builder
          */
         public Builder memoryLimitHard(long v) {
             memoryLimitHard = v;
@@ -685,6 +714,8 @@ public record Config(
          * Switches every release the allocator makes by itself off: no decay, no
          * early release of large blocks (memory then goes back only through
          * {@code releaseFreeMemory()} and the limits).
+         *
+         * @return this builder
          */
         public Builder backgroundReleaseOff() {
             releaseDecayMs = 0;
@@ -779,6 +810,7 @@ public record Config(
         /**
          * Resolves the auto rules and builds the configuration.
          *
+         * @return the configuration
          * @throws ConfigException if it breaks a rule (line 0)
          */
         public Config build() {

@@ -15,13 +15,13 @@ public class ConfigException extends IllegalArgumentException {
 
     private static final long serialVersionUID = 1L;
 
-    /** @serial where the configuration came from, or null when unknown */
+    /** Where the configuration came from. @serial the source, or null when unknown */
     private final String source;
-    /** @serial the offending key, or null when the problem is about no key */
+    /** The key at fault. @serial the key, or null when the problem is about no key */
     private final String key;
-    /** @serial 1-based line in the TOML text, 0 when unknown */
+    /** The line at fault. @serial 1-based line in the TOML text, 0 when unknown */
     private final int line;
-    /** @serial what is wrong, without the location */
+    /** What is wrong. @serial the problem, without the location */
     private final String problem;
 
     /**
@@ -63,22 +63,38 @@ public class ConfigException extends IllegalArgumentException {
         this.problem = problem;
     }
 
-    /** Where the configuration came from (a path, {@code "<string>"}, ...), or null when unknown. */
+    /**
+     * Where the configuration came from (a path, {@code "<string>"}, ...), or null when unknown.
+     *
+     * @return the source, or null
+     */
     public String source() {
         return source;
     }
 
-    /** The offending key, such as {@code "config.page_size"} or {@code "class[3].size"}; null when about no key. */
+    /**
+     * The offending key, such as {@code "config.page_size"} or {@code "class[3].size"}; null when about no key.
+     *
+     * @return the offending key, such as {@code "config.page_size"} or {@code "class[3].size"}
+     */
     public String key() {
         return key;
     }
 
-    /** The 1-based line in the TOML text; 0 when unknown (for example for a {@link Config} built in code). */
+    /**
+     * The 1-based line in the TOML text; 0 when unknown (for example for a {@link Config} built in code).
+     *
+     * @return the 1-based line in the TOML text
+     */
     public int line() {
         return line;
     }
 
-    /** What is wrong, without source, line and key. */
+    /**
+     * What is wrong, without source, line and key.
+     *
+     * @return the problem
+     */
     public String problem() {
         return problem;
     }

@@ -114,6 +114,7 @@ public final class SizeClasses {
      * say: 1 if {@code size <= pageSize}; {@code ceil(size * 8 / pageSize)} if
      * {@code size <= 4 * pageSize}; else {@code ceil(size * 2 / pageSize)}.
      *
+     * @return the pages of a span of the class
      * @param size     the class size, {@code 0 <= size <= Integer.MAX_VALUE}
      * @param pageSize a valid page size (a power of two {@code >= 4096})
      * @throws ConfigException if {@code pageSize} is not a valid page size
@@ -134,6 +135,7 @@ public final class SizeClasses {
      * {@code max(65536 / size, 2)} if {@code size <= 4096}; else
      * {@code max(pageSize / size, 2)} (integer division).
      *
+     * @return the batch size of the class
      * @param size     the class size, {@code > 0}
      * @param pageSize a valid page size (a power of two {@code >= 4096})
      * @throws ConfigException if {@code pageSize} is not a valid page size
@@ -159,12 +161,21 @@ public final class SizeClasses {
         return DEFAULT_SIZES.clone();
     }
 
-    /** The tables of {@code config}'s classes. */
+    /**
+     * The tables of {@code config}'s classes.
+     *
+     * @param config the configuration
+     * @return the tables of {@code config}'s classes
+     */
     public static SizeClasses of(Config config) {
         return new SizeClasses(config);
     }
 
-    /** How many classes there are; they are numbered {@code 1..count()}. */
+    /**
+     * How many classes there are; they are numbered {@code 1..count()}.
+     *
+     * @return the number of classes
+     */
     public int count() {
         return count;
     }
@@ -173,6 +184,9 @@ public final class SizeClasses {
      * The smallest class whose size is {@code >= size}, or 0 when
      * {@code size > maxSize()} (whole pages). Size 0 gives class 1. A negative
      * size (callers reject it before) gives 0, never an exception.
+     *
+     * @param size the bytes asked for
+     * @return the smallest class whose size is {@code >= size}, or 0 when {@code size > maxSize()} (whole pages)
      */
     public int classOf(long size) {
         // Unsigned compares send negative sizes to the "too large" answer.
@@ -185,37 +199,69 @@ public final class SizeClasses {
         return 0;
     }
 
-    /** Bytes of every block of class {@code sizeClass} (0 for class 0). */
+    /**
+     * Bytes of every block of class {@code sizeClass} (0 for class 0).
+     *
+     * @param sizeClass a class, {@code 1..count()}
+     * @return the class size in bytes
+     */
     public int size(int sizeClass) {
         return sizes[sizeClass];
     }
 
-    /** Pages of one span of class {@code sizeClass} (0 for class 0). */
+    /**
+     * Pages of one span of class {@code sizeClass} (0 for class 0).
+     *
+     * @param sizeClass a class, {@code 1..count()}
+     * @return the pages of a span
+     */
     public int pages(int sizeClass) {
         return pages[sizeClass];
     }
 
-    /** Blocks moved at once between a front-end cache and the transfer cache (0 for class 0). */
+    /**
+     * Blocks moved at once between a front-end cache and the transfer cache (0 for class 0).
+     *
+     * @param sizeClass a class, {@code 1..count()}
+     * @return the batch size
+     */
     public int batchSize(int sizeClass) {
         return batchSizes[sizeClass];
     }
 
-    /** Blocks one span of class {@code sizeClass} is carved into: {@code pages * pageSize / size} (0 for class 0). */
+    /**
+     * Blocks one span of class {@code sizeClass} is carved into: {@code pages * pageSize / size} (0 for class 0).
+     *
+     * @param sizeClass a class, {@code 1..count()}
+     * @return the blocks per span
+     */
     public int objectsPerSpan(int sizeClass) {
         return objectsPerSpan[sizeClass];
     }
 
-    /** The largest class size: larger requests have no class. */
+    /**
+     * The largest class size: larger requests have no class.
+     *
+     * @return the largest class size
+     */
     public long maxSize() {
         return maxSize;
     }
 
-    /** Bytes of one page. */
+    /**
+     * Bytes of one page.
+     *
+     * @return the page size in bytes
+     */
     public int pageSize() {
         return pageSize;
     }
 
-    /** {@code log2(pageSize())}. */
+    /**
+     * {@code log2(pageSize())}.
+     *
+     * @return the page shift
+     */
     public int pageShift() {
         return pageShift;
     }
