@@ -332,12 +332,12 @@ class SealedInternalsTest {
                 .reference().location().orElseThrow());
     }
 
-    /** The API module and what it requires, for compiling against it. */
+    /** The API module, for compiling against it: it requires nothing but java.base. */
     static String apiPath() {
-        return location("io.rtmalloc.api") + File.pathSeparator + location("org.tomlj");
+        return location("io.rtmalloc.api").toString();
     }
 
-    /** Every rtmalloc module of the build and tomlj, for running. */
+    /** The API and every tier module of the build, for running. */
     static String runPath() {
         List<String> parts = new ArrayList<>(List.of(apiPath()));
         for (String tier : new TreeSet<>(TIERS)) {
