@@ -57,15 +57,19 @@ class SealedInternalsTest {
     /** The modules the API module exports its internals to: the tiers. */
     static final Set<String> TIERS = Set.of("io.rtmalloc.pageheap", "io.rtmalloc.central", "io.rtmalloc.global",
             "io.rtmalloc.threadcache", "io.rtmalloc.percpu");
+    /** The other module the internals go to: management, for the listener that feeds JMX and JFR. */
+    static final String MANAGEMENT = "io.rtmalloc.management";
 
     @Test
-    void apiModule_exportsThePublicPackageToAll_andTheInternalsToTheTiersOnly() {
+    void apiModule_exportsThePublicPackageToAll_andTheInternalsToRtmallocsModulesOnly() {
         ModuleDescriptor api = RtMalloc.class.getModule().getDescriptor();
         Map<String, Set<String>> exports = new TreeMap<>();
         for (ModuleDescriptor.Exports e : api.exports()) {
             exports.put(e.source(), e.isQualified() ? e.targets() : Set.of("*"));
         }
-        assertEquals(Map.of("io.rtmalloc", Set.of("*"), SPI, TIERS), exports);
+        Set<String> internal = new TreeSet<>(TIERS);
+        internal.add(MANAGEMENT);
+        assertEquals(Map.of("io.rtmalloc", Set.of("*"), SPI, internal), exports);
         assertTrue(api.opens().isEmpty(), "nothing open to deep reflection: " + api.opens());
         assertFalse(RtMalloc.class.getModule().isExported(SPI), "not to every module");
         for (String tier : TIERS) {
