@@ -7,12 +7,9 @@
  * access, and build tiers that the allocator trusts.
  */
 module io.rtmalloc.api {
-    requires org.tomlj;
     // For io.rtmalloc.osgi, the tier bundles' activator, loaded only inside an OSGi framework.
     requires static org.osgi.framework;
     requires static org.osgi.util.tracker;
-    requires java.management;
-    requires jdk.jfr;
 
     exports io.rtmalloc;
     // rtmalloc's own modules only: the tiers, which implement the interfaces. Any other module
@@ -22,8 +19,11 @@ module io.rtmalloc.api {
             io.rtmalloc.central,
             io.rtmalloc.global,
             io.rtmalloc.threadcache,
-            io.rtmalloc.percpu;
+            io.rtmalloc.percpu,
+            io.rtmalloc.management;
 
+    uses io.rtmalloc.ConfigReader;
+    uses io.rtmalloc.spi.AllocatorListener;
     uses io.rtmalloc.spi.PageHeapProvider;
     uses io.rtmalloc.spi.CentralCacheProvider;
     uses io.rtmalloc.spi.FrontEndProvider;

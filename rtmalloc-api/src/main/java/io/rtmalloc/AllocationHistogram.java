@@ -1,17 +1,14 @@
 package io.rtmalloc;
 
-import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * The sizes a program really allocates, and the size classes that would waste
- * least on them: the profile-guided loop of rtmalloc. Record a workload with
- * {@code -Drtmalloc.histogram=true}, call {@link #exportToml} and start the
- * next run with the file it writes ({@code -Drtmalloc.config=path}).
+ * The sizes a program really allocates: the recorder of rtmalloc's
+ * profile-guided loop. Record a workload with {@code -Drtmalloc.histogram=true};
+ * the size-class advisor of the rtmalloc-management module
+ * ({@code io.rtmalloc.management.SizeClassAdvisor}) turns a {@link #snapshot()}
+ * into the classes that would waste least and a configuration file for the
+ * next run.
  *
  * <p>Counts are kept per 8-byte bucket up to {@link #MAX_SIZE} bytes: bucket
  * {@code b} holds requests of {@code 8(b-1)+1 .. 8b} bytes (bucket 0 the
@@ -23,6 +20,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * {@link #ENABLED}, a {@code static final} read once from the system property.
  */
 public final class AllocationHistogram {
+
+    /** An empty histogram; each allocator makes its own. */
+    public AllocationHistogram() {
+    }
 
     /** Whether allocators record sizes ({@code -Drtmalloc.histogram=true}). */
     public static final boolean ENABLED = Boolean.getBoolean("rtmalloc.histogram");
@@ -38,7 +39,11 @@ public final class AllocationHistogram {
 
     private final AtomicLongArray counts = new AtomicLongArray(STRIPES * STRIDE);
 
-    /** Records one request of {@code size} bytes. */
+    /**
+     * Records one request of {@code size} bytes.
+     *
+     * @param size the bytes asked for
+     */
     public void record(long size) {
         int slot = size <= MAX_SIZE ? (int) ((size + 7) >>> 3) : OVERFLOW;
         int stripe = (int) (Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L >>> 40) & (STRIPES - 1);
@@ -52,7 +57,11 @@ public final class AllocationHistogram {
         }
     }
 
-    /** The counts recorded so far, summed over the stripes. */
+    /**
+     * The counts recorded so far, summed over the stripes.
+     *
+     * @return the counts recorded so far, summed over the stripes
+     */
     public Snapshot snapshot() {
         long[] buckets = new long[BUCKETS];
         long overflow = 0;
@@ -73,11 +82,21 @@ public final class AllocationHistogram {
      */
     public record Snapshot(long[] buckets, long overflow) {
 
+        /**
+         * Copies the counts.
+         *
+         * @param buckets  the counts per bucket
+         * @param overflow the requests above {@link #MAX_SIZE} bytes
+         */
         public Snapshot {
             buckets = buckets.clone();
         }
 
-        /** A snapshot from counts given in code (tests, recorded workloads). */
+        /**
+         * A snapshot from counts given in code (tests, recorded workloads).
+         *
+         * @return a snapshot from counts given in code (tests, recorded workloads)
+         */
         public static Snapshot of(long[] buckets, long overflow) {
             if (buckets.length != BUCKETS) {
                 throw new IllegalArgumentException("expected " + BUCKETS + " buckets, got " + buckets.length);
@@ -90,12 +109,21 @@ public final class AllocationHistogram {
             return new Snapshot(buckets, overflow);
         }
 
+        /**
+         * The counts per bucket.
+         *
+         * @return a copy of the counts
+         */
         @Override
         public long[] buckets() {
             return buckets.clone();
         }
 
-        /** Requests counted in buckets (not overflow). */
+        /**
+         * Requests counted in buckets (not overflow).
+         *
+         * @return the requests counted in buckets
+         */
         public long total() {
             long t = 0;
             for (long c : buckets) {
@@ -104,222 +132,15 @@ public final class AllocationHistogram {
             return t;
         }
 
-        /** The size a bucket stands for: its largest request, {@code 8b} (8 for bucket 0: a class is at least 8 bytes). */
-        static int sizeOf(int bucket) {
+        /**
+         * The size a bucket stands for: its largest request, {@code 8b} (8 for
+         * bucket 0: a class is at least 8 bytes).
+         *
+         * @param bucket a bucket index, {@code 0 .. MAX_SIZE / 8}
+         * @return the bucket's size in bytes
+         */
+        public static int sizeOf(int bucket) {
             return Math.max(8, bucket * 8);
         }
-
-        /**
-         * The fewest bucket sizes that together cover at least {@code coverage}
-         * (0 to 1) of the requests counted in buckets, most frequent first;
-         * returned ascending.
-         */
-        public List<Integer> suggestClasses(double coverage) {
-            if (!(coverage >= 0 && coverage <= 1)) {
-                throw new IllegalArgumentException("coverage must be in [0, 1]: " + coverage);
-            }
-            List<Integer> order = new ArrayList<>();
-            for (int b = 0; b < BUCKETS; b++) {
-                if (buckets[b] > 0) {
-                    order.add(b);
-                }
-            }
-            order.sort(Comparator.<Integer>comparingLong(b -> buckets[b]).reversed().thenComparing(b -> b));
-            long need = (long) Math.ceil(coverage * total());
-            long covered = 0;
-            List<Integer> sizes = new ArrayList<>();
-            for (int b : order) {
-                if (covered >= need) {
-                    break;
-                }
-                covered += buckets[b];
-                int size = sizeOf(b);
-                if (!sizes.contains(size)) {
-                    sizes.add(size);
-                }
-            }
-            sizes.sort(null);
-            return sizes;
-        }
-
-        /**
-         * A class layout for the recorded requests: one class per observed bucket,
-         * then, while there are more than {@code maxClasses}, the adjacent pair
-         * whose merge adds the least waste is merged (the smaller class's requests
-         * move up to the larger class), never letting a class's waste exceed
-         * {@code maxWastePct} percent of the bytes it reserves. Waste is counted
-         * against each bucket's largest request, so it is a lower bound of the
-         * real one by less than 8 bytes per request.
-         */
-        public Layout optimalLayout(int maxClasses, double maxWastePct) {
-            if (maxClasses < 1) {
-                throw new IllegalArgumentException("maxClasses must be >= 1: " + maxClasses);
-            }
-            if (!(maxWastePct >= 0)) {
-                throw new IllegalArgumentException("maxWastePct must be >= 0: " + maxWastePct);
-            }
-            // Each class: its size, requests, and requested bytes (at bucket sizes).
-            List<long[]> classes = new ArrayList<>(); // {size, count, requestedBytes}
-            for (int b = 0; b < BUCKETS; b++) {
-                if (buckets[b] > 0) {
-                    int size = sizeOf(b);
-                    if (!classes.isEmpty() && classes.getLast()[0] == size) {
-                        long[] last = classes.getLast();
-                        last[1] += buckets[b];
-                        last[2] += buckets[b] * (long) size;
-                    } else {
-                        classes.add(new long[] {size, buckets[b], buckets[b] * (long) size});
-                    }
-                }
-            }
-            while (classes.size() > maxClasses) {
-                int best = -1;
-                double bestAdded = Double.MAX_VALUE;
-                for (int i = 0; i + 1 < classes.size(); i++) {
-                    long[] lo = classes.get(i);
-                    long[] hi = classes.get(i + 1);
-                    double added = (double) lo[1] * (hi[0] - lo[0]);
-                    long reserved = (lo[1] + hi[1]) * hi[0];
-                    double wastePct = 100.0 * (reserved - lo[2] - hi[2]) / reserved;
-                    if (wastePct <= maxWastePct && added < bestAdded) {
-                        bestAdded = added;
-                        best = i;
-                    }
-                }
-                if (best < 0) {
-                    break; // no merge keeps every class within maxWastePct
-                }
-                long[] lo = classes.remove(best);
-                long[] hi = classes.get(best);
-                hi[1] += lo[1];
-                hi[2] += lo[2];
-            }
-            List<Integer> sizes = new ArrayList<>();
-            List<Long> counts = new ArrayList<>();
-            long requests = 0;
-            long requested = 0;
-            long reserved = 0;
-            for (long[] c : classes) {
-                sizes.add((int) c[0]);
-                counts.add(c[1]);
-                requests += c[1];
-                requested += c[2];
-                reserved += c[1] * c[0];
-            }
-            return new Layout(sizes, counts, requests == 0 ? 0 : (double) (reserved - requested) / requests,
-                    requested == 0 ? 1 : (double) reserved / requested, classes.size() <= maxClasses);
-        }
-    }
-
-    /**
-     * A proposed class layout.
-     *
-     * @param classSizes          class sizes, ascending
-     * @param requests            requests each class would serve
-     * @param averageWaste        bytes wasted per request (class size minus request, at bucket sizes)
-     * @param fragmentation       bytes reserved by classes over bytes requested ({@code >= 1})
-     * @param withinMaxClasses    false when no further merge kept every class within the waste limit
-     */
-    public record Layout(List<Integer> classSizes, List<Long> requests, double averageWaste,
-                         double fragmentation, boolean withinMaxClasses) {
-        public Layout {
-            classSizes = List.copyOf(classSizes);
-            requests = List.copyOf(requests);
-        }
-    }
-
-    /** {@link Snapshot#suggestClasses} of the counts so far. */
-    public List<Integer> suggestClasses(double coverage) {
-        return snapshot().suggestClasses(coverage);
-    }
-
-    /** {@link Snapshot#optimalLayout} of the counts so far. */
-    public Layout optimalLayout(int maxClasses, double maxWastePct) {
-        return snapshot().optimalLayout(maxClasses, maxWastePct);
-    }
-
-    /**
-     * A complete configuration file for the recorded workload: the knobs of
-     * {@code base}, the classes of {@link #optimalLayout} up to
-     * {@link #MAX_SIZE}, then {@code base}'s classes above the largest of
-     * them (requests beyond the histogram's range keep their classes).
-     *
-     * @throws IllegalArgumentException if the result would have more than
-     *         {@link Config#MAX_CLASSES} classes (ask for fewer)
-     */
-    public static String exportToml(Snapshot snapshot, Config base, int maxClasses, double maxWastePct) {
-        Layout layout = snapshot.optimalLayout(maxClasses, maxWastePct);
-        List<Integer> sizes = new ArrayList<>(layout.classSizes());
-        int largest = sizes.isEmpty() ? 0 : sizes.getLast();
-        for (SizeClass c : base.classes()) {
-            if (c.size() > largest) {
-                sizes.add(c.size());
-            }
-        }
-        if (sizes.size() > Config.MAX_CLASSES) {
-            throw new IllegalArgumentException(sizes.size() + " classes: more than " + Config.MAX_CLASSES
-                    + "; ask for fewer than " + maxClasses);
-        }
-        StringBuilder toml = new StringBuilder();
-        toml.append(String.format(Locale.ROOT, "# rtmalloc size classes proposed from %d recorded requests%n",
-                snapshot.total() + snapshot.overflow()));
-        toml.append(String.format(Locale.ROOT, "# layout: %d classes up to %d bytes, %.2f bytes wasted per request, "
-                + "fragmentation %.4f%n", layout.classSizes().size(), largest, layout.averageWaste(),
-                layout.fragmentation()));
-        Config.Builder b = base.toBuilder().clearClasses();
-        sizes.forEach(b::addClass);
-        String body = b.build().toToml();
-        toml.append(body.substring(body.indexOf('\n') + 1)); // drop its "written from" line
-        return toml.toString();
-    }
-
-    /** {@link #exportToml(Snapshot, Config, int, double)} of the counts so far over the default configuration. */
-    public String exportToml(int maxClasses, double maxWastePct) {
-        return exportToml(snapshot(), Config.defaults(), maxClasses, maxWastePct);
-    }
-
-    /**
-     * A report: the buckets with requests, the suggested layout with its waste,
-     * and a TOML snippet of its classes.
-     */
-    public static String report(Snapshot s, int maxClasses, double maxWastePct) {
-        StringBuilder out = new StringBuilder();
-        long total = s.total();
-        out.append(String.format(Locale.ROOT, "Allocation histogram: %d requests up to %d bytes, %d above%n",
-                total, MAX_SIZE, s.overflow()));
-        out.append(String.format(Locale.ROOT, "%12s %12s %8s %8s%n", "bytes", "requests", "share", "cumul."));
-        long cumulative = 0;
-        for (int b = 0; b < BUCKETS; b++) {
-            long c = s.buckets[b];
-            if (c == 0) {
-                continue;
-            }
-            cumulative += c;
-            String range = b == 0 ? "0" : (8 * (b - 1) + 1) + "-" + 8 * b;
-            out.append(String.format(Locale.ROOT, "%12s %12d %7.2f%% %7.2f%%%n", range, c,
-                    100.0 * c / total, 100.0 * cumulative / total));
-        }
-        Layout l = s.optimalLayout(maxClasses, maxWastePct);
-        out.append(String.format(Locale.ROOT, "%nSuggested layout (at most %d classes, at most %.1f%% waste per class):%n",
-                maxClasses, maxWastePct));
-        out.append(String.format(Locale.ROOT, "%8s %12s%n", "class", "requests"));
-        for (int i = 0; i < l.classSizes().size(); i++) {
-            out.append(String.format(Locale.ROOT, "%8d %12d%n", l.classSizes().get(i), l.requests().get(i)));
-        }
-        out.append(String.format(Locale.ROOT, "average waste %.2f bytes per request, fragmentation %.4f%s%n",
-                l.averageWaste(), l.fragmentation(),
-                l.withinMaxClasses() ? "" : " (more classes than asked: no merge kept the waste limit)"));
-        out.append("\nTOML:\nclasses = ").append(l.classSizes()).append('\n');
-        return out.toString();
-    }
-
-    /** Prints {@link #report} of the counts so far to {@code out}. */
-    public void printReport(PrintStream out, int maxClasses, double maxWastePct) {
-        out.print(report(snapshot(), maxClasses, maxWastePct));
-    }
-
-    /** Prints a report to standard output, for at most 32 classes with at most 25% waste each. */
-    public void printReport() {
-        printReport(System.out, 32, 25.0);
     }
 }

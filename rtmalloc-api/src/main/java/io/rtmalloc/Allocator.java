@@ -73,6 +73,9 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
     /**
      * A zeroed block of {@code count * size} bytes.
      *
+     * @param count the number of elements
+     * @param size the bytes asked for
+     * @return a zeroed block of {@code count * size} bytes
      * @throws IllegalArgumentException if either is negative or the product overflows
      */
     long calloc(long count, long size);
@@ -82,6 +85,10 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * contents of the old one up to the smaller of the two sizes. An address of 0
      * is {@code malloc(newSize)}. The result may be the same address when the
      * block's size class still fits; otherwise the old block is freed.
+     *
+     * @param address the block's address
+     * @param newSize the bytes the block must hold
+     * @return the address of the block that now holds the contents: the same one or a new one
      */
     long realloc(long address, long newSize);
 
@@ -89,6 +96,9 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * A block of at least {@code size} bytes whose address is a multiple of
      * {@code alignment}.
      *
+     * @param alignment the alignment, a power of two
+     * @param size the bytes asked for
+     * @return a block of at least {@code size} bytes whose address is a multiple of {@code alignment}
      * @throws IllegalArgumentException if {@code alignment} is not a power of two
      *         or {@code size < 0}
      */
@@ -99,6 +109,7 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * the first of the free list it joins, and always in checked mode; see the
      * class comment.
      *
+     * @param address the block's address
      * @throws IllegalArgumentException if this allocator did not return the
      *         address (outside its heap, inside a block, not at a block
      *         boundary, a block never handed out, free pages), and for a
@@ -118,13 +129,20 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * ({@code -Drtmalloc.checked=true}) checks it against the usable size,
      * and so does every free of a whole-page block.
      *
+     * @param address the block's address
+     * @param size the bytes asked for
      * @throws IllegalArgumentException as {@link #free(long)}, for a negative
      *         size, and for a size above the block's usable size where it is
      *         checked
      */
     void free(long address, long size);
 
-    /** The bytes usable in the block at {@code address}: the size of its class. */
+    /**
+     * The bytes usable in the block at {@code address}: the size of its class.
+     *
+     * @param address the block's address
+     * @return the bytes usable in the block at {@code address}
+     */
     long usableSize(long address);
 
     /**
@@ -148,6 +166,7 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * allocated it: its lifetime ends, and every access through it (or a slice
      * of it) throws {@link IllegalStateException} from then on.
      *
+     * @param segment a segment this allocator returned
      * @throws IllegalStateException if it was already freed
      * @throws IllegalArgumentException if it is not a segment this allocator's
      *         {@code allocate} returned (a slice of one, an arena's segment, a
@@ -166,6 +185,8 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * being closed is counted (see {@link #stats()}), reported with where it
      * was opened when {@code -Drtmalloc.arenaLeaks=report}, and its blocks go
      * back.
+     *
+     * @return a confined arena whose segments come from this allocator, zeroed as the JDK's arenas zero theirs, and are all freed when it closes
      */
     Arena newArena();
 
@@ -174,6 +195,9 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * segments show whatever their block held before (this program's data,
      * never another process's), which suits code that writes every byte it
      * allocates before reading it, and saves a memset per segment.
+     *
+     * @param zeroed whether the memory is zeroed
+     * @return a confined arena whose segments come from this allocator
      */
     Arena newArena(boolean zeroed);
 
@@ -181,13 +205,24 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * A shared arena: its segments (zeroed) may be allocated, accessed and
      * freed at its close from any thread, as with {@link Arena#ofShared()},
      * whose session makes the close safe against threads accessing them.
+     *
+     * @return a shared arena
      */
     Arena newSharedArena();
 
-    /** {@link #newSharedArena()}, choosing whether segments are zeroed. */
+    /**
+     * {@link #newSharedArena()}, choosing whether segments are zeroed.
+     *
+     * @param zeroed whether the memory is zeroed
+     * @return a shared arena whose segments come from this allocator
+     */
     Arena newSharedArena(boolean zeroed);
 
-    /** A snapshot of where this allocator's memory is, computed on demand. */
+    /**
+     * A snapshot of where this allocator's memory is, computed on demand.
+     *
+     * @return a snapshot of where this allocator's memory is, computed on demand
+     */
     AllocatorStats stats();
 
     /**
@@ -210,6 +245,8 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * even then throws {@link OutOfMemoryError}, and the allocator stays as it
      * was.
      *
+     * @param soft the soft limit on resident bytes; 0: none
+     * @param hard the hard limit on resident bytes; 0: none
      * @throws IllegalArgumentException for a negative limit, or a hard limit under the soft one
      * @throws UnsupportedOperationException for a page heap without limits
      */
@@ -230,6 +267,8 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * {@code free} reach that thread's cache with no thread-local lookup, and a
      * call from any other thread is a {@link WrongThreadException}. Blocks are
      * interchangeable with this allocator's.
+     *
+     * @return a view of this allocator bound to the calling thread, as {@link Arena#ofConfined()} binds an arena
      */
     Allocator threadBound();
 
@@ -237,6 +276,8 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * The sizes this allocator was asked for, recorded when the JVM runs with
      * {@code -Drtmalloc.histogram=true} (otherwise it stays empty and recording
      * costs nothing): the input of profile-guided size classes.
+     *
+     * @return the sizes this allocator was asked for, recorded when the JVM runs with {@code -Drtmalloc.histogram=true} (otherwise it stays empty and recording costs nothing)
      */
     AllocationHistogram histogram();
 
@@ -249,10 +290,18 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      */
     void checkInvariants();
 
-    /** The name of this allocator's front end: "global", "threadcache", "percpu". */
+    /**
+     * The name of this allocator's front end: "global", "threadcache", "percpu".
+     *
+     * @return the name of this allocator's front end
+     */
     String frontEnd();
 
-    /** The configuration this allocator was built with. */
+    /**
+     * The configuration this allocator was built with.
+     *
+     * @return the configuration this allocator was built with
+     */
     Config config();
 
     /**

@@ -45,6 +45,28 @@ public record AllocatorStats(String frontEnd, long bytesInUse, long frontEndCach
                              ReleaseStats release, List<SizeClassStats> sizeClasses,
                              Map<String, Long> frontEndDetails) {
 
+    /**
+     * Copies the lists and the map; a null {@code release} is {@link ReleaseStats#NONE}.
+     *
+     * @param frontEnd the component of that name
+     * @param bytesInUse the component of that name
+     * @param frontEndCacheBytes the component of that name
+     * @param transferCacheBytes the component of that name
+     * @param centralFreeBytes the component of that name
+     * @param pageHeapFreeBytes the component of that name
+     * @param releasedBytes the component of that name
+     * @param mappedBytes the component of that name
+     * @param largeBytesInUse the component of that name
+     * @param metadataBytes the component of that name
+     * @param spansAllocated the component of that name
+     * @param spansFreed the component of that name
+     * @param bytesReleasedTotal the component of that name
+     * @param largeAllocations the component of that name
+     * @param largeFrees the component of that name
+     * @param release the component of that name
+     * @param sizeClasses the component of that name
+     * @param frontEndDetails the component of that name
+     */
     public AllocatorStats {
         release = release == null ? ReleaseStats.NONE : release;
         sizeClasses = List.copyOf(sizeClasses);
@@ -57,6 +79,8 @@ public record AllocatorStats(String frontEnd, long bytesInUse, long frontEndCach
      * blocks in use and of spans cut into size classes count as touched from the
      * moment they are handed out (a small span's pages beyond its last carved
      * block are not touched yet, but count).
+     *
+     * @return the touched bytes
      */
     public long residentBytes() {
         return mappedBytes - releasedBytes;

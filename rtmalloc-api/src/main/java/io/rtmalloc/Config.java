@@ -1,11 +1,5 @@
 package io.rtmalloc;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,9 +9,15 @@ import java.util.List;
  *
  * <p>A {@code Config} is always valid: the constructor checks every rule below and
  * throws a {@link ConfigException} naming the broken one, whether the values come
- * from a TOML file ({@link #load}, {@link #parse}), from the shipped defaults
+ * from a TOML file ({@link #load}, {@link #parse}), from the defaults
  * ({@link #defaults()}) or from code ({@link #builder()} or the constructor). Its
  * classes are always fully resolved: {@code pages} and {@code batchSize} are > 0.
+ *
+ * <p>This module reads no file format itself: {@link #parse} and {@link #load}
+ * hand the text to a {@link ConfigReader} found by {@link java.util.ServiceLoader};
+ * the rtmalloc-toml module provides the TOML reader (and {@code TomlConfig}
+ * writes a configuration back as TOML). The sizing rules that give a class its
+ * pages and batch size when a file does not are in {@link SizeClasses}.
  *
  * <h2>TOML format</h2>
  * <pre>{@code
@@ -41,8 +41,8 @@ import java.util.List;
  *
  * [[class]]                       # one table per class, in ascending size
  * size = 8                        # required
- * pages = 1                       # optional: autoPages(size, page_size)
- * batch_size = 32                 # optional: autoBatchSize(size, page_size)
+ * pages = 1                       # optional: SizeClasses.autoPages(size, page_size)
+ * batch_size = 32                 # optional: SizeClasses.autoBatchSize(size, page_size)
  * }</pre>
  * or, instead of the {@code [[class]]} tables, the shorthand {@code classes = [8, 16, 32]}
  * (pages and batch sizes by the auto rules). A file must give its classes in
@@ -144,7 +144,7 @@ import java.util.List;
  *                           from {@code max(pageSize, memoryLimit)} to {@link #MAX_BYTES}
  * @param classes            the size classes, ascending, fully resolved; 1 to {@link #MAX_CLASSES}
  * @param source             where the configuration came from: a file path,
- *                           {@code "<string>"}, {@code "classpath:rtmalloc.toml"} or
+ *                           {@code "<string>"}, {@code "<defaults>"} or
  *                           {@code "<code>"} (null means {@code "<code>"})
  */
 public record Config(
@@ -318,15 +318,12 @@ public record Config(
     public static final String CONFIG_PROPERTY = "rtmalloc.config";
     /** Environment variable naming a configuration file. */
     public static final String CONFIG_ENV = "RTMALLOC_CLASSES";
-    /** Source name of the shipped default file. */
-    public static final String DEFAULT_SOURCE = "classpath:rtmalloc.toml";
+    /** Source name of {@link #defaults()}. */
+    public static final String DEFAULT_SOURCE = "<defaults>";
     /** Source name of a configuration built in code. */
     public static final String CODE_SOURCE = "<code>";
     /** Source name of a configuration parsed from a string with no name. */
     public static final String STRING_SOURCE = "<string>";
-
-    /** Absolute resource name of the shipped default file, at the root of the jar. */
-    private static final String DEFAULT_RESOURCE = "/rtmalloc.toml";
 
     /**
      * Checks every rule and copies {@code classes}.
@@ -348,40 +345,53 @@ public record Config(
     // ---------------------------------------------------------------- factories
 
     /**
-     * The shipped default configuration ({@code rtmalloc.toml} in this jar): the
-     * default knobs and 45 classes from 8 bytes to 256 KiB. Parsed once.
+     * The default configuration, built in code: the default knobs and the
+     * {@linkplain SizeClasses#defaultSizes() 45 default classes} from 8 bytes to
+     * 256 KiB, with pages and batch sizes from the sizing rules. Built once.
+     *
+     * @return the default configuration, with source {@value #DEFAULT_SOURCE}
      */
     public static Config defaults() {
         return Defaults.INSTANCE;
     }
 
     /**
-     * Parses a TOML text; its source is {@code "<string>"}.
+     * Parses a configuration text; its source is {@code "<string>"}. Needs a
+     * {@link ConfigReader} (the rtmalloc-toml module reads TOML).
      *
-     * @throws ConfigException if the text breaks a rule
+     * @param toml the text
+     * @return the configuration it describes
+     * @throws ConfigException if the text breaks a rule, or no reader is present
      */
     public static Config parse(String toml) {
         return parse(toml, STRING_SOURCE);
     }
 
     /**
-     * Parses a TOML text.
+     * Parses a configuration text. Needs a {@link ConfigReader} (the
+     * rtmalloc-toml module reads TOML).
      *
+     * @param toml   the text
      * @param source the name errors give the text (such as a file name)
-     * @throws ConfigException if the text breaks a rule
+     * @return the configuration it describes
+     * @throws ConfigException if the text breaks a rule, or no reader is present
      */
     public static Config parse(String toml, String source) {
-        return ConfigParser.parse(toml, source);
+        return ConfigLoader.parse(toml, source);
     }
 
     /**
-     * Reads a TOML file (UTF-8); its source is the path.
+     * Reads a configuration file (UTF-8); its source is the path. Needs a
+     * {@link ConfigReader} (the rtmalloc-toml module reads TOML).
      *
+     * @param file the file
+     * @return the configuration it describes
      * @throws ConfigException if the file cannot be read (with the
-     *         {@link IOException} as cause) or breaks a rule
+     *         {@link java.io.IOException} as cause) or breaks a rule, or no
+     *         reader is present
      */
     public static Config load(Path file) {
-        return load(file, null);
+        return ConfigLoader.load(file, null);
     }
 
     /**
@@ -389,6 +399,7 @@ public record Config(
      * {@value #CONFIG_PROPERTY} if set, else the file named by the environment
      * variable {@value #CONFIG_ENV} if set, else {@link #defaults()}.
      *
+     * @return the chosen configuration
      * @throws ConfigException if the chosen file cannot be read or breaks a rule
      */
     public static Config fromEnvironment() {
@@ -396,59 +407,39 @@ public record Config(
     }
 
     /**
-     * {@link #fromEnvironment()} with the values passed in, so tests can drive it
-     * without changing the process: a null or blank value counts as unset.
+     * {@link #fromEnvironment()} with the values of the system property and the
+     * environment variable passed in, so a caller can choose as start-up does
+     * without changing the process.
+     *
+     * @param propertyValue the value of {@value #CONFIG_PROPERTY}; null or blank counts as unset
+     * @param envValue      the value of {@value #CONFIG_ENV}; null or blank counts as unset
+     * @return the chosen configuration
+     * @throws ConfigException if the chosen file cannot be read or breaks a rule
      */
-    static Config fromEnvironment(String propertyValue, String envValue) {
-        if (propertyValue != null && !propertyValue.isBlank()) {
-            return load(propertyValue.strip(), "named by system property " + CONFIG_PROPERTY);
-        }
-        if (envValue != null && !envValue.isBlank()) {
-            return load(envValue.strip(), "named by environment variable " + CONFIG_ENV);
-        }
-        return defaults();
+    public static Config fromEnvironment(String propertyValue, String envValue) {
+        return ConfigLoader.fromEnvironment(propertyValue, envValue);
     }
 
-    private static Config load(String path, String origin) {
-        Path file;
-        try {
-            file = Path.of(path);
-        } catch (InvalidPathException e) {
-            throw new ConfigException(path, null, 0, "not a valid path (" + origin + "): " + e.getMessage(), e);
-        }
-        return load(file, origin);
-    }
-
-    private static Config load(Path file, String origin) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ConfigException(file.toString(), null, 0, "cannot read the file"
-                    + (origin == null ? "" : " (" + origin + ")") + ": " + e, e);
-        }
-        return parse(text, file.toString());
-    }
-
-    /** Lazily parsed shipped defaults (the holder idiom: parsed on first use, once). */
+    /** The defaults, built on first use (the holder idiom). */
     private static final class Defaults {
-        static final Config INSTANCE = read();
+        static final Config INSTANCE = build();
 
-        private static Config read() {
-            try (InputStream in = Config.class.getResourceAsStream(DEFAULT_RESOURCE)) {
-                if (in == null) {
-                    throw new ConfigException(DEFAULT_SOURCE, null, 0, "missing from the rtmalloc-api jar");
-                }
-                return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), DEFAULT_SOURCE);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + DEFAULT_SOURCE, e);
+        private static Config build() {
+            Builder b = builder().source(DEFAULT_SOURCE);
+            for (int size : SizeClasses.defaultSizes()) {
+                b.addClass(size);
             }
+            return b.build();
         }
     }
 
     // ---------------------------------------------------------------- derived
 
-    /** Whether the allocator releases memory by itself: by decay, or freed large blocks after a delay. */
+    /**
+     * Whether the allocator releases memory by itself: by decay, or freed large blocks after a delay.
+     *
+     * @return whether the allocator releases memory by itself
+     */
     public boolean backgroundRelease() {
         return releaseDecayMs > 0 || (largeReleaseThreshold > 0 && largeReleaseDelayMs > 0);
     }
@@ -456,95 +447,29 @@ public record Config(
     /**
      * The size-class lookup tables of this configuration. Computed on each call
      * (cheap): call it once and keep the result.
+     *
+     * @return the size-class lookup tables of this configuration
      */
     public SizeClasses sizeClasses() {
         return SizeClasses.of(this);
     }
 
-    /**
-     * This configuration as a TOML text that {@link #parse} reads back into an
-     * equal configuration (apart from its source): every knob and, for every
-     * class, its size, pages and batch size.
-     */
-    public String toToml() {
-        StringBuilder b = new StringBuilder(64 * (classes.size() + 12));
-        b.append("# rtmalloc configuration, written from ").append(source).append('\n');
-        b.append("[config]\n");
-        b.append("page_size = ").append(pageSize).append('\n');
-        b.append("thread_cache_size = ").append(threadCacheSize).append('\n');
-        b.append("min_per_thread_cache = ").append(minPerThreadCache).append('\n');
-        b.append("steal_amount = ").append(stealAmount).append('\n');
-        b.append("max_free_list_length = ").append(maxFreeListLength).append('\n');
-        b.append("max_overages = ").append(maxOverages).append('\n');
-        b.append("max_transfer_slots = ").append(maxTransferSlots).append('\n');
-        b.append("max_pages = ").append(maxPages).append('\n');
-        b.append("per_cpu_cache_size = ").append(perCpuCacheSize).append('\n');
-        b.append("address_space = ").append(addressSpace).append('\n');
-        b.append("release_decay_ms = ").append(releaseDecayMs).append('\n');
-        b.append("release_rate = ").append(releaseRate).append('\n');
-        b.append("large_release_threshold = ").append(largeReleaseThreshold).append('\n');
-        b.append("large_release_delay_ms = ").append(largeReleaseDelayMs).append('\n');
-        b.append("memory_limit = ").append(memoryLimit).append('\n');
-        b.append("memory_limit_hard = ").append(memoryLimitHard).append('\n');
-        for (SizeClass c : classes) {
-            b.append("\n[[class]]\n");
-            b.append("size = ").append(c.size()).append('\n');
-            b.append("pages = ").append(c.pages()).append('\n');
-            b.append("batch_size = ").append(c.batchSize()).append('\n');
-        }
-        return b.toString();
-    }
-
-    // ---------------------------------------------------------------- auto rules
-
-    /**
-     * Pages of a span of the class of {@code size} when the configuration does not
-     * say: 1 if {@code size <= pageSize}; {@code ceil(size * 8 / pageSize)} if
-     * {@code size <= 4 * pageSize}; else {@code ceil(size * 2 / pageSize)}.
-     *
-     * @param size     the class size, {@code 0 <= size <= Integer.MAX_VALUE}
-     * @param pageSize a valid page size (a power of two {@code >= 4096})
-     * @throws ConfigException if {@code pageSize} is not a valid page size
-     */
-    public static int autoPages(int size, int pageSize) {
-        ConfigValidator.checkPageSize(pageSize);
-        long s = size;
-        if (s <= pageSize) {
-            return 1;
-        }
-        long bytes = s <= 4L * pageSize ? s * 8 : s * 2;
-        return (int) ((bytes + pageSize - 1) / pageSize);
-    }
-
-    /**
-     * Objects moved at once between a front-end cache and the transfer cache when
-     * the configuration does not say: 32 if {@code size <= 1024};
-     * {@code max(65536 / size, 2)} if {@code size <= 4096}; else
-     * {@code max(pageSize / size, 2)} (integer division).
-     *
-     * @param size     the class size, {@code > 0}
-     * @param pageSize a valid page size (a power of two {@code >= 4096})
-     * @throws ConfigException if {@code pageSize} is not a valid page size
-     */
-    public static int autoBatchSize(int size, int pageSize) {
-        ConfigValidator.checkPageSize(pageSize);
-        if (size <= 1024) {
-            return 32;
-        }
-        if (size <= 4096) {
-            return Math.max(65536 / size, 2);
-        }
-        return Math.max(pageSize / size, 2);
-    }
-
     // ---------------------------------------------------------------- builder
 
-    /** A builder with every knob at its default, no classes, and source {@code "<code>"}. */
+    /**
+     * A builder with every knob at its default, no classes, and source {@code "<code>"}.
+     *
+     * @return a builder with every knob at its default, no classes, and source {@code "<code>"}
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder holding this configuration's knobs, classes (resolved) and source. */
+    /**
+     * A builder holding this configuration's knobs, classes (resolved) and source.
+     *
+     * @return a builder holding this configuration's knobs, classes (resolved) and source
+     */
     public Builder toBuilder() {
         Builder b = new Builder()
                 .pageSize(pageSize)
@@ -604,37 +529,67 @@ public record Config(
         private Builder() {
         }
 
-        /** Sets {@code page_size}: a power of two from {@link #MIN_PAGE_SIZE} to {@link #MAX_PAGE_SIZE}. */
+        /**
+         * Sets {@code page_size}: a power of two from {@link #MIN_PAGE_SIZE} to {@link #MAX_PAGE_SIZE}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder pageSize(int v) {
             pageSize = v;
             return this;
         }
 
-        /** Sets {@code thread_cache_size}: from {@code min_per_thread_cache} to {@link #MAX_BYTES}. */
+        /**
+         * Sets {@code thread_cache_size}: from {@code min_per_thread_cache} to {@link #MAX_BYTES}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder threadCacheSize(long v) {
             threadCacheSize = v;
             return this;
         }
 
-        /** Sets {@code min_per_thread_cache}: from 1 to {@link #MAX_CACHE_SHARE}. */
+        /**
+         * Sets {@code min_per_thread_cache}: from 1 to {@link #MAX_CACHE_SHARE}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder minPerThreadCache(long v) {
             minPerThreadCache = v;
             return this;
         }
 
-        /** Sets {@code steal_amount}: from 1 to {@link #MAX_CACHE_SHARE}. */
+        /**
+         * Sets {@code steal_amount}: from 1 to {@link #MAX_CACHE_SHARE}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder stealAmount(long v) {
             stealAmount = v;
             return this;
         }
 
-        /** Sets {@code max_free_list_length}: from 1 to {@link #MAX_FREE_LIST_LENGTH}. */
+        /**
+         * Sets {@code max_free_list_length}: from 1 to {@link #MAX_FREE_LIST_LENGTH}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder maxFreeListLength(int v) {
             maxFreeListLength = v;
             return this;
         }
 
-        /** Sets {@code max_overages}: from 1 to {@link #MAX_OVERAGES}. */
+        /**
+         * Sets {@code max_overages}: from 1 to {@link #MAX_OVERAGES}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder maxOverages(int v) {
             maxOverages = v;
             return this;
@@ -643,19 +598,32 @@ public record Config(
         /**
          * Sets {@code max_transfer_slots}: from 1 to {@link #MAX_TRANSFER_SLOTS}, and
          * times any class's batch size at most {@link #MAX_TRANSFER_BLOCKS}.
+         *
+         * @param v the value
+         * @return this builder
          */
         public Builder maxTransferSlots(int v) {
             maxTransferSlots = v;
             return this;
         }
 
-        /** Sets {@code max_pages}: from 1 to {@link #MAX_PAGES}. */
+        /**
+         * Sets {@code max_pages}: from 1 to {@link #MAX_PAGES}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder maxPages(int v) {
             maxPages = v;
             return this;
         }
 
-        /** Sets {@code per_cpu_cache_size}: from 1 to {@link #MAX_CACHE_SHARE}. */
+        /**
+         * Sets {@code per_cpu_cache_size}: from 1 to {@link #MAX_CACHE_SHARE}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder perCpuCacheSize(long v) {
             perCpuCacheSize = v;
             return this;
@@ -664,19 +632,32 @@ public record Config(
         /**
          * Sets {@code address_space}: a multiple of {@code page_size} from
          * {@link #MIN_ADDRESS_SPACE} to {@link #MAX_ADDRESS_SPACE}.
+         *
+         * @param v the value
+         * @return this builder
          */
         public Builder addressSpace(long v) {
             addressSpace = v;
             return this;
         }
 
-        /** Sets {@code release_decay_ms} (0: no release by time), at most {@link #MAX_RELEASE_MS}. */
+        /**
+         * Sets {@code release_decay_ms} (0: no release by time), at most {@link #MAX_RELEASE_MS}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder releaseDecayMs(long v) {
             releaseDecayMs = v;
             return this;
         }
 
-        /** Sets {@code release_rate}: from 1 to {@link #MAX_BYTES} bytes per second. */
+        /**
+         * Sets {@code release_rate}: from 1 to {@link #MAX_BYTES} bytes per second.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder releaseRate(long v) {
             releaseRate = v;
             return this;
@@ -685,13 +666,21 @@ public record Config(
         /**
          * Sets {@code large_release_threshold} (0: freed large blocks wait for the
          * decay time), else from {@code page_size} to {@link #MAX_BYTES}.
+         *
+         * @param v the value
+         * @return this builder
          */
         public Builder largeReleaseThreshold(long v) {
             largeReleaseThreshold = v;
             return this;
         }
 
-        /** Sets {@code large_release_delay_ms} (0: released at free), at most {@link #MAX_RELEASE_MS}. */
+        /**
+         * Sets {@code large_release_delay_ms} (0: released at free), at most {@link #MAX_RELEASE_MS}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder largeReleaseDelayMs(long v) {
             largeReleaseDelayMs = v;
             return this;
@@ -700,6 +689,9 @@ public record Config(
         /**
          * Sets {@code memory_limit}, the soft limit on resident bytes (0: none),
          * else from {@code page_size} to {@link #MAX_BYTES}.
+         *
+         * @param v the value
+         * @return this builder
          */
         public Builder memoryLimit(long v) {
             memoryLimit = v;
@@ -709,6 +701,9 @@ public record Config(
         /**
          * Sets {@code memory_limit_hard}, the hard limit on resident bytes (0: none),
          * else from {@code page_size} (and the soft limit) to {@link #MAX_BYTES}.
+         *
+         * @param v the value
+         * @return this builder
          */
         public Builder memoryLimitHard(long v) {
             memoryLimitHard = v;
@@ -719,6 +714,8 @@ public record Config(
          * Switches every release the allocator makes by itself off: no decay, no
          * early release of large blocks (memory then goes back only through
          * {@code releaseFreeMemory()} and the limits).
+         *
+         * @return this builder
          */
         public Builder backgroundReleaseOff() {
             releaseDecayMs = 0;
@@ -726,29 +723,59 @@ public record Config(
             return this;
         }
 
-        /** Sets the source name errors and {@link Config#source()} give; null means {@code "<code>"}. */
+        /**
+         * Sets the source name errors and {@link Config#source()} give; null means {@code "<code>"}.
+         *
+         * @param v the value
+         * @return this builder
+         */
         public Builder source(String v) {
             source = v;
             return this;
         }
 
-        /** Adds a class whose pages and batch size follow the auto rules. */
+        /**
+         * Adds a class whose pages and batch size follow the auto rules.
+         *
+         * @param size the class size
+         * @return this builder
+         */
         public Builder addClass(int size) {
-            return addSpec(size, null, null);
+            return addClassSpec(size, null, null);
         }
 
-        /** Adds a fully specified class. */
+        /**
+         * Adds a fully specified class.
+         *
+         * @param size the class size
+         * @param pages pages of a span of the class
+         * @param batchSize the class's batch size
+         * @return this builder
+         */
         public Builder addClass(int size, int pages, int batchSize) {
-            return addSpec(size, pages, batchSize);
+            return addClassSpec(size, pages, batchSize);
         }
 
-        /** Adds a class; a null {@code pages} or {@code batchSize} follows the auto rules. */
-        Builder addSpec(int size, Integer pages, Integer batchSize) {
+        /**
+         * Adds a class as a file gives it: a null {@code pages} or {@code batchSize}
+         * follows the sizing rules of {@link SizeClasses}.
+         *
+         * @param size      the class size
+         * @param pages     pages of a span of the class, or null
+         * @param batchSize the class's batch size, or null
+         * @return this builder
+         */
+        public Builder addClassSpec(int size, Integer pages, Integer batchSize) {
             classes.add(new ClassSpec(size, pages, batchSize));
             return this;
         }
 
-        /** Adds classes of the given sizes, each by the auto rules. */
+        /**
+         * Adds classes of the given sizes, each by the auto rules.
+         *
+         * @param sizes the class sizes
+         * @return this builder
+         */
         public Builder addClasses(int... sizes) {
             for (int s : sizes) {
                 addClass(s);
@@ -756,7 +783,12 @@ public record Config(
             return this;
         }
 
-        /** Replaces the classes with resolved ones (each kept exactly as given). */
+        /**
+         * Replaces the classes with resolved ones (each kept exactly as given).
+         *
+         * @param resolved the classes, fully resolved
+         * @return this builder
+         */
         public Builder classes(List<SizeClass> resolved) {
             classes.clear();
             for (SizeClass c : resolved) {
@@ -765,7 +797,11 @@ public record Config(
             return this;
         }
 
-        /** Removes every class. */
+        /**
+         * Removes every class.
+         *
+         * @return this builder
+         */
         public Builder clearClasses() {
             classes.clear();
             return this;
@@ -774,6 +810,7 @@ public record Config(
         /**
          * Resolves the auto rules and builds the configuration.
          *
+         * @return the configuration
          * @throws ConfigException if it breaks a rule (line 0)
          */
         public Config build() {
@@ -789,8 +826,8 @@ public record Config(
             }
             List<SizeClass> resolved = new ArrayList<>(classes.size());
             for (ClassSpec c : classes) {
-                int pages = c.pages() != null ? c.pages() : autoPages(c.size(), pageSize);
-                int batch = c.batchSize() != null ? c.batchSize() : autoBatchSize(c.size(), pageSize);
+                int pages = c.pages() != null ? c.pages() : SizeClasses.autoPages(c.size(), pageSize);
+                int batch = c.batchSize() != null ? c.batchSize() : SizeClasses.autoBatchSize(c.size(), pageSize);
                 resolved.add(new SizeClass(c.size(), pages, batch));
             }
             return new Config(pageSize, threadCacheSize, minPerThreadCache, stealAmount,

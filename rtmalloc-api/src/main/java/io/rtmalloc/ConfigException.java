@@ -5,7 +5,7 @@ package io.rtmalloc;
  * unknown key, a value of the wrong type, or a value the allocator cannot work with.
  *
  * <p>It says where the problem is: the {@link #source() source} (a file path,
- * {@code "<string>"}, {@code "classpath:rtmalloc.toml"} or {@code "<code>"}), the
+ * {@code "<string>"}, {@code "<defaults>"} or {@code "<code>"}), the
  * {@link #key() key} (as {@code "config.page_size"}, {@code "class[3].size"} or
  * {@code "classes[2]"}; array indices count from 0, as in the TOML array) and the
  * 1-based {@link #line() line} of the TOML text. The message holds all three, for
@@ -15,13 +15,13 @@ public class ConfigException extends IllegalArgumentException {
 
     private static final long serialVersionUID = 1L;
 
-    /** @serial where the configuration came from, or null when unknown */
+    /** Where the configuration came from. @serial the source, or null when unknown */
     private final String source;
-    /** @serial the offending key, or null when the problem is about no key */
+    /** The key at fault. @serial the key, or null when the problem is about no key */
     private final String key;
-    /** @serial 1-based line in the TOML text, 0 when unknown */
+    /** The line at fault. @serial 1-based line in the TOML text, 0 when unknown */
     private final int line;
-    /** @serial what is wrong, without the location */
+    /** What is wrong. @serial the problem, without the location */
     private final String problem;
 
     /**
@@ -63,33 +63,40 @@ public class ConfigException extends IllegalArgumentException {
         this.problem = problem;
     }
 
-    /** Where the configuration came from (a path, {@code "<string>"}, ...), or null when unknown. */
+    /**
+     * Where the configuration came from (a path, {@code "<string>"}, ...), or null when unknown.
+     *
+     * @return the source, or null
+     */
     public String source() {
         return source;
     }
 
-    /** The offending key, such as {@code "config.page_size"} or {@code "class[3].size"}; null when about no key. */
+    /**
+     * The offending key, such as {@code "config.page_size"} or {@code "class[3].size"}; null when about no key.
+     *
+     * @return the offending key, such as {@code "config.page_size"} or {@code "class[3].size"}
+     */
     public String key() {
         return key;
     }
 
-    /** The 1-based line in the TOML text; 0 when unknown (for example for a {@link Config} built in code). */
+    /**
+     * The 1-based line in the TOML text; 0 when unknown (for example for a {@link Config} built in code).
+     *
+     * @return the 1-based line in the TOML text
+     */
     public int line() {
         return line;
     }
 
-    /** What is wrong, without source, line and key. */
+    /**
+     * What is wrong, without source, line and key.
+     *
+     * @return the problem
+     */
     public String problem() {
         return problem;
-    }
-
-    /**
-     * The same problem placed at {@code key} and {@code line}: the TOML reader
-     * uses it to give a rule broken in {@link Config}'s constructor its place in
-     * the file.
-     */
-    ConfigException at(String newKey, int newLine) {
-        return new ConfigException(source, newKey, newLine, problem, getCause());
     }
 
     private static String format(String source, String key, int line, String problem) {

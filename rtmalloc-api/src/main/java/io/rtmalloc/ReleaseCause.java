@@ -22,7 +22,11 @@ public enum ReleaseCause {
         this.label = label;
     }
 
-    /** The name in reports and JFR events. */
+    /**
+     * The name in reports and JFR events.
+     *
+     * @return the name in reports and JFR events
+     */
     public String label() {
         return label;
     }

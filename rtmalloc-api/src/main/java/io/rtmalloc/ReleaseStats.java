@@ -26,7 +26,12 @@ public record ReleaseStats(long requestBytes, long decayBytes, long largeFreeByt
     /** No release and no limit. */
     public static final ReleaseStats NONE = new ReleaseStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
-    /** Bytes released for {@code cause}. */
+    /**
+     * Bytes released for {@code cause}.
+     *
+     * @param cause the cause
+     * @return the bytes released for that cause
+     */
     public long bytes(ReleaseCause cause) {
         return switch (cause) {
             case REQUEST -> requestBytes;
@@ -37,7 +42,11 @@ public record ReleaseStats(long requestBytes, long decayBytes, long largeFreeByt
         };
     }
 
-    /** Bytes released for every cause. */
+    /**
+     * Bytes released for every cause.
+     *
+     * @return the bytes released in all
+     */
     public long totalBytes() {
         return requestBytes + decayBytes + largeFreeBytes + limitBytes + mergeBytes;
     }

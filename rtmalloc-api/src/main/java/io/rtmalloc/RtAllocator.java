@@ -4,8 +4,7 @@ import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.CentralClassStats;
 import io.rtmalloc.spi.FrontEnd;
 import io.rtmalloc.spi.HeapIndex;
-import io.rtmalloc.spi.LargeAllocationEvent;
-import io.rtmalloc.spi.MemoryReleaseEvent;
+import io.rtmalloc.spi.AllocatorListener;
 import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.PageHeap;
 import io.rtmalloc.spi.PageHeapStats;
@@ -68,7 +67,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * idle caches are scavenged ({@link FrontEnd#scavenge}, {@link CentralCache#scavenge}),
  * and the page heap releases the free pages whose time is up, at most
  * {@code release_rate} bytes per second ({@link PageHeap#releaseIdle}). Every
- * release the page heap makes is a {@link MemoryReleaseEvent} with its cause.
+ * release the page heap makes goes to {@link AllocatorListener} with its cause
+ * (the management module records it as a JFR event).
  * The memory limits are the page heap's ({@link PageHeap#setMemoryLimits});
  * above the soft limit the release thread also empties every cache it can
  * reach, and a large block first has the caches emptied here, where no lock
@@ -140,21 +140,11 @@ final class RtAllocator implements Allocator {
         this.softLimit = config.memoryLimit();
         this.hardLimit = config.memoryLimitHard();
         String frontEndName = name; // the listener must not hold the allocator
-        heap.setReleaseListener((cause, bytes, mapped) -> releaseEvent(cause, bytes, mapped, frontEndName));
+        heap.setReleaseListener((cause, bytes, mapped) ->
+                AllocatorListener.INSTANCE.memoryReleased(cause, bytes, mapped, frontEndName));
         long period = BackgroundRelease.periodNanos(config);
         this.releasePerRun = Math.max(1L << 20, (long) (config.releaseRate() * (period / 1e9)));
         this.releaseTask = config.backgroundRelease() ? BackgroundRelease.register(this, period) : null;
-    }
-
-    private static void releaseEvent(ReleaseCause cause, long bytes, long mapped, String frontEnd) {
-        MemoryReleaseEvent event = new MemoryReleaseEvent();
-        if (event.shouldCommit()) {
-            event.bytes = bytes;
-            event.mapped = mapped;
-            event.cause = cause.label();
-            event.frontEnd = frontEnd;
-            event.commit();
-        }
     }
 
     // ---------------------------------------------------------------- fast paths
@@ -429,14 +419,7 @@ final class RtAllocator implements Allocator {
             checked.allocated(address, size);
         }
         countMalloc(size, 0);
-        LargeAllocationEvent event = new LargeAllocationEvent();
-        if (event.shouldCommit()) {
-            event.requested = size;
-            event.size = pages << pageShift;
-            event.address = address;
-            event.frontEnd = name;
-            event.commit();
-        }
+        AllocatorListener.INSTANCE.largeAllocation(size, pages << pageShift, address, name);
         return address;
     }
 

@@ -1,5 +1,6 @@
 package io.rtmalloc;
 
+import io.rtmalloc.spi.AllocatorListener;
 import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.CentralCacheProvider;
 import io.rtmalloc.spi.FrontEndProvider;
@@ -53,6 +54,7 @@ public final class RtMalloc {
      * threadcache, percpu, global that is present. A blank property counts as
      * unset. Built on the first call; every later call returns the same instance.
      *
+     * @return the process-wide allocator
      * @throws IllegalStateException on every call, with the same message, when it
      *         cannot be built: the message names the system property or
      *         environment variable and the reason, and the cause is the
@@ -173,7 +175,11 @@ public final class RtMalloc {
         return names.isEmpty() ? "global" : names.first();
     }
 
-    /** The names of the front ends {@link java.util.ServiceLoader} finds. */
+    /**
+     * The names of the front ends {@link java.util.ServiceLoader} finds.
+     *
+     * @return the names of the front ends {@link java.util.ServiceLoader} finds
+     */
     public static SortedSet<String> frontEnds() {
         SortedSet<String> names = new TreeSet<>();
         for (FrontEndProvider p : Providers.frontEnds()) {
@@ -182,7 +188,11 @@ public final class RtMalloc {
         return names;
     }
 
-    /** A builder of a new, independent allocator. */
+    /**
+     * A builder of a new, independent allocator.
+     *
+     * @return a builder of a new, independent allocator
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -211,7 +221,12 @@ public final class RtMalloc {
         private Builder() {
         }
 
-        /** The front end by name ("global", "threadcache", "percpu"), found by ServiceLoader. */
+        /**
+         * The front end by name ("global", "threadcache", "percpu"), found by ServiceLoader.
+         *
+         * @param name the name
+         * @return the front end by name ("global", "threadcache", "percpu"), found by ServiceLoader
+         */
         public Builder frontEnd(String name) {
             this.frontEndName = Objects.requireNonNull(name, "name");
             this.frontEnd = null;
@@ -219,9 +234,13 @@ public final class RtMalloc {
         }
 
         /**
-         * A name: the allocator is then registered in the platform MBean server as
-         * {@code io.rtmalloc:type=Allocator,name=<name>} ({@link AllocatorMXBean}),
+         * A name: with the rtmalloc-management module present, the allocator is then
+         * registered in the platform MBean server as
+         * {@code io.rtmalloc:type=Allocator,name=<name>} (its {@code AllocatorMXBean}),
          * and unregistered when it closes. Without a name nothing is registered.
+         *
+         * @param name the name
+         * @return a name
          */
         public Builder name(String name) {
             if (name == null || name.isBlank()) {
@@ -231,18 +250,33 @@ public final class RtMalloc {
             return this;
         }
 
-        /** The configuration as a value. */
+        /**
+         * The configuration as a value.
+         *
+         * @param config the configuration
+         * @return the configuration as a value
+         */
         public Builder config(Config config) {
             this.config = Objects.requireNonNull(config, "config");
             return this;
         }
 
-        /** The configuration from a TOML file. */
+        /**
+         * The configuration from a TOML file.
+         *
+         * @param file the TOML file
+         * @return the configuration from a TOML file
+         */
         public Builder config(Path file) {
             return config(Config.load(file));
         }
 
-        /** The configuration from TOML text. */
+        /**
+         * The configuration from TOML text.
+         *
+         * @param toml the TOML text
+         * @return the configuration from TOML text
+         */
         public Builder config(String toml) {
             return config(Config.parse(toml));
         }
@@ -250,6 +284,7 @@ public final class RtMalloc {
         /**
          * A new allocator.
          *
+         * @return a new allocator
          * @throws IllegalArgumentException if no front end of the given name is found, or the
          *         name is taken by a registered allocator
          * @throws IllegalStateException if no page heap or central cache module is present
@@ -264,14 +299,14 @@ public final class RtMalloc {
             CentralCache central = cc.create(c, heap);
             RtAllocator allocator = new RtAllocator(c, fe.create(c, central), central);
             if (name != null) {
+                Runnable unregister;
                 try {
-                    AllocatorMXBeans.register(name, allocator);
+                    unregister = AllocatorListener.INSTANCE.named(name, allocator);
                 } catch (RuntimeException e) {
                     allocator.close();
                     throw e;
                 }
-                String registered = name;
-                allocator.onClose(() -> AllocatorMXBeans.unregister(registered));
+                allocator.onClose(unregister);
             }
             return allocator;
         }

@@ -38,6 +38,18 @@ public final class SizeClasses {
     /** The fine table covers at least the sizes up to this. */
     private static final int MIN_FINE_LIMIT = 1024;
 
+    /**
+     * The default class sizes: 45 classes from 8 bytes to 256 KiB, spaced by 8
+     * bytes up to 64, then four classes per doubling (as tcmalloc's), with a few
+     * gaps among the large ones.
+     */
+    private static final int[] DEFAULT_SIZES = {
+            8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128,
+            160, 192, 224, 256, 320, 384, 448, 512, 640, 768, 896, 1024,
+            1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096, 5120, 6144, 7168, 8192,
+            10240, 12288, 16384, 20480, 32768, 40960, 65536, 131072, 262144
+    };
+
     /** INVARIANT: class of sizes {@code (8(i-1), 8i]}; covers {@code 0..fineLimit}. */
     private final byte[] fine;
     /** INVARIANT: class of sizes {@code (128(i-1), 128i]}, used only above {@code fineLimit}. */
@@ -95,12 +107,75 @@ public final class SizeClasses {
         return t;
     }
 
-    /** The tables of {@code config}'s classes. */
+    // ---------------------------------------------------------------- sizing rules
+
+    /**
+     * Pages of a span of the class of {@code size} when the configuration does not
+     * say: 1 if {@code size <= pageSize}; {@code ceil(size * 8 / pageSize)} if
+     * {@code size <= 4 * pageSize}; else {@code ceil(size * 2 / pageSize)}.
+     *
+     * @return the pages of a span of the class
+     * @param size     the class size, {@code 0 <= size <= Integer.MAX_VALUE}
+     * @param pageSize a valid page size (a power of two {@code >= 4096})
+     * @throws ConfigException if {@code pageSize} is not a valid page size
+     */
+    public static int autoPages(int size, int pageSize) {
+        ConfigValidator.checkPageSize(pageSize);
+        long s = size;
+        if (s <= pageSize) {
+            return 1;
+        }
+        long bytes = s <= 4L * pageSize ? s * 8 : s * 2;
+        return (int) ((bytes + pageSize - 1) / pageSize);
+    }
+
+    /**
+     * Objects moved at once between a front-end cache and the transfer cache when
+     * the configuration does not say: 32 if {@code size <= 1024};
+     * {@code max(65536 / size, 2)} if {@code size <= 4096}; else
+     * {@code max(pageSize / size, 2)} (integer division).
+     *
+     * @return the batch size of the class
+     * @param size     the class size, {@code > 0}
+     * @param pageSize a valid page size (a power of two {@code >= 4096})
+     * @throws ConfigException if {@code pageSize} is not a valid page size
+     */
+    public static int autoBatchSize(int size, int pageSize) {
+        ConfigValidator.checkPageSize(pageSize);
+        if (size <= 1024) {
+            return 32;
+        }
+        if (size <= 4096) {
+            return Math.max(65536 / size, 2);
+        }
+        return Math.max(pageSize / size, 2);
+    }
+
+    /**
+     * The class sizes of {@link Config#defaults()}: 45 classes from 8 bytes to
+     * 256 KiB, their pages and batch sizes left to the sizing rules.
+     *
+     * @return a new array of the sizes, ascending
+     */
+    public static int[] defaultSizes() {
+        return DEFAULT_SIZES.clone();
+    }
+
+    /**
+     * The tables of {@code config}'s classes.
+     *
+     * @param config the configuration
+     * @return the tables of {@code config}'s classes
+     */
     public static SizeClasses of(Config config) {
         return new SizeClasses(config);
     }
 
-    /** How many classes there are; they are numbered {@code 1..count()}. */
+    /**
+     * How many classes there are; they are numbered {@code 1..count()}.
+     *
+     * @return the number of classes
+     */
     public int count() {
         return count;
     }
@@ -109,6 +184,9 @@ public final class SizeClasses {
      * The smallest class whose size is {@code >= size}, or 0 when
      * {@code size > maxSize()} (whole pages). Size 0 gives class 1. A negative
      * size (callers reject it before) gives 0, never an exception.
+     *
+     * @param size the bytes asked for
+     * @return the smallest class whose size is {@code >= size}, or 0 when {@code size > maxSize()} (whole pages)
      */
     public int classOf(long size) {
         // Unsigned compares send negative sizes to the "too large" answer.
@@ -121,37 +199,69 @@ public final class SizeClasses {
         return 0;
     }
 
-    /** Bytes of every block of class {@code sizeClass} (0 for class 0). */
+    /**
+     * Bytes of every block of class {@code sizeClass} (0 for class 0).
+     *
+     * @param sizeClass a class, {@code 1..count()}
+     * @return the class size in bytes
+     */
     public int size(int sizeClass) {
         return sizes[sizeClass];
     }
 
-    /** Pages of one span of class {@code sizeClass} (0 for class 0). */
+    /**
+     * Pages of one span of class {@code sizeClass} (0 for class 0).
+     *
+     * @param sizeClass a class, {@code 1..count()}
+     * @return the pages of a span
+     */
     public int pages(int sizeClass) {
         return pages[sizeClass];
     }
 
-    /** Blocks moved at once between a front-end cache and the transfer cache (0 for class 0). */
+    /**
+     * Blocks moved at once between a front-end cache and the transfer cache (0 for class 0).
+     *
+     * @param sizeClass a class, {@code 1..count()}
+     * @return the batch size
+     */
     public int batchSize(int sizeClass) {
         return batchSizes[sizeClass];
     }
 
-    /** Blocks one span of class {@code sizeClass} is carved into: {@code pages * pageSize / size} (0 for class 0). */
+    /**
+     * Blocks one span of class {@code sizeClass} is carved into: {@code pages * pageSize / size} (0 for class 0).
+     *
+     * @param sizeClass a class, {@code 1..count()}
+     * @return the blocks per span
+     */
     public int objectsPerSpan(int sizeClass) {
         return objectsPerSpan[sizeClass];
     }
 
-    /** The largest class size: larger requests have no class. */
+    /**
+     * The largest class size: larger requests have no class.
+     *
+     * @return the largest class size
+     */
     public long maxSize() {
         return maxSize;
     }
 
-    /** Bytes of one page. */
+    /**
+     * Bytes of one page.
+     *
+     * @return the page size in bytes
+     */
     public int pageSize() {
         return pageSize;
     }
 
-    /** {@code log2(pageSize())}. */
+    /**
+     * {@code log2(pageSize())}.
+     *
+     * @return the page shift
+     */
     public int pageShift() {
         return pageShift;
     }

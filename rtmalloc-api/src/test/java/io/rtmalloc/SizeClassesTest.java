@@ -37,7 +37,11 @@ class SizeClassesTest {
     }
 
     private static Config shorthand(String sizes) {
-        return Config.parse("classes = [" + sizes + "]");
+        Config.Builder b = Config.builder();
+        for (String size : sizes.split(",")) {
+            b.addClass(Integer.parseInt(size.strip()));
+        }
+        return b.build();
     }
 
     @Test
@@ -68,10 +72,8 @@ class SizeClassesTest {
 
     @Test
     void classOf_pageSizes4096And16384_matchLinearScan() {
-        assertMatchesLinearScan(Config.parse("classes = [8, 64, 1032, 4096, 5120, 40960]\n"
-                + "[config]\npage_size = 4096\n"));
-        assertMatchesLinearScan(Config.parse("classes = [8, 64, 1032, 4096, 5120, 40960]\n"
-                + "[config]\npage_size = 16384\n"));
+        assertMatchesLinearScan(Config.builder().pageSize(4096).addClasses(8, 64, 1032, 4096, 5120, 40960).build());
+        assertMatchesLinearScan(Config.builder().pageSize(16384).addClasses(8, 64, 1032, 4096, 5120, 40960).build());
     }
 
     @Test
@@ -140,8 +142,7 @@ class SizeClassesTest {
 
     @Test
     void accessors_everyClass_matchConfig() {
-        Config c = Config.parse("[config]\npage_size = 16384\n[[class]]\nsize = 24\npages = 3\nbatch_size = 5\n"
-                + "[[class]]\nsize = 20480\n");
+        Config c = Config.builder().pageSize(16384).addClass(24, 3, 5).addClass(20480).build();
         SizeClasses s = c.sizeClasses();
         assertEquals(14, s.pageShift());
         for (int cl = 1; cl <= s.count(); cl++) {
@@ -157,7 +158,7 @@ class SizeClassesTest {
 
     @Test
     void pageShift_pageSize4096_is12() {
-        assertEquals(12, Config.parse("[config]\npage_size = 4096\n[[class]]\nsize = 8\n").sizeClasses().pageShift());
+        assertEquals(12, Config.builder().pageSize(4096).addClass(8).build().sizeClasses().pageShift());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.rtmalloc.tests;
 
 import io.rtmalloc.RtMalloc;
 import io.rtmalloc.spi.Providers;
+import io.rtmalloc.toml.TomlConfig;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -101,7 +102,7 @@ class BundleManifestTest {
     }
 
     @Test
-    void api_exportsThePublicPackage_theInternalOnesWithAMandatoryAttribute_andEmbedsTomlj() throws Exception {
+    void api_exportsThePublicPackage_theInternalOnesWithAMandatoryAttribute_andNeedsNoTomlj() throws Exception {
         Attributes m = manifestOf(RtMalloc.class);
         assertEquals("io.rtmalloc.api", m.getValue("Bundle-SymbolicName"));
         Map<String, Map<String, String>> exports = clauses(m.getValue("Export-Package"));
@@ -118,8 +119,17 @@ class BundleManifestTest {
             assertEquals("true", exports.get(internal).get(INTERNAL_ATTRIBUTE), internal + ": " + exports);
             assertEquals(INTERNAL_ATTRIBUTE, exports.get(internal).get("mandatory:"), internal + ": " + exports);
         }
+        assertNull(m.getValue("Bundle-ClassPath"), "the API bundle embeds nothing");
+        assertFalse(m.getValue("Import-Package").contains("org.tomlj"), "the API reads no TOML");
+    }
+
+    @Test
+    void toml_exportsItsPackage_andEmbedsTomlj() throws Exception {
+        Attributes m = manifestOf(TomlConfig.class);
+        assertEquals("io.rtmalloc.toml", m.getValue("Bundle-SymbolicName"));
+        assertEquals(Set.of("io.rtmalloc.toml"), clauses(m.getValue("Export-Package")).keySet());
         assertTrue(m.getValue("Bundle-ClassPath").contains("lib/tomlj.jar"), m.getValue("Bundle-ClassPath"));
-        assertTrue(!m.getValue("Import-Package").contains("org.tomlj"), "tomlj travels inside the bundle");
+        assertFalse(m.getValue("Import-Package").contains("org.tomlj"), "tomlj travels inside the bundle");
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.rtmalloc.AllocatorStats;
 import io.rtmalloc.RtMalloc;
 import io.rtmalloc.SizeClassStats;
 import io.rtmalloc.SizeClasses;
+import io.rtmalloc.management.SizeClassAdvisor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -98,7 +99,7 @@ class ObservabilityModeTest extends FrontEndSuite {
         }
         Allocator recorded = make(fe);
         long wasteBefore = run(recorded, requests);
-        String toml = recorded.histogram().exportToml(32, 25);
+        String toml = SizeClassAdvisor.exportToml(recorded.histogram(), 32, 25);
         assertBalanced(recorded);
         recorded.close();
 

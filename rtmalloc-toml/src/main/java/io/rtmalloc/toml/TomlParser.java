@@ -1,4 +1,7 @@
-package io.rtmalloc;
+package io.rtmalloc.toml;
+
+import io.rtmalloc.Config;
+import io.rtmalloc.ConfigException;
 
 import java.util.Comparator;
 import java.util.HashMap;
@@ -16,7 +19,8 @@ import org.tomlj.TomlPosition;
 import org.tomlj.TomlTable;
 
 /**
- * Reads the TOML form of a {@link Config} (the format is described there).
+ * Reads the TOML form of a {@link Config} (the format is described there and in
+ * {@code rtmalloc.toml}, the defaults written out in full, in this jar).
  *
  * <p>The reader checks what only the file can get wrong: syntax, unknown keys,
  * value types, the two class forms. It hands the values to a
@@ -24,7 +28,7 @@ import org.tomlj.TomlTable;
  * there carries a canonical key and line 0, and {@link #place} gives it the key
  * as written in the file and its line, from the positions recorded while reading.
  */
-final class ConfigParser {
+final class TomlParser {
 
     private static final List<String> TOP_KEYS = List.of("config", "class", "classes");
     private static final List<String> CONFIG_KEYS = List.of("page_size", "thread_cache_size",
@@ -42,7 +46,7 @@ final class ConfigParser {
     /** Whether the classes came as {@code classes = [...]} rather than {@code [[class]]} tables. */
     private boolean shorthand;
 
-    private ConfigParser(String source) {
+    private TomlParser(String source) {
         this.source = source == null ? Config.STRING_SOURCE : source;
     }
 
@@ -53,7 +57,7 @@ final class ConfigParser {
      */
     static Config parse(String text, String source) {
         Objects.requireNonNull(text, "toml");
-        return new ConfigParser(source).read(text);
+        return new TomlParser(source).read(text);
     }
 
     private Config read(String text) {
@@ -235,7 +239,7 @@ final class ConfigParser {
             if (size == null) {
                 throw fail(key, tableLine, "has no size (every [[class]] needs one)");
             }
-            b.addSpec(size, pages, batch);
+            b.addClassSpec(size, pages, batch);
         }
     }
 
@@ -305,7 +309,7 @@ final class ConfigParser {
         } else if (!shorthand && key.equals("classes")) {
             key = "class";
         }
-        return e.at(key, lineOf(key));
+        return new ConfigException(e.source(), key, lineOf(key), e.problem(), e.getCause());
     }
 
     /** The line of {@code key}, else of the nearest enclosing key read ("class[2]" for "class[2].pages"), else 0. */

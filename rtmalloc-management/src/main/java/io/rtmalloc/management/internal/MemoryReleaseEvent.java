@@ -1,4 +1,4 @@
-package io.rtmalloc.spi;
+package io.rtmalloc.management.internal;
 
 import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
@@ -16,20 +16,20 @@ import jdk.jfr.Name;
 @Label("rtmalloc Memory Release")
 @Category({"rtmalloc"})
 @Description("Free pages returned to the operating system")
-public final class MemoryReleaseEvent extends jdk.jfr.Event {
+final class MemoryReleaseEvent extends jdk.jfr.Event {
 
     @Label("Released")
     @DataAmount
-    public long bytes;
+    long bytes;
 
     @Label("Still Mapped")
     @DataAmount
-    public long mapped;
+    long mapped;
 
     @Label("Cause")
     @Description("request, decay, large free, limit or merge")
-    public String cause;
+    String cause;
 
     @Label("Front End")
-    public String frontEnd;
+    String frontEnd;
 }

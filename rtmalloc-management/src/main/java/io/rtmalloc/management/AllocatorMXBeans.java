@@ -1,4 +1,6 @@
-package io.rtmalloc;
+package io.rtmalloc.management;
+
+import io.rtmalloc.Allocator;
 
 import java.lang.management.ManagementFactory;
 import java.util.Objects;
@@ -7,14 +9,25 @@ import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
-/** Registers allocators in the platform MBean server. */
-final class AllocatorMXBeans {
+/**
+ * Registers allocators in the platform MBean server, as
+ * {@code io.rtmalloc:type=Allocator,name=<name>}. An allocator built with
+ * {@code RtMalloc.builder().name(...)} is registered by this module on its own
+ * and unregistered when it closes; any other can be registered here.
+ */
+public final class AllocatorMXBeans {
 
     private AllocatorMXBeans() {
     }
 
-    /** The object name of the allocator called {@code name}. */
-    static ObjectName objectName(String name) {
+    /**
+     * The object name of the allocator called {@code name}.
+     *
+     * @param name the allocator's name
+     * @return {@code io.rtmalloc:type=Allocator,name=<quoted name>}
+     * @throws IllegalArgumentException if no object name can hold it
+     */
+    public static ObjectName objectName(String name) {
         try {
             return ObjectName.getInstance("io.rtmalloc:type=Allocator,name=" + ObjectName.quote(name));
         } catch (JMException e) {
@@ -25,9 +38,12 @@ final class AllocatorMXBeans {
     /**
      * Registers {@code allocator} under {@code name}.
      *
+     * @param name      the name in the object name
+     * @param allocator the allocator the MXBean reads
+     * @return the object name registered
      * @throws IllegalArgumentException if an allocator of that name is already registered
      */
-    static ObjectName register(String name, Allocator allocator) {
+    public static ObjectName register(String name, Allocator allocator) {
         ObjectName on = objectName(name);
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         try {
@@ -40,8 +56,12 @@ final class AllocatorMXBeans {
         return on;
     }
 
-    /** Unregisters the allocator called {@code name}, if registered. */
-    static void unregister(String name) {
+    /**
+     * Unregisters the allocator called {@code name}, if registered.
+     *
+     * @param name the name it was registered under
+     */
+    public static void unregister(String name) {
         try {
             MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             ObjectName on = objectName(name);

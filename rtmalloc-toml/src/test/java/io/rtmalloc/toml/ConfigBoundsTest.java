@@ -1,4 +1,9 @@
-package io.rtmalloc;
+package io.rtmalloc.toml;
+
+import io.rtmalloc.Config;
+import io.rtmalloc.ConfigException;
+import io.rtmalloc.SizeClass;
+import io.rtmalloc.SizeClasses;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -238,7 +243,7 @@ class ConfigBoundsTest {
     void everyKnobAtItsBound_isAccepted_andRoundTrips() {
         Config c = everyKnobAtItsBound().build();
         assertEquals(Config.MAX_PAGES, c.maxPages());
-        assertEquals(c, Config.parse(c.toToml(), Config.CODE_SOURCE));
+        assertEquals(c, Config.parse(TomlConfig.write(c), Config.CODE_SOURCE));
     }
 
     // ------------------------------------------------------------------ built in code

@@ -1,4 +1,9 @@
-package io.rtmalloc;
+package io.rtmalloc.toml;
+
+import io.rtmalloc.Config;
+import io.rtmalloc.ConfigException;
+import io.rtmalloc.SizeClass;
+import io.rtmalloc.SizeClasses;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,7 +31,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class ConfigTest {
+class TomlConfigTest {
 
     private static final String SRC = "test.toml";
 
@@ -95,7 +100,7 @@ class ConfigTest {
         assertEquals(1572864, c.perCpuCacheSize());
         assertEquals(274877906944L, c.addressSpace());
         assertEquals(Config.DEFAULT_ADDRESS_SPACE, c.addressSpace());
-        assertEquals("classpath:rtmalloc.toml", c.source());
+        assertEquals(Config.DEFAULT_SOURCE, c.source());
     }
 
     @Test
@@ -105,8 +110,8 @@ class ConfigTest {
         assertEquals(IntStream.of(SHIPPED_SIZES).boxed().toList(),
                 classes.stream().map(SizeClass::size).toList());
         for (SizeClass c : classes) {
-            assertEquals(Config.autoPages(c.size(), 8192), c.pages(), "pages of " + c.size());
-            assertEquals(Config.autoBatchSize(c.size(), 8192), c.batchSize(), "batch of " + c.size());
+            assertEquals(SizeClasses.autoPages(c.size(), 8192), c.pages(), "pages of " + c.size());
+            assertEquals(SizeClasses.autoBatchSize(c.size(), 8192), c.batchSize(), "batch of " + c.size());
         }
         assertEquals(new SizeClass(8, 1, 32), classes.get(0));
         assertEquals(new SizeClass(1280, 1, 51), classes.get(24));
@@ -120,22 +125,32 @@ class ConfigTest {
     }
 
     @Test
-    void defaults_fromNamedModule_resourceIsReadable() throws IOException {
+    void shippedFile_fromNamedModule_isTheDefaults() throws IOException {
         // The tests run on the module path: the shipped file must be found from
-        // inside the named module io.rtmalloc.api.
-        Module module = Config.class.getModule();
+        // inside the named module io.rtmalloc.toml, and say what the code does.
+        Module module = TomlConfig.class.getModule();
         assertTrue(module.isNamed(), "tests are expected to run on the module path");
-        assertEquals("io.rtmalloc.api", module.getName());
-        try (InputStream in = Config.class.getResourceAsStream("/rtmalloc.toml")) {
+        assertEquals("io.rtmalloc.toml", module.getName());
+        String text;
+        try (InputStream in = TomlConfig.class.getResourceAsStream("/rtmalloc.toml")) {
             assertNotNull(in);
-            assertTrue(in.readAllBytes().length > 0);
+            text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
+        Config shipped = TomlConfig.parse(text, Config.DEFAULT_SOURCE);
+        assertEquals(Config.defaults(), shipped);
+    }
+
+    @Test
+    void configParse_findsTheTomlReader() {
+        Config c = Config.parse("classes = [8, 16]\n[config]\npage_size = 16384\n");
+        assertEquals(16384, c.pageSize());
+        assertEquals(List.of(8, 16), c.classes().stream().map(SizeClass::size).toList());
     }
 
     @Test
     void defaults_shippedFile_hasACommentBeforeEveryKnob() throws IOException {
         String text;
-        try (InputStream in = Config.class.getResourceAsStream("/rtmalloc.toml")) {
+        try (InputStream in = TomlConfig.class.getResourceAsStream("/rtmalloc.toml")) {
             text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
         List<String> lines = text.lines().toList();
@@ -278,8 +293,8 @@ class ConfigTest {
         "81920, 16384, 10,  2",
     })
     void autoRules_handComputed_match(int size, int page, int pages, int batch) {
-        assertEquals(pages, Config.autoPages(size, page), "pages");
-        assertEquals(batch, Config.autoBatchSize(size, page), "batch");
+        assertEquals(pages, SizeClasses.autoPages(size, page), "pages");
+        assertEquals(batch, SizeClasses.autoBatchSize(size, page), "batch");
         // and through a file, where the rules apply to classes that leave them out
         Config c = Config.parse("[config]\npage_size = " + page + "\n[[class]]\nsize = " + size + "\n");
         assertEquals(new SizeClass(size, pages, batch), c.classes().get(0));
@@ -287,7 +302,7 @@ class ConfigTest {
 
     @Test
     void autoPages_invalidPageSize_isError() {
-        ConfigException e = assertThrows(ConfigException.class, () -> Config.autoPages(64, 0));
+        ConfigException e = assertThrows(ConfigException.class, () -> SizeClasses.autoPages(64, 0));
         assertEquals("config.page_size", e.key());
     }
 
@@ -371,7 +386,7 @@ class ConfigTest {
                 address_space = %d
                 """.formatted(bytes), SRC);
         assertEquals(bytes, c.addressSpace());
-        assertSameExceptSource(c, Config.parse(c.toToml()));
+        assertSameExceptSource(c, Config.parse(TomlConfig.write(c)));
     }
 
     @ParameterizedTest
@@ -438,7 +453,7 @@ class ConfigTest {
         assertEquals(1L << 30, c.memoryLimit());
         assertEquals(2L << 30, c.memoryLimitHard());
         assertTrue(c.backgroundRelease());
-        assertSameExceptSource(c, Config.parse(c.toToml()));
+        assertSameExceptSource(c, Config.parse(TomlConfig.write(c)));
 
         Config d = Config.parse("classes = [8]");
         assertEquals(Config.DEFAULT_RELEASE_DECAY_MS, d.releaseDecayMs());
@@ -893,7 +908,7 @@ class ConfigTest {
     @Test
     void toToml_defaults_roundTrips() {
         Config d = Config.defaults();
-        assertSameExceptSource(d, Config.parse(d.toToml()));
+        assertSameExceptSource(d, Config.parse(TomlConfig.write(d)));
     }
 
     @Test
@@ -902,7 +917,7 @@ class ConfigTest {
                 .stealAmount(1).maxFreeListLength(2).maxOverages(3).maxTransferSlots(4).maxPages(5)
                 .addressSpace(3L << 24)
                 .addClass(8, 3, 7).addClass(1032).addClass(4096, 2, 1).build();
-        Config back = Config.parse(c.toToml(), "again");
+        Config back = Config.parse(TomlConfig.write(c), "again");
         assertEquals("again", back.source());
         assertSameExceptSource(c, back);
     }

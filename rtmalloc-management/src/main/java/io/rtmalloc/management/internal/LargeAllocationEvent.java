@@ -1,4 +1,4 @@
-package io.rtmalloc.spi;
+package io.rtmalloc.management.internal;
 
 import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
@@ -18,19 +18,19 @@ import jdk.jfr.StackTrace;
 @Category({"rtmalloc"})
 @Description("A block above the largest size class, served as whole pages")
 @StackTrace(true)
-public final class LargeAllocationEvent extends jdk.jfr.Event {
+final class LargeAllocationEvent extends jdk.jfr.Event {
 
     @Label("Requested Size")
     @DataAmount
-    public long requested;
+    long requested;
 
     @Label("Block Size")
     @DataAmount
-    public long size;
+    long size;
 
     @Label("Address")
-    public long address;
+    long address;
 
     @Label("Front End")
-    public String frontEnd;
+    String frontEnd;
 }
