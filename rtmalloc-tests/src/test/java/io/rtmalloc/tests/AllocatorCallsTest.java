@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AllocatorCallsTest extends FrontEndSuite {
 
     @ParameterizedTest
-    @MethodSource("variants")
+    @MethodSource("matrix")
     void calloc_zeroesRecycledMemory(String fe) {
         Allocator a = make(fe);
         for (long size : new long[] {8, 64, 1000, 4096, 70_000, 300_000}) {
@@ -43,7 +43,7 @@ class AllocatorCallsTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("variants")
+    @MethodSource("matrix")
     void realloc_growingByDoubling_keepsContents(String fe) {
         Allocator a = make(fe);
         long p = a.realloc(0, 8); // realloc of 0 is malloc
@@ -76,7 +76,7 @@ class AllocatorCallsTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("variants")
+    @MethodSource("matrix")
     void realloc_withinTheSameClass_keepsTheAddress(String fe) {
         Allocator a = make(fe);
         long p = a.malloc(100); // class 112
@@ -92,7 +92,7 @@ class AllocatorCallsTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("variants")
+    @MethodSource("matrix")
     void alignedAlloc_everyPowerOfTwo_isAligned(String fe) {
         Allocator a = make(fe);
         List<Long> blocks = new ArrayList<>();
@@ -114,7 +114,7 @@ class AllocatorCallsTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("variants")
+    @MethodSource("matrix")
     void sizedFree_anySizeOfTheBlocksClass_isAccepted(String fe) {
         Allocator a = make(fe);
         SizeClasses classes = a.config().sizeClasses();
@@ -128,7 +128,7 @@ class AllocatorCallsTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("variants")
+    @MethodSource("matrix")
     void usableSize_isTheClassSize(String fe) {
         Allocator a = make(fe);
         SizeClasses classes = a.config().sizeClasses();

@@ -27,7 +27,7 @@ class AllocatorContractTest extends FrontEndSuite {
     // ------------------------------------------------------------------ malloc, sizes, alignment
 
     @ParameterizedTest
-    @MethodSource("variants")
+    @MethodSource("matrix")
     void malloc_everySizeUpToTheLargestClass_isAlignedAndUsable(String fe) {
         Allocator a = make(fe);
         SizeClasses classes = a.config().sizeClasses();
@@ -50,7 +50,7 @@ class AllocatorContractTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("variants")
+    @MethodSource("matrix")
     void malloc_everyClass_blocksAreAlignedToTheirNaturalAlignment(String fe) {
         Allocator a = make(fe);
         SizeClasses classes = a.config().sizeClasses();
@@ -69,7 +69,7 @@ class AllocatorContractTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("variants")
+    @MethodSource("matrix")
     void malloc_zero_givesDistinctBlocks(String fe) {
         Allocator a = make(fe);
         long p = a.malloc(0);
@@ -82,7 +82,7 @@ class AllocatorContractTest extends FrontEndSuite {
     }
 
     @ParameterizedTest
-    @MethodSource("variants")
+    @MethodSource("matrix")
     void malloc_large_isWholePages(String fe) {
         Allocator a = make(fe);
         long size = a.config().sizeClasses().maxSize() + 1;
@@ -102,7 +102,7 @@ class AllocatorContractTest extends FrontEndSuite {
     // ------------------------------------------------------------------ random sequences
 
     @ParameterizedTest
-    @MethodSource("variants")
+    @MethodSource("matrix")
     void randomSequence_stampedBlocks_neverOverlapAndBalance(String fe) {
         Allocator a = make(fe);
         Random rnd = new Random(0xC0FFEE ^ fe.hashCode());

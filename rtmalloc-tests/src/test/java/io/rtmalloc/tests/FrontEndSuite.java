@@ -4,6 +4,7 @@ import io.rtmalloc.Allocator;
 import io.rtmalloc.AllocatorStats;
 import io.rtmalloc.Config;
 import io.rtmalloc.SizeClassStats;
+import io.rtmalloc.SizeClasses;
 import io.rtmalloc.RtMalloc;
 import org.junit.jupiter.api.AfterEach;
 
@@ -31,9 +32,42 @@ abstract class FrontEndSuite {
         return frontEnds().flatMap(fe -> Stream.of(fe, fe + BOUND));
     }
 
+    /** The suffix of a variant whose allocator has pages of {@link #SMALL_PAGE} bytes rather than the default. */
+    static final String SMALL_PAGES = "+4k";
+
+    /** The second page size of the matrix: the smallest the configuration allows. */
+    static final int SMALL_PAGE = Config.MIN_PAGE_SIZE;
+
+    /**
+     * The end-to-end matrix: every front end, plain and thread-bound, with the
+     * default pages and with {@link #SMALL_PAGE}-byte ones. The suites that use
+     * it also run in checked mode, in the surefire execution that sets
+     * {@code -Drtmalloc.checked=true}.
+     */
+    static Stream<String> matrix() {
+        return variants().flatMap(v -> Stream.of(v, v + SMALL_PAGES));
+    }
+
     /** The front end of a variant's name. */
     static String frontEndOf(String variant) {
-        return variant.endsWith(BOUND) ? variant.substring(0, variant.length() - BOUND.length()) : variant;
+        String v = variant.endsWith(SMALL_PAGES) ? variant.substring(0, variant.length() - SMALL_PAGES.length()) : variant;
+        return v.endsWith(BOUND) ? v.substring(0, v.length() - BOUND.length()) : v;
+    }
+
+    /**
+     * The default configuration, or for a {@link #SMALL_PAGES} variant the
+     * default knobs and class sizes with {@link #SMALL_PAGE}-byte pages, each
+     * class's pages and batch derived for that page size.
+     */
+    static Config configOf(String variant) {
+        if (!variant.endsWith(SMALL_PAGES)) {
+            return Config.defaults();
+        }
+        Config.Builder b = Config.defaults().toBuilder().clearClasses().pageSize(SMALL_PAGE);
+        for (int size : SizeClasses.defaultSizes()) {
+            b.addClassSpec(size, null, null);
+        }
+        return b.build();
     }
 
     /** What the test calls: the allocator, or its thread-bound view. */
@@ -60,13 +94,13 @@ abstract class FrontEndSuite {
 
     /** An allocator of the variant's front end (a thread-bound view of one for a {@link #BOUND} variant). */
     Allocator make(String variant) {
-        return make(variant, Config.defaults());
+        return make(variant, configOf(variant));
     }
 
     /** {@link #make(String)} with a configuration. */
     Allocator make(String variant, Config config) {
         owner = RtMalloc.builder().frontEnd(frontEndOf(variant)).config(config).build();
-        allocator = variant.endsWith(BOUND) ? owner.threadBound() : owner;
+        allocator = variant.contains(BOUND) ? owner.threadBound() : owner;
         return allocator;
     }
 
