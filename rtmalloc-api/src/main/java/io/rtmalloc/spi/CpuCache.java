@@ -88,8 +88,8 @@ final class CpuCache extends CpuCachePadAfter {
     long capacityBytes;
     /** Where {@link #steal} looks next. */
     private int stealCursor = 1;
-    /** The CPU whose cache this is: set once by {@link CpuCaches} before the caches are published. */
-    int cpu;
+    /** The CPU whose cache this is. */
+    final int cpu;
 
     private final long budget;
     private final int[] size;
@@ -103,8 +103,10 @@ final class CpuCache extends CpuCachePadAfter {
      * @param budget      bytes all capacities may add up to
      * @param size        block size per class (index 0 unused)
      * @param maxCapacity per class, the most blocks a stack may ever hold (0: the class is not cached)
+     * @param cpu         the CPU whose cache this is
      */
-    CpuCache(long budget, int[] size, int[] maxCapacity, boolean stats, PageHeap heap) {
+    CpuCache(long budget, int[] size, int[] maxCapacity, boolean stats, PageHeap heap, int cpu) {
+        this.cpu = cpu;
         this.budget = budget;
         this.size = size;
         this.maxCapacity = maxCapacity;

@@ -90,8 +90,7 @@ public final class CpuCaches implements FrontEnd.Cache {
         this.caches = new CpuCache[n];
         this.tryFirst = new CpuCache[cpus * STRIDE];
         for (int i = 0; i < n; i++) {
-            CpuCache c = new CpuCache(slotBudget(budget, i), size, maxCapacity, STATS, central.pageHeap());
-            c.cpu = i / SLOTS;
+            CpuCache c = new CpuCache(slotBudget(budget, i), size, maxCapacity, STATS, central.pageHeap(), i / SLOTS);
             caches[i] = c;
             if (i % SLOTS == 0) {
                 tryFirst[c.cpu * STRIDE] = c;

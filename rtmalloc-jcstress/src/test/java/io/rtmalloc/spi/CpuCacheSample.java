@@ -19,7 +19,7 @@ abstract class CpuCacheSample {
     final Blocks blocks;
     /** Takes what the cache gives back; refuses refills. */
     final ChainSink central;
-    final CpuCache cache = new CpuCache(1 << 20, sizes(), maxCapacities(), false, Tiers.HEAP);
+    final CpuCache cache = new CpuCache(1 << 20, sizes(), maxCapacities(), false, Tiers.HEAP, 0);
 
     CpuCacheSample(int count) {
         blocks = Blocks.take(Tiers.CENTRAL, CL, count);

@@ -358,60 +358,28 @@ class ThreadCacheTest {
         int cl = a.config().sizeClasses().classOf(48);
         int n = 3;
         List<ThreadCache> dead = new ArrayList<>();
-        CountDownLatch filled = new CountDownLatch(n);
-        CountDownLatch end = new CountDownLatch(1);
-        List<Thread> first = new ArrayList<>();
-        for (int t = 0; t < n; t++) {
-            first.add(Thread.ofPlatform().start(() -> {
-                List<Long> p = new ArrayList<>();
-                for (int i = 0; i < 100; i++) {
-                    p.add(a.malloc(48));
-                }
-                p.forEach(a::free);
-                synchronized (dead) {
-                    dead.add(a.cache());
-                }
-                filled.countDown();
-                try {
-                    end.await(); // all alive at once: three caches
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }));
-        }
-        filled.await();
-        end.countDown();
-        for (Thread t : first) {
-            t.join();
-        }
+        runTogether(n, () -> { // all alive at once: three caches
+            List<Long> p = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                p.add(a.malloc(48));
+            }
+            p.forEach(a::free);
+            synchronized (dead) {
+                dead.add(a.cache());
+            }
+        });
         for (ThreadCache c : dead) {
             assertTrue(c.length(cl) > 0, "a dead thread's cache holds blocks");
         }
         List<ThreadCache> taken = new ArrayList<>();
         List<Integer> kept = new ArrayList<>();
-        CountDownLatch adopted = new CountDownLatch(n);
-        CountDownLatch done = new CountDownLatch(1);
-        List<Thread> next = new ArrayList<>();
-        for (int t = 0; t < n; t++) {
-            next.add(Thread.ofPlatform().start(() -> {
-                ThreadCache c = a.cache();
-                synchronized (taken) {
-                    taken.add(c);
-                    kept.add(c.length(cl));
-                }
-                adopted.countDown();
-                try {
-                    done.await(); // alive until all have their caches, so none adopts another's
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }));
-        }
-        adopted.await();
-        done.countDown();
-        for (Thread t : next) {
-            t.join();
-        }
+        runTogether(n, () -> { // alive until all have their caches, so none adopts another's
+            ThreadCache c = a.cache();
+            synchronized (taken) {
+                taken.add(c);
+                kept.add(c.length(cl));
+            }
+        });
         // A garbage collection in between may let a dead thread's cleaner give its cache back
         // first; then the next thread starts empty. Without adoption by each, only one is adopted.
         assertEquals(n, b.adoptedCaches() + b.retiredCaches(), "every dead cache was adopted or given back");
@@ -425,6 +393,25 @@ class ThreadCacheTest {
                 "each adopting thread took a different dead cache");
         b.sweepDead();
         assertBalanced(a);
+    }
+
+    /** Runs {@code body} on {@code n} new platform threads, none ending before all have run it; joins them. */
+    private static void runTogether(int n, Runnable body) throws Exception {
+        CyclicBarrier ran = new CyclicBarrier(n);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < n; t++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                body.run();
+                try {
+                    ran.await();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
     }
 
     @Test
