@@ -1,5 +1,7 @@
 package io.rtmalloc;
 
+import io.rtmalloc.spi.CacheCounters;
+import io.rtmalloc.spi.CacheCounters.Kind;
 import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.CentralClassStats;
 import io.rtmalloc.spi.FrontEnd;
@@ -789,7 +791,7 @@ final class RtAllocator implements Allocator {
     public AllocatorStats stats() {
         ensureOpen();
         long[] cached = frontEnd.cachedBlocks();
-        long[] counters = frontEnd.counters();
+        CacheCounters counters = frontEnd.counters();
         CentralClassStats[] centralStats = central.classStats();
         PageHeapStats heapStats = heap.stats();
         List<SizeClassStats> perClass = new ArrayList<>(classes.count());
@@ -806,11 +808,9 @@ final class RtAllocator implements Allocator {
             inFrontEnd += fe * size;
             transfer += c.inTransfer() * size;
             handedOut += c.handedOut() * size;
-            int k = cl * FrontEnd.COUNTERS;
-            boolean counted = counters != null && k + FrontEnd.COUNTERS <= counters.length;
             perClass.add(new SizeClassStats(cl, (int) size, c.spans(), used, fe, c.inTransfer(), c.freeInSpans(),
-                    counted ? counters[k + FrontEnd.HITS] : 0, counted ? counters[k + FrontEnd.MISSES] : 0,
-                    counted ? counters[k + FrontEnd.REFILLS] : 0, counted ? counters[k + FrontEnd.FLUSHES] : 0,
+                    count(counters, cl, Kind.HITS), count(counters, cl, Kind.MISSES),
+                    count(counters, cl, Kind.REFILLS), count(counters, cl, Kind.FLUSHES),
                     Switches.STATS ? calls.sum(2 * cl) : 0, Switches.STATS ? calls.sum(2 * cl + 1) : 0));
         }
         return new AllocatorStats(name, inUse, inFrontEnd, transfer, heapStats.smallBytes() - handedOut,
@@ -818,6 +818,11 @@ final class RtAllocator implements Allocator {
                 heapStats.largeBytes(), heapStats.metadataBytes(), heapStats.spansAllocated(),
                 heapStats.spansFreed(), heapStats.bytesReleasedTotal(), Switches.STATS ? calls.sum(0) : 0,
                 Switches.STATS ? calls.sum(1) : 0, heapStats.release(), perClass, details());
+    }
+
+    /** The front end's count of {@code kind} for class {@code cl}; 0 when it keeps none. */
+    private static long count(CacheCounters counters, int cl, Kind kind) {
+        return counters == null ? 0 : counters.get(cl, kind);
     }
 
     /** The front end's figures, then the segment layer's. */

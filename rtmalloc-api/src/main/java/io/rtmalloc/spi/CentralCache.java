@@ -9,7 +9,7 @@ import io.rtmalloc.SizeClasses;
  *
  * <p>A batch is either an array of addresses ({@link #removeBatch},
  * {@link #insertBatch}: no block is touched on the way) or a chain of blocks
- * linked through their first 8-byte word ({@link #removeRange},
+ * linked through their first 8-byte word ({@link FreeList}; {@link #removeRange},
  * {@link #insertRange}), for the caches that keep intrusive lists.
  *
  * <p>Implementations are thread-safe with one lock per size class; nothing here

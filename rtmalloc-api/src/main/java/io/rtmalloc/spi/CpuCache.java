@@ -82,8 +82,8 @@ final class CpuCache extends CpuCachePadAfter {
     final int[] capacity;
     /** Per class, misses and overflows since the last scavenge: a stack with none was served by its blocks. */
     final int[] misses;
-    /** Counters {@code [cl * 4 + kind]} (hits, misses, refills, flushes) when stats are on. */
-    final long[] counters;
+    /** The counters when stats are on, else null. */
+    final CacheCounters counters;
     /** Bytes of all capacities: {@code sum(capacity[cl] * size[cl])}. */
     long capacityBytes;
     /** Where {@link #steal} looks next. */
@@ -118,7 +118,7 @@ final class CpuCache extends CpuCachePadAfter {
         lengths = new int[n];
         capacity = new int[n];
         misses = new int[n];
-        counters = stats ? new long[n * 4] : null;
+        counters = stats ? new CacheCounters(n) : null;
     }
 
     boolean tryAcquire() {
@@ -147,7 +147,7 @@ final class CpuCache extends CpuCachePadAfter {
         }
         lengths[cl] = n;
         if (STATS) {
-            counters[cl << 2]++;
+            counters.hit(cl);
         }
         return block;
     }
@@ -160,8 +160,7 @@ final class CpuCache extends CpuCachePadAfter {
     int miss(int cl, int batch) {
         misses[cl]++;
         if (STATS) {
-            counters[(cl << 2) + 1]++;
-            counters[(cl << 2) + 2]++;
+            counters.missAndRefill(cl);
         }
         grow(cl, batch);
         return Math.max(1, Math.min(batch, capacity[cl] - lengths[cl]));
@@ -218,7 +217,7 @@ final class CpuCache extends CpuCachePadAfter {
         long[] out = Arrays.copyOfRange(stacks[cl], len, len + n);
         lengths[cl] = len;
         if (STATS) {
-            counters[(cl << 2) + 3]++;
+            counters.flush(cl);
         }
         return out;
     }

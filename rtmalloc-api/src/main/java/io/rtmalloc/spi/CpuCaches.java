@@ -346,15 +346,13 @@ public final class CpuCaches implements FrontEnd.Cache {
     }
 
     /** The counters summed over CPUs ({@link FrontEnd#counters()}), or null when stats are off. */
-    public long[] counters() {
+    public CacheCounters counters() {
         if (!STATS) {
             return null;
         }
-        long[] out = new long[(classes.count() + 1) * FrontEnd.COUNTERS];
+        CacheCounters out = new CacheCounters(classes.count() + 1);
         for (CpuCache c : caches) {
-            for (int i = 0; i < out.length; i++) {
-                out[i] += c.counters[i];
-            }
+            out.add(c.counters);
         }
         return out;
     }

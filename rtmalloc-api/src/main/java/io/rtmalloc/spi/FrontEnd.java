@@ -14,22 +14,8 @@ import java.util.Map;
  * the fast path: they should find the calling thread's (or CPU's) cache with
  * no lock, no atomic and no {@link ThreadLocal} probe where they can, and stay
  * small enough for C2 to inline into the allocator.
- *
- * <p>Counter indices of {@link #counters()}: {@code [sizeClass * 4 + kind]}
- * with kinds {@link #HITS}, {@link #MISSES}, {@link #REFILLS}, {@link #FLUSHES}.
  */
 public interface FrontEnd {
-
-    /** Counter kind: an allocation served from a cache. */
-    int HITS = 0;
-    /** Counter kind: an allocation that found its list empty. */
-    int MISSES = 1;
-    /** Counter kind: a batch fetched from the central cache. */
-    int REFILLS = 2;
-    /** Counter kind: a batch given back to the central cache. */
-    int FLUSHES = 3;
-    /** Counters per class. */
-    int COUNTERS = 4;
 
     /** The name users choose it by ("global", "threadcache", "percpu"). */
     String name();
@@ -51,8 +37,8 @@ public interface FrontEnd {
      * intrusive lists (linked through the blocks' first words) must check
      * every head it pops with {@link HeapIndex#contains} before it is read or
      * handed out (a write to a freed block may have changed a next pointer),
-     * and every link it follows likewise; {@link #damagedList} makes the
-     * error. Caches kept in Java arrays ({@link CpuCaches}) cannot be damaged
+     * and every link it follows likewise ({@link FreeList}); {@link #damagedList}
+     * makes the error. Caches kept in Java arrays ({@link CpuCaches}) cannot be damaged
      * that way. A block already at the head of the list (or top of the stack)
      * it joins is a double free ({@link #doubleFree}).
      *
@@ -129,8 +115,8 @@ public interface FrontEnd {
     /** Blocks held in caches per class (index 0 unused), counted as well as can be without stopping threads. */
     long[] cachedBlocks();
 
-    /** The counters (see the class comment), or null when stats are off or the front end keeps none. */
-    default long[] counters() {
+    /** Its caches' counters summed, or null when stats are off or the front end keeps none. */
+    default CacheCounters counters() {
         return null;
     }
 

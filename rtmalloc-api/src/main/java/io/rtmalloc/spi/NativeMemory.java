@@ -5,7 +5,7 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Reads and writes of native memory by address, for the tiers' intrusive free
- * lists and for copying and zeroing blocks.
+ * lists ({@link FreeList}), the page map, and copying and zeroing blocks.
  *
  * <p>All access goes through one "whole memory" segment held in a
  * {@code static final} field, so that C2 folds it to a constant and an access

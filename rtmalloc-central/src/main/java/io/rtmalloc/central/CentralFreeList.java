@@ -1,7 +1,7 @@
 package io.rtmalloc.central;
 
 import io.rtmalloc.spi.HeapIndex;
-import io.rtmalloc.spi.NativeMemory;
+import io.rtmalloc.spi.FreeList;
 import io.rtmalloc.spi.PageHeap;
 import io.rtmalloc.spi.Span;
 
@@ -84,15 +84,13 @@ final class CentralFreeList {
         }
     }
 
-    /** {@code count} blocks chained through their first words, the last word 0. */
+    /** {@code count} blocks as a chain ({@link FreeList}), the last linked to 0. */
     synchronized long removeChain(int count) {
         long head = 0;
         int taken = 0;
         try {
             for (; taken < count; taken++) {
-                long block = take();
-                NativeMemory.putLong(block, head);
-                head = block;
+                head = FreeList.push(head, take());
             }
             return head;
         } catch (OutOfMemoryError | IllegalStateException e) {
@@ -101,7 +99,7 @@ final class CentralFreeList {
             // every link is checked against the heap before it is read, and the walk stops at a
             // bad one or at a block refused as freed twice (those blocks are lost, not followed).
             while (taken-- > 0 && index.contains(head)) {
-                long next = NativeMemory.getLong(head);
+                long next = FreeList.next(head);
                 try {
                     give(head);
                 } catch (IllegalArgumentException twice) {
@@ -145,11 +143,9 @@ final class CentralFreeList {
         IllegalArgumentException bad = null;
         for (int i = 0; i < count; i++) {
             if (!index.contains(head)) {
-                throw new IllegalArgumentException("a chain of " + count + " blocks of size class " + sizeClass
-                        + " given back has a link to 0x" + Long.toHexString(head) + " at position " + i
-                        + ", outside the heap; the rest of the chain is lost (a write to a freed block?)");
+                throw FreeList.brokenChain(sizeClass, count, i, head);
             }
-            long next = i + 1 < count ? NativeMemory.getLong(head) : 0;
+            long next = i + 1 < count ? FreeList.next(head) : 0;
             try {
                 give(head);
             } catch (IllegalArgumentException e) {
@@ -281,9 +277,14 @@ final class CentralFreeList {
         }
     }
 
-    /** Whether {@code address} lies in the page heap's range (see {@link HeapIndex#contains}). */
-    boolean inHeap(long address) {
-        return index.contains(address);
+    /** The page heap's range (see {@link HeapIndex#contains}). */
+    HeapIndex index() {
+        return index;
+    }
+
+    /** The size class of these blocks. */
+    int sizeClass() {
+        return sizeClass;
     }
 
     private Span newSpan() {

@@ -1,6 +1,7 @@
 package io.rtmalloc.central;
 
-import io.rtmalloc.spi.NativeMemory;
+import io.rtmalloc.spi.FreeList;
+import io.rtmalloc.spi.HeapIndex;
 
 import java.util.Set;
 
@@ -26,6 +27,8 @@ final class TransferCache {
     private final int batch;
     private final long[] slots;
     private final CentralFreeList list;
+    /** The heap's range: the check of every block of a chain given back. */
+    private final HeapIndex index;
     /** Index of the oldest block. */
     private int start;
     private int used;
@@ -37,6 +40,7 @@ final class TransferCache {
         this.batch = batch;
         this.slots = new long[Math.multiplyExact(batch, maxSlots)];
         this.list = list;
+        this.index = list.index();
     }
 
     synchronized long allocate() {
@@ -70,7 +74,7 @@ final class TransferCache {
         slots[at(used++)] = block;
     }
 
-    /** {@code count} blocks as a chain (each block's first word the next, the last 0). */
+    /** {@code count} blocks as a chain ({@link FreeList}), the newest first, the last linked to 0. */
     synchronized long removeRange(int count) {
         ensureOpen();
         active = true;
@@ -80,9 +84,7 @@ final class TransferCache {
         int from = used - count;
         long head = 0;
         for (int i = from; i < used; i++) {
-            long b = slots[at(i)];
-            NativeMemory.putLong(b, head);
-            head = b;
+            head = FreeList.push(head, slots[at(i)]);
         }
         used = from;
         return head;
@@ -102,17 +104,18 @@ final class TransferCache {
             list.insertChain(head, count);
             return;
         }
-        for (int i = 0; i < count; i++) {
-            if (!list.inHeap(head)) {
-                // A link damaged after the front end walked the chain: keep what came before it.
-                throw new IllegalArgumentException("a chain of " + count + " blocks given back has a link to 0x"
-                        + Long.toHexString(head) + " at position " + i + ", outside the heap; the rest of the"
-                        + " chain is lost (a write to a freed block?)");
-            }
-            slots[at(used++)] = head;
-            if (i + 1 < count) {
-                head = NativeMemory.getLong(head);
-            }
+        // In at most two runs of the ring, each block checked before its link is read.
+        int to = at(used);
+        int first = Math.min(count, slots.length - to);
+        int copied = FreeList.copy(head, first, slots, to, index);
+        if (copied == first && first < count) {
+            copied += FreeList.copy(FreeList.next(slots[to + first - 1]), count - first, slots, 0, index);
+        }
+        used += copied;
+        if (copied < count) {
+            // A link damaged after the front end walked the chain: what came before it is kept.
+            long link = copied == 0 ? head : FreeList.next(slots[at(used - 1)]);
+            throw FreeList.brokenChain(list.sizeClass(), count, copied, link);
         }
     }
 

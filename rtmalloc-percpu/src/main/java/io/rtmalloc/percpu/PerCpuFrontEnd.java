@@ -1,6 +1,7 @@
 package io.rtmalloc.percpu;
 
 import io.rtmalloc.Config;
+import io.rtmalloc.spi.CacheCounters;
 import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.CpuCaches;
 import io.rtmalloc.spi.FrontEnd;
@@ -75,7 +76,7 @@ final class PerCpuFrontEnd implements FrontEnd {
     }
 
     @Override
-    public long[] counters() {
+    public CacheCounters counters() {
         return caches.counters();
     }
 

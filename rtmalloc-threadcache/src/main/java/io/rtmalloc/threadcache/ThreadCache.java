@@ -2,10 +2,11 @@ package io.rtmalloc.threadcache;
 
 import io.rtmalloc.Config;
 import io.rtmalloc.SizeClasses;
+import io.rtmalloc.spi.CacheCounters;
 import io.rtmalloc.spi.CentralCache;
+import io.rtmalloc.spi.FreeList;
 import io.rtmalloc.spi.FrontEnd;
 import io.rtmalloc.spi.HeapIndex;
-import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.PageHeap;
 
 import java.lang.ref.WeakReference;
@@ -14,9 +15,8 @@ import java.util.Arrays;
 import static io.rtmalloc.spi.Switches.STATS;
 
 /**
- * One thread's cache: for each size class an intrusive free list of blocks
- * (the next pointer in each free block's first word), with tcmalloc's
- * adaptive length limits.
+ * One thread's cache: for each size class a {@link FreeList} of blocks,
+ * with tcmalloc's adaptive length limits.
  *
  * <pre>
  *   heads[cl] -> block -> block -> ... -> block -> 0      lists[(cl << 2) + LENGTH] &lt;= lists[(cl << 2) + MAX_LENGTH] blocks
@@ -106,8 +106,8 @@ final class ThreadCache implements FrontEnd.Cache {
     /** The range check of every head popped ({@link HeapIndex#contains}). */
     private final HeapIndex index;
     private final ThreadCacheBudget budget;
-    /** Counters {@code [cl * 4 + kind]} when stats are on, else null. */
-    final long[] counters;
+    /** The counters when stats are on, else null. */
+    final CacheCounters counters;
 
     /** The owner, to tell when it has died; see {@link #ownerId}. */
     WeakReference<Thread> owner;
@@ -146,7 +146,7 @@ final class ThreadCache implements FrontEnd.Cache {
         this.heap = central.pageHeap();
         this.index = heap.index();
         this.budget = budget;
-        this.counters = STATS ? new long[n * FrontEnd.COUNTERS] : null;
+        this.counters = STATS ? new CacheCounters(n) : null;
         this.owner = new WeakReference<>(owner);
         this.ownerId = owner.threadId();
     }
@@ -159,10 +159,10 @@ final class ThreadCache implements FrontEnd.Cache {
     public long allocate(int cl) {
         long head = heads[cl];
         if (index.contains(head)) {
-            heads[cl] = NativeMemory.getLong(head);
+            heads[cl] = FreeList.next(head);
             lists[(cl << 2) + LENGTH]--;
             if (STATS) { // static final: off, the JIT drops the block
-                counters[cl * FrontEnd.COUNTERS + FrontEnd.HITS]++;
+                counters.hit(cl);
             }
             return head;
         }
@@ -183,8 +183,7 @@ final class ThreadCache implements FrontEnd.Cache {
         if (block == head) {
             throw FrontEnd.doubleFree(block, cl);
         }
-        NativeMemory.putLong(block, head);
-        heads[cl] = block;
+        heads[cl] = FreeList.push(head, block);
         int k = cl << 2;
         if (++lists[k + LENGTH] > lists[k + MAX_LENGTH]) {
             overflow(cl);
@@ -207,12 +206,11 @@ final class ThreadCache implements FrontEnd.Cache {
         int n = Math.max(1, Math.min(lists[(cl << 2) + MAX_LENGTH], b)); // keeps n - 1 <= the limit
         overages[cl] = 0; // a miss ends a run of overflows
         long head = central.removeRange(cl, n);
-        heads[cl] = NativeMemory.getLong(head);
+        heads[cl] = FreeList.next(head);
         lists[(cl << 2) + LENGTH] = n - 1;
         lists[(cl << 2) + MISSES]++;
         if (STATS) {
-            counters[cl * FrontEnd.COUNTERS + FrontEnd.MISSES]++;
-            counters[cl * FrontEnd.COUNTERS + FrontEnd.REFILLS]++;
+            counters.missAndRefill(cl);
         }
         return head;
     }
@@ -242,7 +240,7 @@ final class ThreadCache implements FrontEnd.Cache {
             heads[cl] = 0;
             lists[(cl << 2) + LENGTH] = 0;
             if (STATS) {
-                counters[cl * FrontEnd.COUNTERS + FrontEnd.FLUSHES]++;
+                counters.flush(cl);
             }
             central.free(cl, block);
             growLimit(cl, 1);
@@ -393,7 +391,11 @@ final class ThreadCache implements FrontEnd.Cache {
     private void release(int cl, int n) {
         if (n > 0) {
             long first = heads[cl];
-            heads[cl] = NativeMemory.getLong(lastOf(cl, first, n));
+            long last = FreeList.nth(first, n, index);
+            if (last == 0) {
+                throw damaged(cl, FreeList.firstOutside(first, n, index));
+            }
+            heads[cl] = FreeList.next(last);
             giveBack(cl, first, n);
         }
     }
@@ -404,32 +406,23 @@ final class ThreadCache implements FrontEnd.Cache {
      */
     private void releaseAfterHead(int cl, int n) {
         if (n > 0) {
-            long head = lastOf(cl, heads[cl], 1); // a close racing this call may have emptied the list
-            long first = NativeMemory.getLong(head);
-            NativeMemory.putLong(head, NativeMemory.getLong(lastOf(cl, first, n)));
+            long head = heads[cl];
+            if (!index.contains(head)) { // a close racing this call may have emptied the list
+                throw damaged(cl, head);
+            }
+            long first = FreeList.cutAfter(head, n, index);
+            if (first == 0) {
+                throw damaged(cl, FreeList.firstOutside(FreeList.next(head), n, index));
+            }
             giveBack(cl, first, n);
         }
-    }
-
-    /** The {@code n}-th block of the chain from {@code first}, every link checked against the heap's range. */
-    private long lastOf(int cl, long first, int n) {
-        long last = first;
-        for (int i = 0; i < n; i++) {
-            if (!index.contains(last)) {
-                throw damaged(cl, last);
-            }
-            if (i + 1 < n) {
-                last = NativeMemory.getLong(last);
-            }
-        }
-        return last;
     }
 
     /** Counts off the chain of {@code n} blocks from {@code first}, cut from list {@code cl}, and gives it back. */
     private void giveBack(int cl, long first, int n) {
         lists[(cl << 2) + LENGTH] -= n;
         if (STATS) {
-            counters[cl * FrontEnd.COUNTERS + FrontEnd.FLUSHES]++;
+            counters.flush(cl);
         }
         central.insertRange(cl, first, n);
     }
@@ -492,7 +485,7 @@ final class ThreadCache implements FrontEnd.Cache {
         long cap = 0;
         for (int cl = 1; cl < heads.length; cl++) {
             int len = 0;
-            for (long b = heads[cl]; b != 0; b = NativeMemory.getLong(b)) {
+            for (long b = heads[cl]; b != 0; b = FreeList.next(b)) {
                 if (!index.contains(b)) {
                     throw new IllegalStateException("list " + cl + " links to 0x" + Long.toHexString(b)
                             + ", outside the heap");

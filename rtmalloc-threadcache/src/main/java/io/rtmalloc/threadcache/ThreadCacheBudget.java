@@ -1,6 +1,7 @@
 package io.rtmalloc.threadcache;
 
 import io.rtmalloc.Config;
+import io.rtmalloc.spi.CacheCounters;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -248,14 +249,11 @@ final class ThreadCacheBudget {
     }
 
     /** Counters of all live caches summed (racy reads, for statistics). */
-    synchronized long[] counters(int classes) {
-        long[] out = new long[(classes + 1) * 4];
+    synchronized CacheCounters counters(int classes) {
+        CacheCounters out = new CacheCounters(classes + 1);
         for (ThreadCache c : caches) {
-            long[] k = c.counters;
-            if (k != null) {
-                for (int i = 0; i < out.length && i < k.length; i++) {
-                    out[i] += k[i];
-                }
+            if (c.counters != null) {
+                out.add(c.counters);
             }
         }
         return out;

@@ -2,6 +2,7 @@ package io.rtmalloc.threadcache;
 
 import io.rtmalloc.Config;
 import io.rtmalloc.SizeClasses;
+import io.rtmalloc.spi.CacheCounters;
 import io.rtmalloc.spi.CentralCache;
 import io.rtmalloc.spi.CpuCaches;
 import io.rtmalloc.spi.FrontEnd;
@@ -237,15 +238,12 @@ final class ThreadCacheFrontEnd implements FrontEnd {
     }
 
     @Override
-    public long[] counters() {
+    public CacheCounters counters() {
         if (!STATS) {
             return null;
         }
-        long[] counters = budget.counters(classes.count());
-        long[] virtual = virtualCaches.counters();
-        for (int i = 0; i < counters.length; i++) {
-            counters[i] += virtual[i];
-        }
+        CacheCounters counters = budget.counters(classes.count());
+        counters.add(virtualCaches.counters());
         return counters;
     }
 

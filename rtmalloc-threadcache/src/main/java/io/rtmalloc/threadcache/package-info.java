@@ -1,7 +1,7 @@
 /**
  * The per-thread front end of rtmalloc: each platform thread has, per
  * allocator and size class, an intrusive free list of blocks
- * ({@link io.rtmalloc.threadcache.ThreadCache}), refilled from and flushed to
+ * ({@link io.rtmalloc.spi.FreeList}, in {@link io.rtmalloc.threadcache.ThreadCache}), refilled from and flushed to
  * the transfer cache in batches, with tcmalloc's adaptive list lengths and a
  * process-wide budget ({@link io.rtmalloc.threadcache.ThreadCacheBudget}).
  *

@@ -1,0 +1,151 @@
+package io.rtmalloc.spi;
+
+/**
+ * The intrusive free list, the one place its layout is written down and
+ * walked: free blocks of one size class linked through their first 8-byte
+ * word, which holds the address of the next block, 0 after the last.
+ *
+ * <pre>
+ *   head -> [next | ...] -> [next | ...] -> ... -> [0 | ...]
+ * </pre>
+ *
+ * <p>A list is a {@code long} head (0 when empty) that its owner keeps where
+ * its fast path wants it (a thread cache keeps one per class in an array),
+ * so this class has static methods only: a list object would cost the fast
+ * path one more dependent load. A <em>chain</em> is a run of {@code count}
+ * linked blocks handed between tiers ({@link CentralCache#removeRange},
+ * {@link CentralCache#insertRange}); its length travels with it, and the
+ * last block's word need not be 0.
+ *
+ * <p>Links live in freed memory that a buggy program may still write, so a
+ * list's owner follows a link only after checking the block it leads to
+ * against the heap's range ({@link HeapIndex#contains}, which also tells the
+ * empty list, 0, from a damaged link): {@link #nth} and {@link #copy} check
+ * every block before they read its word. {@link #next} and {@link #push}
+ * check nothing; their callers hold blocks they checked or handed out.
+ *
+ * <p>Caches that keep blocks in Java arrays (the per-CPU caches, the transfer
+ * caches) touch no block and have no list; they meet this layout only where
+ * they take or give a chain.
+ */
+public final class FreeList {
+
+    private FreeList() {
+    }
+
+    /** The block linked after {@code block}: its first word. */
+    public static long next(long block) {
+        return NativeMemory.getLong(block);
+    }
+
+    /** Links {@code next} after {@code block} (0: {@code block} ends the list). */
+    public static void link(long block, long next) {
+        NativeMemory.putLong(block, next);
+    }
+
+    /** Puts {@code block} in front of the list at {@code head}, and answers the new head, {@code block}. */
+    public static long push(long head, long block) {
+        NativeMemory.putLong(block, head);
+        return block;
+    }
+
+    /**
+     * The {@code n}-th block ({@code n >= 1}) of the chain from {@code first},
+     * every block on the way checked against the heap's range before its
+     * word is read; 0 when one is outside it (a damaged link, or a chain
+     * shorter than {@code n}), and then {@link #firstOutside} names it.
+     */
+    public static long nth(long first, int n, HeapIndex index) {
+        long block = first;
+        for (int i = 1; index.contains(block); i++) {
+            if (i == n) {
+                return block;
+            }
+            block = next(block);
+        }
+        return 0;
+    }
+
+    /**
+     * The first address that the walk of {@link #nth} over the same chain met
+     * outside the heap: for the error after {@link #nth} answered 0. Reads
+     * only words of blocks inside the heap. Answers 0 for a list that ends
+     * (links to 0) before its {@code n}-th block, and when it now finds none
+     * (another write changed the chain meanwhile).
+     */
+    public static long firstOutside(long first, int n, HeapIndex index) {
+        long block = first;
+        for (int i = 1; i <= n; i++) {
+            if (!index.contains(block)) {
+                return block;
+            }
+            if (i < n) {
+                block = next(block);
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Unlinks the {@code n} blocks ({@code n >= 1}) that follow {@code block},
+     * linking {@code block} to the block after them, and answers the first of
+     * them, the head of a chain of {@code n}; 0 when the walk met a block
+     * outside the heap ({@link #nth}), and then nothing was changed.
+     * {@code block} must be inside the heap.
+     */
+    public static long cutAfter(long block, int n, HeapIndex index) {
+        long first = next(block);
+        long last = nth(first, n, index);
+        if (last == 0) {
+            return 0;
+        }
+        link(block, next(last));
+        return first;
+    }
+
+    /**
+     * Copies up to {@code count} blocks of the chain from {@code head} into
+     * {@code dst[from ..)}, each checked against the heap's range before its
+     * word is read, and answers how many it copied: fewer than {@code count}
+     * when it met a block outside the heap, which is then not copied. Reads
+     * the word of none but the first {@code count - 1} blocks.
+     */
+    public static int copy(long head, int count, long[] dst, int from, HeapIndex index) {
+        long block = head;
+        for (int i = 0; i < count; i++) {
+            if (!index.contains(block)) {
+                return i;
+            }
+            dst[from + i] = block;
+            if (i + 1 < count) {
+                block = next(block);
+            }
+        }
+        return count;
+    }
+
+    /**
+     * Links {@code src[from .. from+count)} ({@code count >= 1}) into a chain
+     * whose head is the last of them, {@code src[from + count - 1]}, and whose
+     * last block (linked to 0) is {@code src[from]}; answers the head. The
+     * blocks are the caller's, handed out or held free by it.
+     */
+    public static long chain(long[] src, int from, int count) {
+        long head = 0;
+        for (int i = from; i < from + count; i++) {
+            head = push(head, src[i]);
+        }
+        return head;
+    }
+
+    /**
+     * The error of a chain handed between tiers with a link outside the heap
+     * at {@code position}: what came before that link was taken, the rest is
+     * lost.
+     */
+    public static IllegalArgumentException brokenChain(int sizeClass, int count, int position, long link) {
+        return new IllegalArgumentException("a chain of " + count + " blocks of size class " + sizeClass
+                + " given back has a link to 0x" + Long.toHexString(link) + " at position " + position
+                + ", outside the heap; the rest of the chain is lost (a write to a freed block?)");
+    }
+}
