@@ -125,13 +125,13 @@ public final class FreeList {
     }
 
     /**
-     * Links {@code src[from .. from+count)} ({@code count >= 1}) into a chain
-     * whose head is the last of them, {@code src[from + count - 1]}, and whose
-     * last block (linked to 0) is {@code src[from]}; answers the head. The
-     * blocks are the caller's, handed out or held free by it.
+     * Pushes {@code src[from .. from+count)} in order onto the list at
+     * {@code head} (0: a new chain), so that {@code src[from]} links to
+     * {@code head} and the last of them is the new head, which it answers
+     * ({@code head} itself when {@code count} is 0). The blocks are the
+     * caller's, handed out or held free by it.
      */
-    public static long chain(long[] src, int from, int count) {
-        long head = 0;
+    public static long pushAll(long head, long[] src, int from, int count) {
         for (int i = from; i < from + count; i++) {
             head = push(head, src[i]);
         }

@@ -121,13 +121,19 @@ class FreeListTest {
     }
 
     @Test
-    void chain_linksAnArrayNewestFirst() {
+    void pushAll_pushesAnArrayInOrder() {
         long[] src = {99, block(1), block(2), block(3), 99};
-        long head = FreeList.chain(src, 1, 3);
+        long head = FreeList.pushAll(0, src, 1, 3);
         assertEquals(block(3), head);
         assertEquals(block(2), FreeList.next(block(3)));
         assertEquals(block(1), FreeList.next(block(2)));
         assertEquals(0, FreeList.next(block(1)));
+
+        long[] more = {block(8), block(9)};
+        assertEquals(block(9), FreeList.pushAll(head, more, 0, 2));
+        assertEquals(block(8), FreeList.next(block(9)));
+        assertEquals(block(3), FreeList.next(block(8)), "the first pushed links to the old head");
+        assertEquals(block(9), FreeList.pushAll(block(9), more, 0, 0), "nothing pushed");
     }
 
     @Test

@@ -82,10 +82,10 @@ final class TransferCache {
             return list.removeChain(count);
         }
         int from = used - count;
-        long head = 0;
-        for (int i = from; i < used; i++) {
-            head = FreeList.push(head, slots[at(i)]);
-        }
+        int at = at(from);
+        int first = Math.min(count, slots.length - at); // the ring's two runs, the newest last
+        long head = FreeList.pushAll(0, slots, at, first);
+        head = FreeList.pushAll(head, slots, 0, count - first);
         used = from;
         return head;
     }
