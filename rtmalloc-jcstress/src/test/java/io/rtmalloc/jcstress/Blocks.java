@@ -11,7 +11,7 @@ import java.util.Collection;
  * 3 -> 1 is {@code 31}, an empty one {@code 0}. An address that is none of
  * them shows as {@link #FOREIGN}.
  *
- * <p>Chains are the allocator's own: each free block's first word holds the
+ * <p>Chains are the allocator's own ({@link io.rtmalloc.spi.FreeList}): each free block's first word holds the
  * next block's address, the last one 0.
  */
 public final class Blocks {
