@@ -31,12 +31,10 @@ class GlobalSettingsForkedTest {
     @Test
     void bogusFrontEnd_everyCallThrowsTheSameClearException() throws Exception {
         ForkedJvm.Result r = ForkedJvm.run(options("bogus"), Map.of(), GlobalSettingsProbe.class);
-        String message = GlobalSettingsProbes.sameFailureEveryCall(r);
+        // The very exception RtMalloc.global() throws, not one of the adapter's own.
+        String message = GlobalSettingsProbes.sameFailureAsGlobal(r);
         assertEquals("system property rtmalloc.frontend: no front end named 'bogus' is present"
                 + " (found: global, percpu, threadcache)", message, r.output());
-        // The very exception RtMalloc.global() throws, not one of the adapter's own.
-        assertEquals(GlobalSettingsProbes.FAILURE + message, r.line("rtmalloc: "), r.output());
-        assertEquals("io.rtmalloc.ConfigException", r.line("rtmalloc cause: "), r.output());
     }
 
     @Test

@@ -10,9 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The lines of a probe of the global allocator's settings, both ends: a probe
  * is a program that a {@link ForkedJvm} runs under some settings; it makes
- * three calls that build on {@code RtMalloc.global()} and {@link #report}s each,
- * and exits 0 whatever they did. The test then judges its lines with
- * {@link #sameFailureEveryCall} or {@link #sameBuildEveryCall}.
+ * three calls that build on {@code RtMalloc.global()} and {@link #report}s each
+ * (a probe of an adapter then reports {@code RtMalloc.global()} itself as
+ * {@code rtmalloc}), and exits 0 whatever they did. The test then judges its
+ * lines with {@link #sameFailureEveryCall}, {@link #sameFailureAsGlobal} or
+ * {@link #sameBuildEveryCall}.
  *
  * <p>The lines: {@code call N: built <what>}, or {@code call N: <exception class>:
  * <message>} and {@code cause N: <cause class or none>} (a message on one line,
@@ -71,6 +73,23 @@ public final class GlobalSettingsProbes {
             assertEquals("io.rtmalloc.ConfigException", r.line("cause " + call + ": "), out);
         }
         return first.substring(FAILURE.length());
+    }
+
+    /**
+     * {@link #sameFailureEveryCall}, for a probe of an adapter that then
+     * reports {@code RtMalloc.global()} itself as {@code rtmalloc}: checks too
+     * that the adapter's calls failed with the very exception of
+     * {@code RtMalloc.global()} (the same line, a {@code ConfigException} as
+     * cause), not one of the adapter's own.
+     *
+     * @param r the probe's run
+     * @return the message of the failure, after {@link #FAILURE}
+     */
+    public static String sameFailureAsGlobal(ForkedJvm.Result r) {
+        String message = sameFailureEveryCall(r);
+        assertEquals(FAILURE + message, r.line("rtmalloc: "), r.output());
+        assertEquals("io.rtmalloc.ConfigException", r.line("rtmalloc cause: "), r.output());
+        return message;
     }
 
     /**
