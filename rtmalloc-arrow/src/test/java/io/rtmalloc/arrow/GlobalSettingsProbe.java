@@ -1,7 +1,7 @@
 package io.rtmalloc.arrow;
 
-import io.rtmalloc.Allocator;
 import io.rtmalloc.RtMalloc;
+import io.rtmalloc.testsupport.GlobalSettingsProbes;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -13,8 +13,9 @@ import org.apache.arrow.memory.RootAllocator;
  * call of the adapter it prints one line: {@code call N: built <front end> <identity>}
  * (after a root allocator over the factory gave out an rtmalloc block), or
  * {@code call N: <exception class>: <message>} and {@code cause N: <cause class>};
- * then {@code rtmalloc: ...} for {@code RtMalloc.global()} the same way. It
- * exits 0 whatever the calls did: the test judges the lines.
+ * then {@code rtmalloc: ...} for {@code RtMalloc.global()} the same way
+ * ({@link GlobalSettingsProbes#report}). It exits 0 whatever the calls did: the
+ * test judges the lines.
  */
 public final class GlobalSettingsProbe {
 
@@ -22,8 +23,8 @@ public final class GlobalSettingsProbe {
     }
 
     public static void main(String[] args) {
-        for (int call = 1; call <= 3; call++) {
-            try {
+        for (int call = 1; call <= GlobalSettingsProbes.CALLS; call++) {
+            GlobalSettingsProbes.report("call " + call, "cause " + call, () -> {
                 RtMallocAllocationManagerFactory f = RtMallocAllocationManager.factory();
                 if (f.allocator() != RtMalloc.global()) {
                     throw new AssertionError("not over RtMalloc.global(): " + f);
@@ -36,27 +37,9 @@ public final class GlobalSettingsProbe {
                         throw new AssertionError("block too small");
                     }
                 }
-                System.out.println("call " + call + ": built " + f.allocator().frontEnd() + " "
-                        + System.identityHashCode(f));
-            } catch (Throwable t) {
-                print("call " + call, "cause " + call, t);
-            }
+                return f.allocator().frontEnd() + " " + System.identityHashCode(f);
+            });
         }
-        try {
-            Allocator a = RtMalloc.global();
-            System.out.println("rtmalloc: built " + a.frontEnd());
-        } catch (Throwable t) {
-            print("rtmalloc", "rtmalloc cause", t);
-        }
-    }
-
-    private static void print(String label, String causeLabel, Throwable t) {
-        System.out.println(label + ": " + t.getClass().getName() + ": " + oneLine(t.getMessage()));
-        Throwable c = t.getCause();
-        System.out.println(causeLabel + ": " + (c == null ? "none" : c.getClass().getName()));
-    }
-
-    private static String oneLine(String s) {
-        return s == null ? "null" : s.replace("\n", "\\n");
+        GlobalSettingsProbes.report("rtmalloc", "rtmalloc cause", () -> RtMalloc.global().frontEnd());
     }
 }

@@ -1,6 +1,7 @@
 package io.rtmalloc.arrow;
 
 import io.rtmalloc.Allocator;
+import io.rtmalloc.testsupport.FrontEnds;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;

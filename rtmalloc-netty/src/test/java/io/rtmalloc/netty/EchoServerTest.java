@@ -16,6 +16,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.rtmalloc.Allocator;
+import io.rtmalloc.testsupport.FrontEnds;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,7 +58,8 @@ class EchoServerTest {
     @AfterEach
     void close() {
         if (allocator != null) {
-            FrontEnds.assertNothingInUse(allocator, netty);
+            assertEquals(0, netty.metric().usedDirectMemory(), "usedDirectMemory");
+            FrontEnds.assertNothingInUse(allocator);
             allocator.close();
         }
     }

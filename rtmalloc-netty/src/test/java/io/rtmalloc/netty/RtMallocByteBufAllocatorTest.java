@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.CompositeByteBuf;
 import io.rtmalloc.Allocator;
 import io.rtmalloc.RtMalloc;
+import io.rtmalloc.testsupport.FrontEnds;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -57,7 +58,8 @@ class RtMallocByteBufAllocatorTest {
     @AfterEach
     void close() {
         if (allocator != null) {
-            FrontEnds.assertNothingInUse(allocator, netty);
+            assertEquals(0, netty.metric().usedDirectMemory(), "usedDirectMemory");
+            FrontEnds.assertNothingInUse(allocator);
             allocator.close();
         }
     }

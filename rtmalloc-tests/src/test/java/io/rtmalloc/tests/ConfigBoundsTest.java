@@ -4,6 +4,7 @@ import io.rtmalloc.Allocator;
 import io.rtmalloc.Config;
 import io.rtmalloc.ConfigException;
 import io.rtmalloc.RtMalloc;
+import io.rtmalloc.testsupport.ConfigFixtures;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -57,24 +58,7 @@ class ConfigBoundsTest extends FrontEndSuite {
 
     /** Every knob at its upper bound (the largest span kept small: it is not what this tests). */
     private static Config everyKnobAtItsBound() {
-        return Config.builder()
-                .pageSize(Config.MAX_PAGE_SIZE)
-                .threadCacheSize(Config.MAX_BYTES)
-                .minPerThreadCache(Config.MAX_CACHE_SHARE)
-                .stealAmount(Config.MAX_CACHE_SHARE)
-                .maxFreeListLength(Config.MAX_FREE_LIST_LENGTH)
-                .maxOverages(Config.MAX_OVERAGES)
-                .maxTransferSlots(Config.MAX_TRANSFER_BLOCKS / Config.MAX_BATCH_SIZE)
-                .maxPages(Config.MAX_PAGES)
-                .perCpuCacheSize(Config.MAX_CACHE_SHARE)
-                .addressSpace(Config.MAX_ADDRESS_SPACE)
-                .releaseDecayMs(Config.MAX_RELEASE_MS)
-                .releaseRate(Config.MAX_BYTES)
-                .largeReleaseThreshold(Config.MAX_BYTES)
-                .largeReleaseDelayMs(Config.MAX_RELEASE_MS)
-                .memoryLimit(Config.MAX_BYTES)
-                .memoryLimitHard(Config.MAX_BYTES)
-                .addClass(8, 1, Config.MAX_BATCH_SIZE)
+        return ConfigFixtures.everyKnobAtItsBound()
                 .addClass(4096)
                 .addClass(Config.MAX_CLASS_SIZE, 8, 2)
                 .build();

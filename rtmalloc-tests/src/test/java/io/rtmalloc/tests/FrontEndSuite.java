@@ -6,6 +6,7 @@ import io.rtmalloc.Config;
 import io.rtmalloc.SizeClassStats;
 import io.rtmalloc.SizeClasses;
 import io.rtmalloc.RtMalloc;
+import io.rtmalloc.testsupport.FrontEnds;
 import org.junit.jupiter.api.AfterEach;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,8 +21,9 @@ import java.util.stream.Stream;
  */
 abstract class FrontEndSuite {
 
+    /** Every front end ServiceLoader finds ({@link FrontEnds#names()}). */
     static Stream<String> frontEnds() {
-        return RtMalloc.frontEnds().stream();
+        return FrontEnds.names();
     }
 
     /** The suffix of a variant that runs the test through {@link Allocator#threadBound()}. */

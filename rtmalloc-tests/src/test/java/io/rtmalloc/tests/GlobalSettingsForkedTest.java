@@ -1,5 +1,7 @@
 package io.rtmalloc.tests;
 
+import io.rtmalloc.testsupport.ForkedJvm;
+import io.rtmalloc.testsupport.GlobalSettingsProbes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -24,8 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class GlobalSettingsForkedTest {
 
-    private static final String PREFIX = "java.lang.IllegalStateException: rtmalloc: RtMalloc.global() cannot be built: ";
-
     @TempDir
     Path dir;
 
@@ -34,25 +33,7 @@ class GlobalSettingsForkedTest {
      * {@code ConfigException} as cause; returns the message.
      */
     private static String sameFailureThreeTimes(List<String> jvmOptions, Map<String, String> env) throws Exception {
-        ForkedJvm.Result r = ForkedJvm.run(jvmOptions, env, GlobalSettingsProbe.class);
-        String out = r.output();
-        assertEquals(0, r.exitCode(), out);
-        assertFalse(out.contains("ExceptionInInitializerError") || out.contains("NoClassDefFoundError"), out);
-        List<String> lines = out.lines().toList();
-        String first = line(lines, "call 1: ", out);
-        assertTrue(first.startsWith(PREFIX), out);
-        for (int call = 1; call <= 3; call++) {
-            assertEquals(first, line(lines, "call " + call + ": ", out), out);
-            assertEquals("io.rtmalloc.ConfigException", line(lines, "cause " + call + ": ", out), out);
-        }
-        return first.substring(PREFIX.length());
-    }
-
-    /** The rest of the one line of {@code lines} that starts with {@code prefix}. */
-    private static String line(List<String> lines, String prefix, String out) {
-        List<String> found = lines.stream().filter(l -> l.startsWith(prefix)).toList();
-        assertEquals(1, found.size(), () -> "one line '" + prefix + "...' expected:\n" + out);
-        return found.getFirst().substring(prefix.length());
+        return GlobalSettingsProbes.sameFailureEveryCall(ForkedJvm.run(jvmOptions, env, GlobalSettingsProbe.class));
     }
 
     @Test
@@ -95,10 +76,6 @@ class GlobalSettingsForkedTest {
         Path file = Files.writeString(dir.resolve("good.toml"), "classes = [8, 16, 4096]\n");
         ForkedJvm.Result r = ForkedJvm.run(
                 List.of("-Drtmalloc.config=" + file, "-Drtmalloc.frontend=percpu"), Map.of(), GlobalSettingsProbe.class);
-        List<String> calls = r.output().lines().filter(l -> l.startsWith("call ")).toList();
-        assertEquals(3, calls.size(), r.output());
-        String first = calls.getFirst().substring("call 1: ".length());
-        assertTrue(first.startsWith("built percpu "), r.output());
-        assertEquals(List.of("call 1: " + first, "call 2: " + first, "call 3: " + first), calls);
+        GlobalSettingsProbes.sameBuildEveryCall(r, "percpu");
     }
 }

@@ -2,13 +2,15 @@ package io.rtmalloc.tests;
 
 import io.rtmalloc.Allocator;
 import io.rtmalloc.RtMalloc;
+import io.rtmalloc.testsupport.GlobalSettingsProbes;
 
 /**
  * Calls {@link RtMalloc#global()} three times, as a program of its own, so that
  * a forked JVM can run it under the settings of {@link GlobalSettingsForkedTest}.
  * For each call it prints one line: {@code call N: built <front end> <identity>},
- * or {@code call N: <exception class>: <message>} and {@code cause N: <cause class>}.
- * It exits 0 whatever the calls did: the test judges the lines.
+ * or {@code call N: <exception class>: <message>} and {@code cause N: <cause class>}
+ * ({@link GlobalSettingsProbes#report}). It exits 0 whatever the calls did: the
+ * test judges the lines.
  */
 public final class GlobalSettingsProbe {
 
@@ -16,19 +18,11 @@ public final class GlobalSettingsProbe {
     }
 
     public static void main(String[] args) {
-        for (int call = 1; call <= 3; call++) {
-            try {
+        for (int call = 1; call <= GlobalSettingsProbes.CALLS; call++) {
+            GlobalSettingsProbes.report("call " + call, "cause " + call, () -> {
                 Allocator a = RtMalloc.global();
-                System.out.println("call " + call + ": built " + a.frontEnd() + " " + System.identityHashCode(a));
-            } catch (Throwable t) {
-                System.out.println("call " + call + ": " + t.getClass().getName() + ": " + oneLine(t.getMessage()));
-                Throwable c = t.getCause();
-                System.out.println("cause " + call + ": " + (c == null ? "none" : c.getClass().getName()));
-            }
+                return a.frontEnd() + " " + System.identityHashCode(a);
+            });
         }
-    }
-
-    private static String oneLine(String s) {
-        return s == null ? "null" : s.replace("\n", "\\n");
     }
 }

@@ -1,5 +1,6 @@
 package io.rtmalloc.tests;
 
+import io.rtmalloc.testsupport.ForkedJvm;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

@@ -4,6 +4,7 @@ import io.rtmalloc.Config;
 import io.rtmalloc.ConfigException;
 import io.rtmalloc.SizeClass;
 import io.rtmalloc.SizeClasses;
+import io.rtmalloc.testsupport.ConfigFixtures;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -218,24 +219,7 @@ class ConfigBoundsTest {
 
     /** Every knob at its upper bound at once: the largest configuration allowed. */
     static Config.Builder everyKnobAtItsBound() {
-        return Config.builder()
-                .pageSize(Config.MAX_PAGE_SIZE)
-                .threadCacheSize(Config.MAX_BYTES)
-                .minPerThreadCache(Config.MAX_CACHE_SHARE)
-                .stealAmount(Config.MAX_CACHE_SHARE)
-                .maxFreeListLength(Config.MAX_FREE_LIST_LENGTH)
-                .maxOverages(Config.MAX_OVERAGES)
-                .maxTransferSlots(Config.MAX_TRANSFER_BLOCKS / Config.MAX_BATCH_SIZE)
-                .maxPages(Config.MAX_PAGES)
-                .perCpuCacheSize(Config.MAX_CACHE_SHARE)
-                .addressSpace(Config.MAX_ADDRESS_SPACE)
-                .releaseDecayMs(Config.MAX_RELEASE_MS)
-                .releaseRate(Config.MAX_BYTES)
-                .largeReleaseThreshold(Config.MAX_BYTES)
-                .largeReleaseDelayMs(Config.MAX_RELEASE_MS)
-                .memoryLimit(Config.MAX_BYTES)
-                .memoryLimitHard(Config.MAX_BYTES)
-                .addClass(8, 1, Config.MAX_BATCH_SIZE)
+        return ConfigFixtures.everyKnobAtItsBound()
                 .addClass(Config.MAX_CLASS_SIZE, Config.MAX_SPAN_BYTES / Config.MAX_PAGE_SIZE, 2);
     }
 
