@@ -284,7 +284,9 @@ class FelixStacksIT {
                     ? "io.rtmalloc.spi.PageHeapProvider" : "io.rtmalloc.spi.CentralCacheProvider";
             List<Long> blocks = new ArrayList<>();
             for (String name : FRONT_ENDS) {
-                blocks.add(felix.allocator(name).malloc(5000));
+                long p = felix.allocator(name).malloc(5000);
+                BundleAllocator.stamp(p, 5000, 1); // resident until the allocator gives it back
+                blocks.add(p);
             }
 
             bundle.stop();
@@ -323,6 +325,7 @@ class FelixStacksIT {
         Bundle scr = felix.bundle("org.apache.felix.scr");
         BundleAllocator percpu = felix.allocator("percpu");
         long p = percpu.malloc(5000);
+        BundleAllocator.stamp(p, 5000, 1); // resident until the allocator gives it back
 
         scr.stop();
 
