@@ -57,7 +57,12 @@ public final class PerCpuAllocatorComponent {
                 .config(Config.fromEnvironment()).build();
         Dictionary<String, Object> properties = new Hashtable<>();
         properties.put(RtMalloc.FRONTEND_PROPERTY, PerCpuFrontEnd.NAME);
-        registration = context.registerService(Allocator.class, allocator, properties);
+        try {
+            registration = context.registerService(Allocator.class, allocator, properties);
+        } catch (RuntimeException e) {
+            allocator.close(); // not published: nobody else holds it
+            throw e;
+        }
     }
 
     /** Unregisters the service, then closes the allocator. */
@@ -66,7 +71,7 @@ public final class PerCpuAllocatorComponent {
         try {
             registration.unregister();
         } catch (IllegalStateException alreadyGone) {
-            // the framework unregisters a stopping bundle's services itself
+            // already unregistered: the framework unregisters a stopped bundle's services itself
         } finally {
             allocator.close();
         }
