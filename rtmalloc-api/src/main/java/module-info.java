@@ -7,10 +7,6 @@
  * access, and build tiers that the allocator trusts.
  */
 module io.rtmalloc.api {
-    // For io.rtmalloc.osgi, the tier bundles' activator, loaded only inside an OSGi framework.
-    requires static org.osgi.framework;
-    requires static org.osgi.util.tracker;
-
     exports io.rtmalloc;
     // rtmalloc's own modules only: the tiers, which implement the interfaces. Any other module
     // would reach raw memory through NativeMemory without native access of its own.

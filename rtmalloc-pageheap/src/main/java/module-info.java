@@ -5,6 +5,9 @@
  */
 module io.rtmalloc.pageheap {
     requires io.rtmalloc.api;
+    // The Declarative Services annotation of the provider: class retention, read by bnd at
+    // build time, absent at run time.
+    requires static org.osgi.service.component.annotations;
 
     provides io.rtmalloc.spi.PageHeapProvider with io.rtmalloc.pageheap.MmapPageHeapProvider;
 }

@@ -30,8 +30,8 @@ import java.util.TreeSet;
  * a.free(p);
  * }</pre>
  *
- * <p>Only rtmalloc's own modules hand tiers in as providers instead (the OSGi
- * activator, with those of the service registry), through
+ * <p>Only rtmalloc's own modules hand tiers in as providers instead (the front
+ * ends' OSGi components, with those of the service registry), through
  * {@code io.rtmalloc.spi}, which the API module exports to them alone.
  *
  * <p>Every {@link #builder()} build makes an independent allocator with its own

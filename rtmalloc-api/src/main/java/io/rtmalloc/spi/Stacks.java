@@ -4,9 +4,9 @@ import io.rtmalloc.RtMalloc;
 
 /**
  * Builders of stacks over tiers handed in as providers, rather than found by
- * {@link java.util.ServiceLoader}: for rtmalloc's own modules, such as the
- * OSGi activator, which builds each front end's allocator over the providers
- * in the service registry, and tests that keep a front end in reach.
+ * {@link java.util.ServiceLoader}: for rtmalloc's own modules, such as a front
+ * end's OSGi component, which builds the front end's allocator over the
+ * providers in the service registry, and tests that keep a front end in reach.
  *
  * <p>{@link RtMalloc.Builder} itself takes no provider: a module outside
  * rtmalloc could otherwise hand in a tier of its own, whose blocks could be

@@ -33,11 +33,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Every stack assembled through the OSGi service registry of an embedded
- * Apache Felix, from the real bundle jars: each tier bundle's activator
- * registers its provider, each front-end bundle publishes an
- * {@code io.rtmalloc.Allocator} service with {@code rtmalloc.frontend} naming
- * it, and stopping a bundle withdraws what it published and gives its memory
- * back to the OS.
+ * Apache Felix, from the real bundle jars: each tier bundle's Declarative
+ * Services components (run by Apache Felix SCR) register its provider, each
+ * front-end bundle publishes an {@code io.rtmalloc.Allocator} service with
+ * {@code rtmalloc.frontend} naming it, and stopping a bundle withdraws what it
+ * published, and every allocator built on it, and gives their memory back to
+ * the OS.
  */
 class FelixStacksIT {
 
@@ -276,29 +277,78 @@ class FelixStacksIT {
     }
 
     @Test
-    void stoppingThePageHeapBundle_withdrawsEveryAllocator_andStartingItRestoresThem() throws Throwable {
-        Bundle pageheap = felix.bundle("io.rtmalloc.pageheap");
-        List<Long> blocks = new ArrayList<>();
-        for (String name : FRONT_ENDS) {
-            blocks.add(felix.allocator(name).malloc(5000));
+    void stoppingThePageHeapOrCentralBundle_withdrawsEveryAllocator_andStartingItRestoresThem() throws Throwable {
+        for (String tier : List.of("pageheap", "central")) {
+            Bundle bundle = felix.bundle("io.rtmalloc." + tier);
+            String provider = tier.equals("pageheap")
+                    ? "io.rtmalloc.spi.PageHeapProvider" : "io.rtmalloc.spi.CentralCacheProvider";
+            List<Long> blocks = new ArrayList<>();
+            for (String name : FRONT_ENDS) {
+                long p = felix.allocator(name).malloc(5000);
+                BundleAllocator.stamp(p, 5000, 1); // resident until the allocator gives it back
+                blocks.add(p);
+            }
+
+            bundle.stop();
+
+            assertEquals(List.of(), felix.references("io.rtmalloc.Allocator", null), tier + " stopped");
+            assertEquals(List.of(), felix.references(provider, null));
+            for (long p : blocks) {
+                assertEquals(0, residentBytes(p), tier + " stopped: every stack's memory went back to the OS");
+            }
+            for (String name : FRONT_ENDS) {
+                assertEquals(1, felix.references("io.rtmalloc.spi.FrontEndProvider", "(rtmalloc.frontend=" + name + ")").size(),
+                        name + ": the front end's provider needs no other tier");
+            }
+
+            bundle.start();
+
+            for (String name : FRONT_ENDS) {
+                BundleAllocator a = felix.allocator(name);
+                long p = a.malloc(5000);
+                BundleAllocator.stamp(p, 5000, 3);
+                assertTrue(BundleAllocator.intact(p, 5000, 3));
+                a.free(p);
+                assertEquals(0, a.bytesInUse(), tier + " started again: " + name);
+            }
         }
+    }
 
-        pageheap.stop();
+    @Test
+    void declarativeServicesPublishesEverything_noActivator_andStoppingItsRuntimeWithdrawsIt() throws Throwable {
+        for (String tier : InternalPackagesIT.TIERS) {
+            var headers = felix.bundle(tier).getHeaders();
+            assertNull(headers.get(Constants.BUNDLE_ACTIVATOR), tier + " has no activator");
+            assertNotNull(headers.get("Service-Component"), tier + " declares its components");
+        }
+        assertNull(felix.bundle("io.rtmalloc.api").getHeaders().get("Service-Component"), "the API bundle has no component");
+        Bundle scr = felix.bundle("org.apache.felix.scr");
+        BundleAllocator percpu = felix.allocator("percpu");
+        long p = percpu.malloc(5000);
+        BundleAllocator.stamp(p, 5000, 1); // resident until the allocator gives it back
 
+        scr.stop();
+
+        for (String tier : InternalPackagesIT.TIERS) {
+            assertEquals(Bundle.ACTIVE, felix.bundle(tier).getState(), tier + " still active");
+        }
         assertEquals(List.of(), felix.references("io.rtmalloc.Allocator", null));
-        assertEquals(List.of(), felix.references("io.rtmalloc.spi.PageHeapProvider", null));
-        for (long p : blocks) {
-            assertEquals(0, residentBytes(p), "every stack's memory went back to the OS");
+        for (String type : List.of("PageHeapProvider", "CentralCacheProvider", "FrontEndProvider")) {
+            assertEquals(List.of(), felix.references("io.rtmalloc.spi." + type, null), type + " went with the runtime");
         }
+        assertEquals(0, residentBytes(p), "the allocator was closed");
 
-        pageheap.start();
+        scr.start();
 
-        for (String name : FRONT_ENDS) {
-            BundleAllocator a = felix.allocator(name);
-            long p = a.malloc(5000);
-            BundleAllocator.stamp(p, 5000, 3);
-            assertTrue(BundleAllocator.intact(p, 5000, 3));
-            a.free(p);
+        TreeSet<String> published = new TreeSet<>();
+        for (ServiceReference<?> ref : felix.references("io.rtmalloc.Allocator", null)) {
+            published.add((String) ref.getProperty("rtmalloc.frontend"));
         }
+        assertEquals(FRONT_ENDS, published, "every allocator is back");
+        BundleAllocator back = felix.allocator("percpu");
+        long q = back.malloc(5000);
+        BundleAllocator.stamp(q, 5000, 5);
+        assertTrue(BundleAllocator.intact(q, 5000, 5));
+        back.free(q);
     }
 }

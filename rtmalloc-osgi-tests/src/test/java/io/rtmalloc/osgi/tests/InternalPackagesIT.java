@@ -15,7 +15,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -26,17 +28,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The API bundle's internal packages ({@code io.rtmalloc.spi}, with raw
- * memory access and the tiers' interfaces, and {@code io.rtmalloc.osgi}, the
- * tiers' activator) carry the mandatory attribute {@code rtmalloc.internal}:
- * the tier bundles import them with it and are wired to them, the examples
- * bundle (a consumer) is wired to {@code io.rtmalloc} only, and a bundle that
- * imports an internal package as any consumer would, without the attribute,
- * does not resolve.
+ * The API bundle's internal package ({@code io.rtmalloc.spi}, with raw memory
+ * access and the tiers' interfaces) carries the mandatory attribute
+ * {@code rtmalloc.internal}: the tier bundles import it with it and are wired
+ * to it, the examples bundle (a consumer) is wired to {@code io.rtmalloc}
+ * only, and a bundle that imports the internal package as any consumer would,
+ * without the attribute, does not resolve. The API bundle exports nothing else:
+ * it holds no OSGi code, and no tier bundle imports a package of it for OSGi.
  */
 class InternalPackagesIT {
 
-    static final List<String> INTERNAL = List.of("io.rtmalloc.spi", "io.rtmalloc.osgi");
+    static final List<String> INTERNAL = List.of("io.rtmalloc.spi");
     static final List<String> TIERS = List.of("io.rtmalloc.pageheap", "io.rtmalloc.central", "io.rtmalloc.global",
             "io.rtmalloc.threadcache", "io.rtmalloc.percpu");
 
@@ -96,6 +98,15 @@ class InternalPackagesIT {
                 assertEquals("io.rtmalloc.api", wired.get(internal), tier + " imports " + internal + ": " + wired);
             }
         }
+    }
+
+    @Test
+    void theApiBundle_exportsThePublicAndTheInternalPackage_only() {
+        Set<String> exported = new TreeSet<>();
+        for (var c : felix.bundle("io.rtmalloc.api").adapt(BundleWiring.class).getCapabilities("osgi.wiring.package")) {
+            exported.add((String) c.getAttributes().get("osgi.wiring.package"));
+        }
+        assertEquals(Set.of("io.rtmalloc", "io.rtmalloc.spi"), exported);
     }
 
     @Test
