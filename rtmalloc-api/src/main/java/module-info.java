@@ -12,6 +12,7 @@ module io.rtmalloc.api {
     requires static org.osgi.util.tracker;
 
     exports io.rtmalloc;
+    // io.rtmalloc.internal, the allocator that joins the two, is exported to no module.
     // rtmalloc's own modules only: the tiers, which implement the interfaces. Any other module
     // would reach raw memory through NativeMemory without native access of its own.
     exports io.rtmalloc.spi to
