@@ -8,6 +8,7 @@
  */
 module io.rtmalloc.api {
     exports io.rtmalloc;
+    // io.rtmalloc.internal, the allocator that joins the two, is exported to no module.
     // rtmalloc's own modules only: the tiers, which implement the interfaces. Any other module
     // would reach raw memory through NativeMemory without native access of its own.
     exports io.rtmalloc.spi to

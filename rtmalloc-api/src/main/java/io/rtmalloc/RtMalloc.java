@@ -1,20 +1,11 @@
 package io.rtmalloc;
 
-import io.rtmalloc.spi.AllocatorListener;
-import io.rtmalloc.spi.CentralCache;
-import io.rtmalloc.spi.CentralCacheProvider;
-import io.rtmalloc.spi.FrontEndProvider;
-import io.rtmalloc.spi.PageHeap;
-import io.rtmalloc.spi.PageHeapProvider;
-import io.rtmalloc.spi.Providers;
-import io.rtmalloc.spi.Stacks;
+import io.rtmalloc.internal.StackAssembly;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Objects;
 import java.util.ServiceConfigurationError;
 import java.util.SortedSet;
-import java.util.TreeSet;
 
 /**
  * Builds and finds allocators.
@@ -41,9 +32,6 @@ public final class RtMalloc {
 
     /** The system property naming the front end of {@link #global()}. */
     public static final String FRONTEND_PROPERTY = "rtmalloc.frontend";
-
-    /** Front ends in order of preference when none is named. */
-    private static final List<String> PREFERENCE = List.of("threadcache", "percpu", "global");
 
     private RtMalloc() {
     }
@@ -126,16 +114,15 @@ public final class RtMalloc {
      */
     private static Allocator buildGlobal() {
         String frontEndName = System.getProperty(FRONTEND_PROPERTY);
-        FrontEndProvider frontEnd;
         if (frontEndName == null || frontEndName.isBlank()) {
-            frontEnd = Providers.frontEnd(defaultFrontEnd());
+            frontEndName = StackAssembly.defaultFrontEnd();
         } else {
             frontEndName = frontEndName.strip();
-            frontEnd = findFrontEnd(frontEndName);
-            if (frontEnd == null) {
+            SortedSet<String> found = frontEnds();
+            if (!found.contains(frontEndName)) {
                 ConfigException e = new ConfigException("system property " + FRONTEND_PROPERTY, null, 0,
                         "no front end named '" + frontEndName + "' is present (found: "
-                                + String.join(", ", frontEnds()) + ")");
+                                + String.join(", ", found) + ")");
                 throw new GlobalSettingException("rtmalloc: RtMalloc.global() cannot be built: " + e.getMessage(), e);
             }
         }
@@ -152,27 +139,7 @@ public final class RtMalloc {
             throw new GlobalSettingException("rtmalloc: RtMalloc.global() cannot be built: the configuration"
                     + " named by " + origin + " is invalid: " + e.getMessage(), e);
         }
-        return builder().frontEnd(frontEnd.name()).config(config).build();
-    }
-
-    /** The front end of this name that {@link java.util.ServiceLoader} finds, or null. */
-    private static FrontEndProvider findFrontEnd(String name) {
-        for (FrontEndProvider p : Providers.frontEnds()) {
-            if (p.name().equals(name)) {
-                return p;
-            }
-        }
-        return null;
-    }
-
-    private static String defaultFrontEnd() {
-        SortedSet<String> names = frontEnds();
-        for (String name : PREFERENCE) {
-            if (names.contains(name)) {
-                return name;
-            }
-        }
-        return names.isEmpty() ? "global" : names.first();
+        return builder().frontEnd(frontEndName).config(config).build();
     }
 
     /**
@@ -181,11 +148,7 @@ public final class RtMalloc {
      * @return the names of the front ends {@link java.util.ServiceLoader} finds
      */
     public static SortedSet<String> frontEnds() {
-        SortedSet<String> names = new TreeSet<>();
-        for (FrontEndProvider p : Providers.frontEnds()) {
-            names.add(p.name());
-        }
-        return names;
+        return StackAssembly.frontEnds();
     }
 
     /**
@@ -200,9 +163,8 @@ public final class RtMalloc {
     /** Assembles one stack. Not thread-safe; {@link #build()} may be called more than once. */
     public static final class Builder {
         private String frontEndName;
-        private FrontEndProvider frontEnd;
-        private CentralCacheProvider centralCache;
-        private PageHeapProvider pageHeap;
+        /** The tiers handed in through {@code io.rtmalloc.spi.Stacks}; none for a plain builder. */
+        private StackAssembly.Tiers tiers = StackAssembly.Tiers.NONE;
         private Config config;
         private String name;
 
@@ -210,12 +172,7 @@ public final class RtMalloc {
             // Tiers as providers come in only through io.rtmalloc.spi.Stacks, which the API module
             // exports to rtmalloc's own modules: a public setter would let any module hand in a
             // tier of its own and lead the allocator to any address.
-            Stacks.register((builder, frontEnd, centralCache, pageHeap) -> {
-                builder.frontEnd = frontEnd;
-                builder.frontEndName = frontEnd != null ? frontEnd.name() : null;
-                builder.centralCache = centralCache;
-                builder.pageHeap = pageHeap;
-            });
+            StackAssembly.registerBuilder((builder, tiers) -> builder.tiers = tiers);
         }
 
         private Builder() {
@@ -229,7 +186,7 @@ public final class RtMalloc {
          */
         public Builder frontEnd(String name) {
             this.frontEndName = Objects.requireNonNull(name, "name");
-            this.frontEnd = null;
+            this.tiers = tiers.withoutFrontEnd();
             return this;
         }
 
@@ -290,25 +247,7 @@ public final class RtMalloc {
          * @throws IllegalStateException if no page heap or central cache module is present
          */
         public Allocator build() {
-            Config c = config != null ? config : Config.defaults();
-            FrontEndProvider fe = frontEnd != null ? frontEnd
-                    : Providers.frontEnd(frontEndName != null ? frontEndName : defaultFrontEnd());
-            PageHeapProvider ph = pageHeap != null ? pageHeap : Providers.pageHeap();
-            CentralCacheProvider cc = centralCache != null ? centralCache : Providers.centralCache();
-            PageHeap heap = ph.create(c);
-            CentralCache central = cc.create(c, heap);
-            RtAllocator allocator = new RtAllocator(c, fe.create(c, central), central);
-            if (name != null) {
-                Runnable unregister;
-                try {
-                    unregister = AllocatorListener.INSTANCE.named(name, allocator);
-                } catch (RuntimeException e) {
-                    allocator.close();
-                    throw e;
-                }
-                allocator.onClose(unregister);
-            }
-            return allocator;
+            return StackAssembly.build(config != null ? config : Config.defaults(), frontEndName, tiers, name);
         }
     }
 }

@@ -35,39 +35,70 @@ public final class CacheCounters {
     /** {@code [sizeClass * KINDS + kind]}. */
     private final long[] counts;
 
-    /** Counters of classes {@code 1 .. classes - 1} (index 0 unused), all zero. */
+    /**
+     * Counters of classes {@code 1 .. classes - 1} (index 0 unused), all zero.
+     *
+     * @param classes the number of class indices, the unused 0 included
+     */
     public CacheCounters(int classes) {
         this.counts = new long[classes * KINDS];
     }
 
-    /** The number of class indices, the unused 0 included. */
+    /**
+     * The number of class indices.
+     *
+     * @return the number of class indices, the unused 0 included
+     */
     public int classes() {
         return counts.length / KINDS;
     }
 
-    /** Counts an allocation of class {@code sizeClass} served from the cache. */
+    /**
+     * Counts an allocation served from the cache.
+     *
+     * @param sizeClass the allocation's size class
+     */
     public void hit(int sizeClass) {
         counts[sizeClass * KINDS + HIT]++;
     }
 
-    /** Counts an allocation of class {@code sizeClass} that found its list empty, and the refill that followed. */
+    /**
+     * Counts an allocation that found its list empty, and the refill that followed.
+     *
+     * @param sizeClass the allocation's size class
+     */
     public void missAndRefill(int sizeClass) {
         counts[sizeClass * KINDS + MISS]++;
         counts[sizeClass * KINDS + REFILL]++;
     }
 
-    /** Counts a batch of class {@code sizeClass} given back to the central cache. */
+    /**
+     * Counts a batch given back to the central cache.
+     *
+     * @param sizeClass the batch's size class
+     */
     public void flush(int sizeClass) {
         counts[sizeClass * KINDS + FLUSH]++;
     }
 
-    /** The count of {@code kind} for class {@code sizeClass}; 0 for a class these counters do not have. */
+    /**
+     * A count.
+     *
+     * @param sizeClass the size class
+     * @param kind      what is counted
+     * @return the count of {@code kind} for class {@code sizeClass}; 0 for a class these counters do not have
+     */
     public long get(int sizeClass, Kind kind) {
         int i = sizeClass * KINDS + kind.ordinal();
         return sizeClass >= 0 && i < counts.length ? counts[i] : 0;
     }
 
-    /** Adds every count of {@code other} (of as many classes or fewer) to these. */
+    /**
+     * Adds every count of {@code other} to these.
+     *
+     * @param other counters of as many classes as these or fewer
+     * @throws IllegalArgumentException if {@code other} has more classes
+     */
     public void add(CacheCounters other) {
         long[] from = other.counts;
         if (from.length > counts.length) {

@@ -17,15 +17,25 @@ import io.rtmalloc.SizeClasses;
  */
 public interface CentralCache {
 
-    /** The size classes served. */
+    /**
+     * The size classes served.
+     *
+     * @return the size classes served
+     */
     SizeClasses sizeClasses();
 
-    /** The page heap below. */
+    /**
+     * The page heap below.
+     *
+     * @return the page heap below
+     */
     PageHeap pageHeap();
 
     /**
      * One block of class {@code sizeClass}.
      *
+     * @param sizeClass the size class
+     * @return the block's address
      * @throws OutOfMemoryError if the page heap cannot grow
      */
     long allocate(int sizeClass);
@@ -34,6 +44,8 @@ public interface CentralCache {
      * Takes back one block of class {@code sizeClass}, after checking that the
      * address is a block boundary of a span of that class.
      *
+     * @param sizeClass the size class of the block
+     * @param address the block's address
      * @throws IllegalArgumentException for an address that is not, changing nothing
      */
     void free(int sizeClass, long address);
@@ -43,6 +55,9 @@ public interface CentralCache {
      * chain: each block's first word holds the next block's address, the last
      * one's holds 0.
      *
+     * @param sizeClass the size class
+     * @param count how many blocks
+     * @return the address of the chain's first block
      * @throws OutOfMemoryError if the page heap cannot grow; then nothing was removed
      */
     long removeRange(int sizeClass, int count);
@@ -50,6 +65,10 @@ public interface CentralCache {
     /**
      * Takes back {@code count} blocks chained from {@code head} through their
      * first words; the word of the {@code count}-th block is not read.
+     *
+     * @param sizeClass the size class of the blocks
+     * @param head the address of the chain's first block
+     * @param count how many blocks the chain holds
      */
     void insertRange(int sizeClass, long head, int count);
 
@@ -58,6 +77,10 @@ public interface CentralCache {
      * {@code dst[from .. from+count)}, touching none of them: the form of a
      * batch for caches that keep blocks in arrays.
      *
+     * @param sizeClass the size class
+     * @param dst the array that receives the blocks' addresses
+     * @param from the first index of {@code dst} written
+     * @param count how many blocks
      * @throws OutOfMemoryError if the page heap cannot grow; then nothing was removed
      */
     void removeBatch(int sizeClass, long[] dst, int from, int count);
@@ -66,12 +89,19 @@ public interface CentralCache {
      * Takes back the {@code count} blocks of {@code src[from .. from+count)},
      * blocks of this class a front end has validated, touching none of them
      * on the way to its transfer cache.
+     *
+     * @param sizeClass the size class of the blocks
+     * @param src the array that holds the blocks' addresses
+     * @param from the first index of {@code src} read
+     * @param count how many blocks
      */
     void insertBatch(int sizeClass, long[] src, int from, int count);
 
     /**
      * Blocks of each class held here, counted at one moment per class.
      * Index 0 is unused; index {@code c} describes class {@code c}.
+     *
+     * @return the blocks held of each class, indexed by class
      */
     CentralClassStats[] classStats();
 
@@ -83,6 +113,8 @@ public interface CentralCache {
      * transfer cache that no front end used since the last call, so that spans
      * left empty go back to the page heap; with {@code all}, every transfer
      * cache (the memory is over its soft limit). The default does nothing.
+     *
+     * @param all whether every transfer cache is emptied, used or not
      */
     default void scavenge(boolean all) {
     }

@@ -71,7 +71,12 @@ public final class CpuCaches implements FrontEnd.Cache {
     /** References between two CPUs' entries of {@link #tryFirst}: at least a cache line of 64 bytes. */
     private static final int STRIDE = 16;
 
-    /** Caches for every CPU number the kernel may give, over {@code central}. */
+    /**
+     * Caches for every CPU number the kernel may give, over {@code central}.
+     *
+     * @param config the configuration: the budget and the classes' limits
+     * @param central the central cache below
+     */
     public CpuCaches(Config config, CentralCache central) {
         this.budget = config.perCpuCacheSize();
         this.central = central;
@@ -103,7 +108,11 @@ public final class CpuCaches implements FrontEnd.Cache {
         return i % SLOTS == 0 ? budget : budget / 4;
     }
 
-    /** The most bytes these caches may hold: the sum of their budgets. */
+    /**
+     * The most bytes these caches may hold: the sum of their budgets.
+     *
+     * @return the most bytes these caches may hold
+     */
     public long bound() {
         long sum = 0;
         for (int i = 0; i < caches.length; i++) {
@@ -116,6 +125,10 @@ public final class CpuCaches implements FrontEnd.Cache {
      * Per class, the most blocks one CPU may hold: an eighth of the per-CPU
      * budget as whole blocks, at most {@code max_free_list_length}; 0 for a
      * class whose block is larger than that eighth.
+     *
+     * @param config the configuration
+     * @param classes the size classes
+     * @return the most blocks of each class one CPU may hold, indexed by class
      */
     public static int[] maxCapacities(Config config, SizeClasses classes) {
         int[] cap = new int[classes.count() + 1];
@@ -126,7 +139,11 @@ public final class CpuCaches implements FrontEnd.Cache {
         return cap;
     }
 
-    /** CPUs the kernel may ever number ({@code /sys/devices/system/cpu/possible}), else the JVM's count. */
+    /**
+     * CPUs the kernel may ever number ({@code /sys/devices/system/cpu/possible}), else the JVM's count.
+     *
+     * @return the number of CPUs the kernel may number
+     */
     public static int possibleCpus() {
         int cpus = Runtime.getRuntime().availableProcessors();
         try {
@@ -280,7 +297,12 @@ public final class CpuCaches implements FrontEnd.Cache {
         }
     }
 
-    /** Which of its caches CPU {@code cpu} tries first now (0 for its first); for tests. */
+    /**
+     * Which of its caches CPU {@code cpu} tries first now (0 for its first); for tests.
+     *
+     * @param cpu the CPU number
+     * @return the index among the CPU's caches of the one it tries first
+     */
     public int triedFirst(int cpu) {
         CpuCache c = tryFirst[cpu * STRIDE];
         for (int k = 0; k < SLOTS; k++) {
@@ -294,6 +316,9 @@ public final class CpuCaches implements FrontEnd.Cache {
     /**
      * Runs {@code body} while the calling thread holds cache {@code slot} of
      * every CPU, as a thread preempted inside a pop would; for tests.
+     *
+     * @param slot which of each CPU's caches is held
+     * @param body what runs while they are held
      */
     public void whileHeld(int slot, Runnable body) {
         int held = 0;
@@ -313,6 +338,8 @@ public final class CpuCaches implements FrontEnd.Cache {
      * The background release: each CPU cache, taken through its owner word,
      * gives back half of each list that missed no block since the last call
      * and shrinks its capacity, or gives everything back with {@code all}.
+     *
+     * @param all whether every block goes back, whatever missed
      */
     public void scavenge(boolean all) {
         eachCache(c -> {
@@ -334,7 +361,11 @@ public final class CpuCaches implements FrontEnd.Cache {
         eachCache(CpuCache::forget);
     }
 
-    /** Blocks held per class (racy read: a snapshot, exact when threads are quiet). */
+    /**
+     * Blocks held per class (racy read: a snapshot, exact when threads are quiet).
+     *
+     * @return the blocks held of each class, indexed by class
+     */
     public long[] cachedBlocks() {
         long[] out = new long[classes.count() + 1];
         for (CpuCache c : caches) {
@@ -345,7 +376,11 @@ public final class CpuCaches implements FrontEnd.Cache {
         return out;
     }
 
-    /** The counters summed over CPUs ({@link FrontEnd#counters()}), or null when stats are off. */
+    /**
+     * The counters summed over CPUs ({@link FrontEnd#counters()}), or null when stats are off.
+     *
+     * @return the counters summed over CPUs, or null when stats are off
+     */
     public CacheCounters counters() {
         if (!STATS) {
             return null;
@@ -357,7 +392,12 @@ public final class CpuCaches implements FrontEnd.Cache {
         return out;
     }
 
-    /** Adds the figures of these caches, their keys starting with {@code prefix}. */
+    /**
+     * Adds the figures of these caches, their keys starting with {@code prefix}.
+     *
+     * @param prefix the start of every key added
+     * @param details the map the figures are added to
+     */
     public void details(String prefix, Map<String, Long> details) {
         details.put(prefix + "cpu caches", (long) caches.length);
         details.put(prefix + "cpu number source: " + CurrentCpu.SOURCE.name().toLowerCase(Locale.ROOT), 1L);
@@ -375,14 +415,22 @@ public final class CpuCaches implements FrontEnd.Cache {
         }
     }
 
-    /** The figures of {@link #details(String, Map)} with no prefix. */
+    /**
+     * The figures of {@link #details(String, Map)} with no prefix.
+     *
+     * @return the figures, by key
+     */
     public Map<String, Long> details() {
         Map<String, Long> d = new LinkedHashMap<>();
         details("", d);
         return d;
     }
 
-    /** Bytes held by all CPU caches (racy read). */
+    /**
+     * Bytes held by all CPU caches (racy read).
+     *
+     * @return bytes held by all CPU caches
+     */
     public long bytes() {
         long bytes = 0;
         for (CpuCache c : caches) {
@@ -391,22 +439,40 @@ public final class CpuCaches implements FrontEnd.Cache {
         return bytes;
     }
 
-    /** Bytes of capacity claimed by CPU cache {@code i} (racy read); at most the budget. */
+    /**
+     * Bytes of capacity claimed by CPU cache {@code i} (racy read); at most the budget.
+     *
+     * @param i the CPU cache's index
+     * @return bytes of capacity claimed by CPU cache {@code i}
+     */
     public long capacityBytes(int i) {
         return caches[i].capacityBytes;
     }
 
-    /** The number of CPU caches. */
+    /**
+     * The number of CPU caches.
+     *
+     * @return the number of CPU caches
+     */
     public int cacheCount() {
         return caches.length;
     }
 
-    /** The most blocks of class {@code cl} one CPU may hold (0: not cached). */
+    /**
+     * The most blocks of class {@code cl} one CPU may hold (0: not cached).
+     *
+     * @param cl the size class
+     * @return the most blocks of class {@code cl} one CPU may hold
+     */
     public int maxCapacity(int cl) {
         return maxCapacity[cl];
     }
 
-    /** CAS races lost (counted when stats are on). */
+    /**
+     * CAS races lost (counted when stats are on).
+     *
+     * @return the number of CAS races lost
+     */
     public long lostRaces() {
         return lostRaces.sum();
     }

@@ -39,7 +39,14 @@ import java.util.Optional;
 public final class CurrentCpu {
 
     /** Where the CPU number comes from. */
-    public enum Source { RSEQ, SCHED_GETCPU, STRIPE }
+    public enum Source {
+        /** The {@code cpu_id} of the calling thread's rseq area. */
+        RSEQ,
+        /** A {@code sched_getcpu()} downcall. */
+        SCHED_GETCPU,
+        /** No CPU: a stripe from the calling thread's id. */
+        STRIPE
+    }
 
     /** The source in use, chosen once. */
     public static final Source SOURCE;
@@ -112,7 +119,11 @@ public final class CurrentCpu {
         }
     }
 
-    /** The calling thread's CPU number (or stripe), {@code >= 0}. */
+    /**
+     * The calling thread's CPU number (or stripe), {@code >= 0}.
+     *
+     * @return the calling thread's CPU number (or stripe)
+     */
     public static int get() {
         return switch (SOURCE) {
             case RSEQ -> rseqCached();
@@ -163,7 +174,11 @@ public final class CurrentCpu {
         return ALL.get(ValueLayout.JAVA_INT, address);
     }
 
-    /** The {@code cpu_id} of the calling thread's rseq area. */
+    /**
+     * The {@code cpu_id} of the calling thread's rseq area.
+     *
+     * @return the calling thread's CPU number, from its rseq area
+     */
     public static int rseq() {
         try {
             long tp = (long) PTHREAD_SELF.invokeExact();
@@ -173,7 +188,11 @@ public final class CurrentCpu {
         }
     }
 
-    /** {@code sched_getcpu()}. */
+    /**
+     * {@code sched_getcpu()}.
+     *
+     * @return the calling thread's CPU number, from {@code sched_getcpu()}
+     */
     public static int schedGetcpu() {
         try {
             return (int) SCHED_GETCPU.invokeExact();
@@ -182,18 +201,30 @@ public final class CurrentCpu {
         }
     }
 
-    /** A stripe from the calling thread's id (no CPU information). */
+    /**
+     * A stripe from the calling thread's id (no CPU information).
+     *
+     * @return a stripe from the calling thread's id
+     */
     public static int stripe() {
         long id = Thread.currentThread().threadId();
         return (int) ((id * 0x9E3779B97F4A7C15L) >>> 33);
     }
 
-    /** Whether {@link #rseq()} can be called here. */
+    /**
+     * Whether {@link #rseq()} can be called here.
+     *
+     * @return whether {@link #rseq()} can be called here
+     */
     public static boolean rseqAvailable() {
         return PTHREAD_SELF != null && CPU_ID_OFFSET >= 0;
     }
 
-    /** Whether {@link #schedGetcpu()} can be called here. */
+    /**
+     * Whether {@link #schedGetcpu()} can be called here.
+     *
+     * @return whether {@link #schedGetcpu()} can be called here
+     */
     public static boolean schedGetcpuAvailable() {
         return SCHED_GETCPU != null;
     }

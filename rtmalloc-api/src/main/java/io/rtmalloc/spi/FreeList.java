@@ -33,17 +33,33 @@ public final class FreeList {
     private FreeList() {
     }
 
-    /** The block linked after {@code block}: its first word. */
+    /**
+     * The block linked after {@code block}: its first word.
+     *
+     * @param block a block of the list
+     * @return the next block's address, 0 after the last
+     */
     public static long next(long block) {
         return NativeMemory.getLong(block);
     }
 
-    /** Links {@code next} after {@code block} (0: {@code block} ends the list). */
+    /**
+     * Links {@code next} after {@code block}.
+     *
+     * @param block the block whose first word is written
+     * @param next  the block to follow it, or 0 when {@code block} ends the list
+     */
     public static void link(long block, long next) {
         NativeMemory.putLong(block, next);
     }
 
-    /** Puts {@code block} in front of the list at {@code head}, and answers the new head, {@code block}. */
+    /**
+     * Puts {@code block} in front of the list at {@code head}.
+     *
+     * @param head  the list's head, 0 when it is empty
+     * @param block the block pushed
+     * @return the new head, {@code block}
+     */
     public static long push(long head, long block) {
         NativeMemory.putLong(block, head);
         return block;
@@ -54,6 +70,11 @@ public final class FreeList {
      * every block on the way checked against the heap's range before its
      * word is read; 0 when one is outside it (a damaged link, or a chain
      * shorter than {@code n}), and then {@link #firstOutside} names it.
+     *
+     * @param first the chain's first block (0: an empty list)
+     * @param n     which block, counting {@code first} as 1
+     * @param index the heap's range
+     * @return the {@code n}-th block, or 0
      */
     public static long nth(long first, int n, HeapIndex index) {
         long block = first;
@@ -72,6 +93,11 @@ public final class FreeList {
      * only words of blocks inside the heap. Answers 0 for a list that ends
      * (links to 0) before its {@code n}-th block, and when it now finds none
      * (another write changed the chain meanwhile).
+     *
+     * @param first the chain's first block
+     * @param n     the blocks the walk was to cover
+     * @param index the heap's range
+     * @return the first address met outside the heap, or 0
      */
     public static long firstOutside(long first, int n, HeapIndex index) {
         long block = first;
@@ -92,6 +118,11 @@ public final class FreeList {
      * them, the head of a chain of {@code n}; 0 when the walk met a block
      * outside the heap ({@link #nth}), and then nothing was changed.
      * {@code block} must be inside the heap.
+     *
+     * @param block the block that stays, linked past the chain cut out
+     * @param n     the blocks to cut out after it
+     * @param index the heap's range
+     * @return the first block cut out, or 0
      */
     public static long cutAfter(long block, int n, HeapIndex index) {
         long first = next(block);
@@ -109,6 +140,13 @@ public final class FreeList {
      * word is read, and answers how many it copied: fewer than {@code count}
      * when it met a block outside the heap, which is then not copied. Reads
      * the word of none but the first {@code count - 1} blocks.
+     *
+     * @param head  the chain's first block
+     * @param count the blocks to copy at most
+     * @param dst   the array copied into
+     * @param from  where in {@code dst} the first goes
+     * @param index the heap's range
+     * @return the blocks copied
      */
     public static int copy(long head, int count, long[] dst, int from, HeapIndex index) {
         long block = head;
@@ -130,6 +168,12 @@ public final class FreeList {
      * {@code head} and the last of them is the new head, which it answers
      * ({@code head} itself when {@code count} is 0). The blocks are the
      * caller's, handed out or held free by it.
+     *
+     * @param head  the list's head, 0 for a new chain
+     * @param src   the blocks
+     * @param from  the first of them in {@code src}
+     * @param count how many
+     * @return the new head
      */
     public static long pushAll(long head, long[] src, int from, int count) {
         for (int i = from; i < from + count; i++) {
@@ -142,6 +186,12 @@ public final class FreeList {
      * The error of a chain handed between tiers with a link outside the heap
      * at {@code position}: what came before that link was taken, the rest is
      * lost.
+     *
+     * @param sizeClass the chain's size class
+     * @param count     the blocks the chain was to have
+     * @param position  how many came before the link
+     * @param link      the address outside the heap
+     * @return the exception to throw
      */
     public static IllegalArgumentException brokenChain(int sizeClass, int count, int position, long link) {
         return new IllegalArgumentException("a chain of " + count + " blocks of size class " + sizeClass

@@ -17,12 +17,18 @@ import java.util.Map;
  */
 public interface FrontEnd {
 
-    /** The name users choose it by ("global", "threadcache", "percpu"). */
+    /**
+     * The name users choose it by ("global", "threadcache", "percpu").
+     *
+     * @return the front end's name
+     */
     String name();
 
     /**
      * A block of class {@code sizeClass} for the calling thread.
      *
+     * @param sizeClass the size class
+     * @return the block's address
      * @throws OutOfMemoryError if the tiers below cannot grow
      * @throws IllegalStateException once the allocator is closed and the cache is empty
      */
@@ -42,6 +48,8 @@ public interface FrontEnd {
      * that way. A block already at the head of the list (or top of the stack)
      * it joins is a double free ({@link #doubleFree}).
      *
+     * @param sizeClass the size class of the block
+     * @param block the block's address
      * @throws IllegalArgumentException for a double free it detects
      */
     void free(int sizeClass, long block);
@@ -51,6 +59,8 @@ public interface FrontEnd {
      * a confined arena and used by the calling thread only: its calls skip the
      * lookup of {@link #allocate}. For a front end without per-thread state, a
      * cache that does what {@link #allocate} and {@link #free} do.
+     *
+     * @return the calling thread's cache
      */
     Cache cache();
 
@@ -78,6 +88,8 @@ public interface FrontEnd {
      * each as {@link #drain()} does and gives back half of each list that
      * missed no block since the last call, or everything with {@code all}.
      * The default does nothing (no caches).
+     *
+     * @param all whether the memory is over its soft limit, and everything reachable goes back
      */
     default void scavenge(boolean all) {
     }
@@ -92,7 +104,13 @@ public interface FrontEnd {
      */
     void forgetAll();
 
-    /** The error of a free that finds the block at the head of its list already. */
+    /**
+     * The error of a free that finds the block at the head of its list already.
+     *
+     * @param block the block's address
+     * @param sizeClass the block's size class
+     * @return the error to throw
+     */
     static IllegalArgumentException doubleFree(long block, int sizeClass) {
         return new IllegalArgumentException("double free of 0x" + Long.toHexString(block)
                 + ": it is already the first free block of its list (size class " + sizeClass + ")");
@@ -102,6 +120,11 @@ public interface FrontEnd {
      * The error of a pop whose head {@code head} (not 0) lies outside the page
      * heap's range: the allocator is closed, or the list was damaged by a write
      * to a freed block.
+     *
+     * @param heap the page heap below
+     * @param sizeClass the size class of the list
+     * @param head the head popped
+     * @return the error to throw
      */
     static RuntimeException damagedList(PageHeap heap, int sizeClass, long head) {
         if (heap.isClosed()) {
@@ -112,15 +135,27 @@ public interface FrontEnd {
                 + " freed block?); the list is dropped");
     }
 
-    /** Blocks held in caches per class (index 0 unused), counted as well as can be without stopping threads. */
+    /**
+     * Blocks held in caches per class (index 0 unused), counted as well as can be without stopping threads.
+     *
+     * @return the blocks held in caches, indexed by class
+     */
     long[] cachedBlocks();
 
-    /** Its caches' counters summed, or null when stats are off or the front end keeps none. */
+    /**
+     * Its caches' counters summed, or null when stats are off or the front end keeps none.
+     *
+     * @return the counters, or null
+     */
     default CacheCounters counters() {
         return null;
     }
 
-    /** Figures particular to this front end, in report order. */
+    /**
+     * Figures particular to this front end, in report order.
+     *
+     * @return the figures, by name
+     */
     default Map<String, Long> details() {
         return Map.of();
     }
@@ -137,10 +172,20 @@ public interface FrontEnd {
      * {@link FrontEnd#free} without the lookup. Used by its thread only.
      */
     interface Cache {
-        /** A block of class {@code sizeClass}. */
+        /**
+         * A block of class {@code sizeClass}.
+         *
+         * @param sizeClass the size class
+         * @return the block's address
+         */
         long allocate(int sizeClass);
 
-        /** Takes back a checked block of class {@code sizeClass}. */
+        /**
+         * Takes back a checked block of class {@code sizeClass}.
+         *
+         * @param sizeClass the size class of the block
+         * @param block the block's address
+         */
         void free(int sizeClass, long block);
     }
 }

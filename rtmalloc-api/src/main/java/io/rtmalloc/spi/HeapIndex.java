@@ -74,6 +74,8 @@ public final class HeapIndex {
     private final long pageMask;
 
     /**
+     * An index over a reservation whose pages are all unmapped.
+     *
      * @param base      the reservation's first byte, a multiple of the page size
      * @param words     the page words: a native array of one zero long per page of the reservation
      * @param pageShift log2 of the page size
@@ -89,6 +91,9 @@ public final class HeapIndex {
      * Whether {@code address} lies in the memory the heap has mapped for spans.
      * One unsigned compare. What else the heap guarantees of such an address is
      * in {@link PageHeap#index()}.
+     *
+     * @param address any address
+     * @return whether {@code address} lies in the mapped memory
      */
     public boolean contains(long address) {
         return Long.compareUnsigned(address - base, mapped) < 0;
@@ -103,6 +108,9 @@ public final class HeapIndex {
      * never carved, or of a block above {@link #FAST_CHECK_MAX_SIZE}. One
      * unsigned compare, one read of the page's word and a divisibility test
      * by one multiplication; never faults, whatever the address.
+     *
+     * @param address any address
+     * @return the size class of the block that starts at {@code address}, else 0
      */
     public int blockClassOf(long address) {
         long w = word(address);
@@ -113,6 +121,9 @@ public final class HeapIndex {
      * The word of the page of {@code address} ({@link #blockClassOf}'s first
      * half): 0 for an address outside the mapped memory, or of a page in
      * which no carved block starts. One unsigned compare and one read.
+     *
+     * @param address any address
+     * @return the word of the page of {@code address}, or 0
      */
     public long word(long address) {
         long off = address - base;
@@ -129,6 +140,10 @@ public final class HeapIndex {
      * byte is the block's size class, never 0. A caller that branches on this
      * test, rather than on the class {@link #blockClassOf} answers, makes no
      * second test of the class.
+     *
+     * @param address any address
+     * @param word the word of the page of {@code address}
+     * @return whether {@code address} is the first byte of a carved block
      */
     public boolean startsBlock(long address, long word) {
         long c = word >>> 24;
@@ -140,6 +155,9 @@ public final class HeapIndex {
      * The size class of the page of {@code address}: {@code > 0} for a page of
      * a SMALL span in which a carved block starts, 0 otherwise (large, free, not
      * carved yet, or any address outside the heap). Never faults.
+     *
+     * @param address any address
+     * @return the size class of the page of {@code address}, or 0
      */
     public int sizeClassOf(long address) {
         return (int) (word(address) & 0xff);
@@ -148,6 +166,11 @@ public final class HeapIndex {
     /**
      * The word of a page of a SMALL span of class {@code cl} whose blocks are
      * all carved: {@code page} is the page's index in its span.
+     *
+     * @param cl the span's size class
+     * @param page the page's index in its span
+     * @param blockSize the class's block size
+     * @return the page's word
      */
     public long word(int cl, long page, int blockSize) {
         if (blockSize > FAST_CHECK_MAX_SIZE || (1L << pageShift) > FAST_CHECK_MAX_PAGE) {
@@ -158,12 +181,20 @@ public final class HeapIndex {
         return cl | (phase << 8) | (c << 24);
     }
 
-    /** The first byte of the reservation. */
+    /**
+     * The first byte of the reservation.
+     *
+     * @return the first byte of the reservation
+     */
     public long base() {
         return base;
     }
 
-    /** Bytes mapped from the base; 0 once the heap is closed. */
+    /**
+     * Bytes mapped from the base; 0 once the heap is closed.
+     *
+     * @return bytes mapped from the base
+     */
     public long mapped() {
         return mapped;
     }
@@ -172,6 +203,8 @@ public final class HeapIndex {
      * Publishes a new mapped size (a volatile write). Called by the heap that
      * made this index, under its lock: only larger values, once the new region
      * is mapped and its words set, then 0 at close.
+     *
+     * @param bytes the new mapped size
      */
     public void setMapped(long bytes) {
         MAPPED.setVolatile(this, bytes);

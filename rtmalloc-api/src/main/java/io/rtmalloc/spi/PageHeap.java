@@ -8,10 +8,18 @@ package io.rtmalloc.spi;
  */
 public interface PageHeap {
 
-    /** Bytes per page, a power of two {@code >= 4096}. */
+    /**
+     * Bytes per page, a power of two {@code >= 4096}.
+     *
+     * @return bytes per page
+     */
     int pageSize();
 
-    /** log2 of {@link #pageSize()}. */
+    /**
+     * log2 of {@link #pageSize()}.
+     *
+     * @return log2 of the page size
+     */
     int pageShift();
 
     /**
@@ -19,6 +27,9 @@ public interface PageHeap {
      * given class (every page mapped to it, none carved yet: see
      * {@link #markCarved}) or, for class 0, {@link Span#LARGE}.
      *
+     * @param pages the span's length in pages
+     * @param sizeClass the span's size class, or 0 for a large span
+     * @return the span
      * @throws OutOfMemoryError if the system refuses memory; the heap stays consistent
      */
     Span allocate(long pages, int sizeClass);
@@ -26,10 +37,18 @@ public interface PageHeap {
     /**
      * A {@link Span#LARGE} span of {@code pages} pages whose start is a multiple of
      * {@code alignment} (a power of two, at least the page size).
+     *
+     * @param pages the span's length in pages
+     * @param alignment the alignment of its start, in bytes
+     * @return the span
      */
     Span allocateAligned(long pages, long alignment);
 
-    /** Takes a SMALL or LARGE span back, coalescing it with free neighbours. */
+    /**
+     * Takes a SMALL or LARGE span back, coalescing it with free neighbours.
+     *
+     * @param span the span, SMALL or LARGE
+     */
     void free(Span span);
 
     /**
@@ -37,6 +56,9 @@ public interface PageHeap {
      * result may be a stale entry (a DEAD span, or one not containing the
      * address): callers check {@link Span#state} and {@link Span#contains}.
      * Takes no lock.
+     *
+     * @param address any address
+     * @return the span of the page map entry, or null
      */
     Span spanOf(long address);
 
@@ -50,6 +72,8 @@ public interface PageHeap {
      * open and after it is closed: a block a front end takes from a free list
      * whose head passes that test lies in mapped memory whole, even when the
      * list was damaged by a write to a freed block.
+     *
+     * @return the lookups of the fast paths
      */
     HeapIndex index();
 
@@ -60,6 +84,8 @@ public interface PageHeap {
      * central free list that owns the span, under its lock, before any of those
      * blocks leaves it.
      *
+     * @param span the SMALL span
+     * @param page the page's index in the span
      * @param blockSize the size of the span's class
      */
     void markCarved(Span span, long page, int blockSize);
@@ -71,12 +97,18 @@ public interface PageHeap {
      * long enough together (and the memory limits allow it). The span keeps its
      * start.
      *
+     * @param span the LARGE span
+     * @param pages the span's new length in pages
      * @return whether the span now has {@code pages} pages; false leaves it unchanged
      * @throws IllegalArgumentException if {@code span} is not a large span in use of this heap
      */
     boolean resize(Span span, long pages);
 
-    /** Returns every free, touched page to the OS; answers the bytes released. */
+    /**
+     * Returns every free, touched page to the OS; answers the bytes released.
+     *
+     * @return the bytes released
+     */
     long releaseFreeMemory();
 
     /**
@@ -87,6 +119,7 @@ public interface PageHeap {
      * oldest free pages until it is under; at most about {@code maxBytes} in
      * all. Takes its lock in short spells: the system calls run outside it.
      *
+     * @param maxBytes about the most bytes released by this call
      * @return the bytes released
      */
     default long releaseIdle(long maxBytes) {
@@ -101,17 +134,27 @@ public interface PageHeap {
      * the hard limit even then is refused with {@link OutOfMemoryError}, the heap
      * unchanged.
      *
+     * @param soft the soft limit in bytes, 0 for none
+     * @param hard the hard limit in bytes, 0 for none
      * @throws IllegalArgumentException for a negative limit, or a hard limit under the soft one
      */
     default void setMemoryLimits(long soft, long hard) {
         throw new UnsupportedOperationException(getClass().getName() + " has no memory limits");
     }
 
-    /** Tells {@code listener} (null: nobody) of every release the heap makes from now on. */
+    /**
+     * Tells {@code listener} (null: nobody) of every release the heap makes from now on.
+     *
+     * @param listener the listener, or null for nobody
+     */
     default void setReleaseListener(ReleaseListener listener) {
     }
 
-    /** A consistent snapshot of the heap's figures. */
+    /**
+     * A consistent snapshot of the heap's figures.
+     *
+     * @return a snapshot of the heap's figures
+     */
     PageHeapStats stats();
 
     /**
@@ -134,6 +177,10 @@ public interface PageHeap {
      */
     void close();
 
-    /** Whether {@link #close()} has run. Takes no lock. */
+    /**
+     * Whether {@link #close()} has run. Takes no lock.
+     *
+     * @return whether {@link #close()} has run
+     */
     boolean isClosed();
 }

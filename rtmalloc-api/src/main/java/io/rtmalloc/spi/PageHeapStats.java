@@ -26,7 +26,11 @@ public record PageHeapStats(long mappedBytes, long freeBytes, long releasedBytes
                             long largeSpans, long metadataBytes, long spansAllocated,
                             long spansFreed, long bytesReleasedTotal, ReleaseStats release) {
 
-    /** Bytes of touched pages: mapped minus released. */
+    /**
+     * Bytes of touched pages: mapped minus released.
+     *
+     * @return bytes of touched pages: mapped minus released
+     */
     public long residentBytes() {
         return mappedBytes - releasedBytes;
     }

@@ -16,32 +16,60 @@ public final class Providers {
     private Providers() {
     }
 
-    /** Page heap providers. */
+    /**
+     * Page heap providers.
+     *
+     * @return the page heap providers found
+     */
     public static List<PageHeapProvider> pageHeaps() {
         return load(PageHeapProvider.class);
     }
 
-    /** Central cache providers. */
+    /**
+     * Central cache providers.
+     *
+     * @return the central cache providers found
+     */
     public static List<CentralCacheProvider> centralCaches() {
         return load(CentralCacheProvider.class);
     }
 
-    /** Front-end providers. */
+    /**
+     * Front-end providers.
+     *
+     * @return the front-end providers found
+     */
     public static List<FrontEndProvider> frontEnds() {
         return load(FrontEndProvider.class);
     }
 
-    /** The first page heap provider; {@link IllegalStateException} when there is none. */
+    /**
+     * The first page heap provider.
+     *
+     * @return the first page heap provider
+     * @throws IllegalStateException when there is none
+     */
     public static PageHeapProvider pageHeap() {
         return first(pageHeaps(), PageHeapProvider.class, "io.rtmalloc.pageheap (rtmalloc-pageheap)");
     }
 
-    /** The first central cache provider; {@link IllegalStateException} when there is none. */
+    /**
+     * The first central cache provider.
+     *
+     * @return the first central cache provider
+     * @throws IllegalStateException when there is none
+     */
     public static CentralCacheProvider centralCache() {
         return first(centralCaches(), CentralCacheProvider.class, "io.rtmalloc.central (rtmalloc-central)");
     }
 
-    /** The front end of this name; {@link IllegalArgumentException} naming those found when there is none. */
+    /**
+     * The front end of this name.
+     *
+     * @param name the front end's name
+     * @return the front end of this name
+     * @throws IllegalArgumentException naming those found when there is none
+     */
     public static FrontEndProvider frontEnd(String name) {
         List<String> seen = new ArrayList<>();
         for (FrontEndProvider p : frontEnds()) {

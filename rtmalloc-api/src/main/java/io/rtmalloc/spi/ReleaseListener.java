@@ -11,6 +11,8 @@ import io.rtmalloc.ReleaseCause;
 public interface ReleaseListener {
 
     /**
+     * One release of free pages to the OS.
+     *
      * @param cause  why the pages went back
      * @param bytes  bytes returned to the OS
      * @param mapped bytes the page heap has mapped, after the release

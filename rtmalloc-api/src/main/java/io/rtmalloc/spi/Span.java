@@ -15,7 +15,7 @@ package io.rtmalloc.spi;
  *       (guarded by its lock). {@link #released} tells whether its pages are
  *       untouched (given back to the OS, or never touched since they were
  *       mapped): a free span is all one or all the other.</li>
- *   <li>{@link #SMALL}: carved into blocks of {@link #sizeClass()}; owned by that
+ *   <li>{@link #SMALL}: carved into blocks of {@link #sizeClass}; owned by that
  *       class's central free list (guarded by its lock). Every page of it is in
  *       the page map.</li>
  *   <li>{@link #LARGE}: one block handed to the application whole. Its first and
@@ -41,17 +41,22 @@ package io.rtmalloc.spi;
  */
 public final class Span {
 
+    /** In the page heap's free lists. */
     public static final int FREE = 0;
+    /** Carved into blocks of one size class. */
     public static final int SMALL = 1;
+    /** One block handed out whole. */
     public static final int LARGE = 2;
+    /** Merged into a neighbour: no longer a span. */
     public static final int DEAD = 3;
+    /** Free pages being returned to the OS outside the page heap's lock. */
     public static final int RELEASING = 4;
 
     /** First byte; a multiple of the page size. INVARIANT: fixed while not FREE. */
     public long start;
     /** Length in pages, {@code >= 1}. */
     public long pages;
-    /** One of {@link #FREE}, {@link #SMALL}, {@link #LARGE}, {@link #DEAD}. */
+    /** One of {@link #FREE}, {@link #SMALL}, {@link #LARGE}, {@link #DEAD}, {@link #RELEASING}. */
     public int state;
     /** The size class of a SMALL span, else 0. */
     public int sizeClass;
@@ -72,12 +77,14 @@ public final class Span {
      * queue (freed large blocks, released soon) rather than its decay queue.
      */
     public boolean releaseSoon;
-    /** FREE spans with touched pages: links of the page heap's queue they wait in, oldest first. */
+    /** FREE spans with touched pages: the older neighbour in the page heap's queue they wait in, oldest first. */
     public Span olderDirty;
+    /** FREE spans with touched pages: the newer neighbour in that queue. */
     public Span newerDirty;
 
-    /** List links of the current owner. */
+    /** The previous span in the current owner's list. */
     public Span prev;
+    /** The next span in the current owner's list. */
     public Span next;
 
     /**
@@ -96,22 +103,44 @@ public final class Span {
     /** SMALL: blocks carved so far; blocks at index >= carved were never handed out. */
     public int carved;
 
+    /**
+     * A span of {@code pages} pages from {@code start}, in state {@link #FREE} (0).
+     *
+     * @param start the first byte, a multiple of the page size
+     * @param pages the length in pages
+     */
     public Span(long start, long pages) {
         this.start = start;
         this.pages = pages;
     }
 
-    /** One past the last byte, given the page shift. */
+    /**
+     * One past the last byte, given the page shift.
+     *
+     * @param pageShift log2 of the page size
+     * @return one past the last byte
+     */
     public long end(int pageShift) {
         return start + (pages << pageShift);
     }
 
-    /** Bytes covered, given the page shift. */
+    /**
+     * Bytes covered, given the page shift.
+     *
+     * @param pageShift log2 of the page size
+     * @return the bytes covered
+     */
     public long bytes(int pageShift) {
         return pages << pageShift;
     }
 
-    /** Whether {@code address} lies inside this span. */
+    /**
+     * Whether {@code address} lies inside this span.
+     *
+     * @param address any address
+     * @param pageShift log2 of the page size
+     * @return whether {@code address} lies inside this span
+     */
     public boolean contains(long address, int pageShift) {
         return address >= start && address - start < (pages << pageShift);
     }

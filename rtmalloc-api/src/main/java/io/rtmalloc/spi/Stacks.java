@@ -16,12 +16,20 @@ import io.rtmalloc.RtMalloc;
 public final class Stacks {
 
     /**
-     * Hands providers to a builder. The one instance is {@link RtMalloc.Builder}'s
-     * own, registered when that class initializes.
+     * Hands providers to a builder. The one instance sets {@link RtMalloc.Builder}'s
+     * private tiers; the API module's implementation registers it when that
+     * class initializes.
      */
     @FunctionalInterface
     public interface Tiers {
-        /** Sets the builder's tiers; a null one is left to {@link java.util.ServiceLoader}. */
+        /**
+         * Sets the builder's tiers; a null one is left to {@link java.util.ServiceLoader}.
+         *
+         * @param builder the builder
+         * @param frontEnd the front end, or null
+         * @param centralCache the central cache, or null
+         * @param pageHeap the page heap, or null
+         */
         void set(RtMalloc.Builder builder, FrontEndProvider frontEnd, CentralCacheProvider centralCache,
                  PageHeapProvider pageHeap);
     }
@@ -35,6 +43,7 @@ public final class Stacks {
     /**
      * Registers {@link RtMalloc.Builder}'s setter of tiers, once.
      *
+     * @param builderTiers the setter
      * @throws IllegalStateException if one is registered already
      */
     public static synchronized void register(Tiers builderTiers) {
@@ -53,6 +62,11 @@ public final class Stacks {
      * leaves that tier to {@link java.util.ServiceLoader}. Naming a front end
      * afterwards ({@link RtMalloc.Builder#frontEnd(String)}) replaces the one
      * given here.
+     *
+     * @param frontEnd the front end, or null
+     * @param centralCache the central cache, or null
+     * @param pageHeap the page heap, or null
+     * @return a builder over these providers
      */
     public static RtMalloc.Builder builder(FrontEndProvider frontEnd, CentralCacheProvider centralCache,
                                            PageHeapProvider pageHeap) {

@@ -1,5 +1,9 @@
-package io.rtmalloc;
+package io.rtmalloc.internal;
 
+import io.rtmalloc.AllocationHistogram;
+import io.rtmalloc.Allocator;
+import io.rtmalloc.AllocatorStats;
+import io.rtmalloc.Config;
 import io.rtmalloc.spi.FrontEnd;
 
 import java.lang.foreign.Arena;

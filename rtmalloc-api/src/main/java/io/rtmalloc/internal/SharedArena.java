@@ -1,4 +1,4 @@
-package io.rtmalloc;
+package io.rtmalloc.internal;
 
 
 import java.lang.foreign.Arena;

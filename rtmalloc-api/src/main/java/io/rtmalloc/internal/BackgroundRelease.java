@@ -1,4 +1,6 @@
-package io.rtmalloc;
+package io.rtmalloc.internal;
+
+import io.rtmalloc.Config;
 
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;

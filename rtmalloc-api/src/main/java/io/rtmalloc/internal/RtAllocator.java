@@ -1,5 +1,11 @@
-package io.rtmalloc;
+package io.rtmalloc.internal;
 
+import io.rtmalloc.AllocationHistogram;
+import io.rtmalloc.Allocator;
+import io.rtmalloc.AllocatorStats;
+import io.rtmalloc.Config;
+import io.rtmalloc.SizeClassStats;
+import io.rtmalloc.SizeClasses;
 import io.rtmalloc.spi.CacheCounters;
 import io.rtmalloc.spi.CacheCounters.Kind;
 import io.rtmalloc.spi.CentralCache;
