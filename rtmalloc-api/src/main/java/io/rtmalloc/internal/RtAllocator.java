@@ -17,7 +17,6 @@ import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.PageHeap;
 import io.rtmalloc.spi.PageHeapStats;
 import io.rtmalloc.spi.Span;
-import io.rtmalloc.spi.StripedCounters;
 import io.rtmalloc.spi.Switches;
 
 import java.lang.foreign.Arena;
@@ -101,11 +100,8 @@ final class RtAllocator implements Allocator {
 
     /** What this allocator was asked for (recorded only with {@link AllocationHistogram#ENABLED}). */
     private final AllocationHistogram histogram = new AllocationHistogram();
-    /**
-     * Per class, allocations ({@code 2 * cl}) and frees ({@code 2 * cl + 1});
-     * class 0 stands for whole-span blocks. Null unless {@link Switches#STATS}.
-     */
-    private final StripedCounters calls;
+    /** Allocations and frees per class (0: whole-span blocks). Null unless {@link Switches#STATS}. */
+    private final CallCounters calls;
 
     /** Checked mode's record of live blocks (every double free caught); null in default mode. */
     private final CheckedBlocks checked = Switches.CHECKED ? new CheckedBlocks() : null;
@@ -144,7 +140,7 @@ final class RtAllocator implements Allocator {
         this.name = frontEnd.name();
         this.reallocPagesFrom = Math.min(classes.maxSize() + 1, heap.pageSize() / 2);
         this.segments = new SegmentLayer(this);
-        this.calls = Switches.STATS ? new StripedCounters(2 * (classes.count() + 1)) : null;
+        this.calls = Switches.STATS ? new CallCounters(classes.count() + 1) : null;
         this.softLimit = config.memoryLimit();
         this.hardLimit = config.memoryLimitHard();
         String frontEndName = name; // the listener must not hold the allocator
@@ -270,7 +266,7 @@ final class RtAllocator implements Allocator {
             histogram.record(size);
         }
         if (Switches.STATS) {
-            calls.increment(2 * cl);
+            calls.malloc(cl);
         }
     }
 
@@ -285,7 +281,7 @@ final class RtAllocator implements Allocator {
     /** Counts a free of a block of class {@code cl} (0: whole pages), in stats mode. */
     private void countFree(int cl) {
         if (Switches.STATS) {
-            calls.increment(2 * cl + 1);
+            calls.free(cl);
         }
     }
 
@@ -817,13 +813,13 @@ final class RtAllocator implements Allocator {
             perClass.add(new SizeClassStats(cl, (int) size, c.spans(), used, fe, c.inTransfer(), c.freeInSpans(),
                     count(counters, cl, Kind.HITS), count(counters, cl, Kind.MISSES),
                     count(counters, cl, Kind.REFILLS), count(counters, cl, Kind.FLUSHES),
-                    Switches.STATS ? calls.sum(2 * cl) : 0, Switches.STATS ? calls.sum(2 * cl + 1) : 0));
+                    Switches.STATS ? calls.mallocs(cl) : 0, Switches.STATS ? calls.frees(cl) : 0));
         }
         return new AllocatorStats(name, inUse, inFrontEnd, transfer, heapStats.smallBytes() - handedOut,
                 heapStats.freeBytes(), heapStats.releasedBytes(), heapStats.mappedBytes(),
                 heapStats.largeBytes(), heapStats.metadataBytes(), heapStats.spansAllocated(),
-                heapStats.spansFreed(), heapStats.bytesReleasedTotal(), Switches.STATS ? calls.sum(0) : 0,
-                Switches.STATS ? calls.sum(1) : 0, heapStats.release(), perClass, details());
+                heapStats.spansFreed(), heapStats.bytesReleasedTotal(), Switches.STATS ? calls.mallocs(0) : 0,
+                Switches.STATS ? calls.frees(0) : 0, heapStats.release(), perClass, details());
     }
 
     /** The front end's count of {@code kind} for class {@code cl}; 0 when it keeps none. */
