@@ -1,6 +1,10 @@
 package io.rtmalloc.spi;
 
+import io.rtmalloc.Allocator;
+import io.rtmalloc.Config;
 import io.rtmalloc.RtMalloc;
+
+import java.util.function.Function;
 
 /**
  * Builders of stacks over tiers handed in as providers, rather than found by
@@ -73,5 +77,40 @@ public final class Stacks {
         RtMalloc.Builder builder = RtMalloc.builder(); // initializes the class, which registers its setter
         tiers().set(builder, frontEnd, centralCache, pageHeap);
         return builder;
+    }
+
+    /**
+     * Builds an allocator over these providers and hands it to {@code publish},
+     * which makes it known (registers it as an OSGi service, say) and answers
+     * how to withdraw it. Answers what undoes both, in this order: the
+     * withdrawal, so that its consumers are told while it still works, then
+     * {@link Allocator#close()}, which returns its memory. If {@code publish}
+     * throws, the allocator, which nobody else holds, is closed and the
+     * exception passed on.
+     *
+     * @param frontEnd the front end
+     * @param centralCache the central cache
+     * @param pageHeap the page heap
+     * @param config the configuration
+     * @param publish makes the allocator known and answers how to withdraw it
+     * @return withdraws the allocator, then closes it
+     */
+    public static Runnable publish(FrontEndProvider frontEnd, CentralCacheProvider centralCache,
+                                   PageHeapProvider pageHeap, Config config, Function<Allocator, Runnable> publish) {
+        Allocator allocator = builder(frontEnd, centralCache, pageHeap).config(config).build();
+        Runnable withdraw;
+        try {
+            withdraw = publish.apply(allocator);
+        } catch (RuntimeException e) {
+            allocator.close(); // not published: nobody else holds it
+            throw e;
+        }
+        return () -> {
+            try {
+                withdraw.run();
+            } finally {
+                allocator.close();
+            }
+        };
     }
 }

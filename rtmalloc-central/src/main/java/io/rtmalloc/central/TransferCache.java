@@ -27,8 +27,6 @@ final class TransferCache {
     private final int batch;
     private final long[] slots;
     private final CentralFreeList list;
-    /** The heap's range: the check of every block of a chain given back. */
-    private final HeapIndex index;
     /** Index of the oldest block. */
     private int start;
     private int used;
@@ -40,7 +38,6 @@ final class TransferCache {
         this.batch = batch;
         this.slots = new long[Math.multiplyExact(batch, maxSlots)];
         this.list = list;
-        this.index = list.index();
     }
 
     synchronized long allocate() {
@@ -105,6 +102,7 @@ final class TransferCache {
             return;
         }
         // In at most two runs of the ring, each block checked before its link is read.
+        HeapIndex index = list.index();
         int to = at(used);
         int first = Math.min(count, slots.length - to);
         int copied = FreeList.copy(head, first, slots, to, index);

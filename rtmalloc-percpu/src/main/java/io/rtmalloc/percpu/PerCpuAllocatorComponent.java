@@ -13,8 +13,8 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
-import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.Map;
 
 /**
  * In an OSGi framework, the "percpu" front end's {@link Allocator} service: a
@@ -38,8 +38,8 @@ import java.util.Hashtable;
 @Component
 public final class PerCpuAllocatorComponent {
 
-    private final Allocator allocator;
-    private final ServiceRegistration<Allocator> registration;
+    /** Unregisters the service, then closes the allocator ({@link Stacks#publish}). */
+    private final Runnable withdraw;
 
     /**
      * Builds the allocator and registers it; Declarative Services calls this
@@ -53,27 +53,22 @@ public final class PerCpuAllocatorComponent {
     public PerCpuAllocatorComponent(BundleContext context,
             @Reference(name = "pageHeap") PageHeapProvider pageHeap,
             @Reference(name = "centralCache") CentralCacheProvider centralCache) {
-        allocator = Stacks.builder(new PerCpuFrontEndProvider(), centralCache, pageHeap)
-                .config(Config.fromEnvironment()).build();
-        Dictionary<String, Object> properties = new Hashtable<>();
-        properties.put(RtMalloc.FRONTEND_PROPERTY, PerCpuFrontEnd.NAME);
-        try {
-            registration = context.registerService(Allocator.class, allocator, properties);
-        } catch (RuntimeException e) {
-            allocator.close(); // not published: nobody else holds it
-            throw e;
-        }
+        withdraw = Stacks.publish(new PerCpuFrontEndProvider(), centralCache, pageHeap, Config.fromEnvironment(), allocator -> {
+            ServiceRegistration<Allocator> registration = context.registerService(Allocator.class, allocator,
+                    new Hashtable<>(Map.of(RtMalloc.FRONTEND_PROPERTY, PerCpuFrontEnd.NAME)));
+            return () -> {
+                try {
+                    registration.unregister();
+                } catch (IllegalStateException alreadyGone) {
+                    // the framework unregisters a stopped bundle's services itself
+                }
+            };
+        });
     }
 
     /** Unregisters the service, then closes the allocator. */
     @Deactivate
     void deactivate() {
-        try {
-            registration.unregister();
-        } catch (IllegalStateException alreadyGone) {
-            // already unregistered: the framework unregisters a stopped bundle's services itself
-        } finally {
-            allocator.close();
-        }
+        withdraw.run();
     }
 }
