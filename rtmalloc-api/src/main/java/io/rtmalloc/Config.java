@@ -41,7 +41,7 @@ import java.util.List;
  *
  * [[class]]                       # one table per class, in ascending size
  * size = 8                        # required
- * pages = 1                       # optional: SizeClasses.autoPages(size, page_size)
+ * pages = 1                       # optional: SizeClasses.autoPages(size, page_size, batch_size)
  * batch_size = 32                 # optional: SizeClasses.autoBatchSize(size, page_size)
  * }</pre>
  * or, instead of the {@code [[class]]} tables, the shorthand {@code classes = [8, 16, 32]}
@@ -826,8 +826,8 @@ public record Config(
             }
             List<SizeClass> resolved = new ArrayList<>(classes.size());
             for (ClassSpec c : classes) {
-                int pages = c.pages() != null ? c.pages() : SizeClasses.autoPages(c.size(), pageSize);
                 int batch = c.batchSize() != null ? c.batchSize() : SizeClasses.autoBatchSize(c.size(), pageSize);
+                int pages = c.pages() != null ? c.pages() : SizeClasses.autoPages(c.size(), pageSize, batch);
                 resolved.add(new SizeClass(c.size(), pages, batch));
             }
             return new Config(pageSize, threadCacheSize, minPerThreadCache, stealAmount,

@@ -43,6 +43,9 @@ public final class SizeClasses {
      * bytes up to 64, then four classes per doubling (as tcmalloc's), with a few
      * gaps among the large ones.
      */
+    /** The most bytes {@link #autoPages(int, int, int)} gives a span of a class up to a page. */
+    static final int SPAN_TARGET_BYTES = 64 * 1024;
+
     private static final int[] DEFAULT_SIZES = {
             8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128,
             160, 192, 224, 256, 320, 384, 448, 512, 640, 768, 896, 1024,
@@ -111,19 +114,52 @@ public final class SizeClasses {
 
     /**
      * Pages of a span of the class of {@code size} when the configuration does not
-     * say: 1 if {@code size <= pageSize}; {@code ceil(size * 8 / pageSize)} if
-     * {@code size <= 4 * pageSize}; else {@code ceil(size * 2 / pageSize)}.
+     * say, with the class's batch size by {@link #autoBatchSize}: as
+     * {@link #autoPages(int, int, int)}.
      *
      * @return the pages of a span of the class
-     * @param size     the class size, {@code 0 <= size <= Integer.MAX_VALUE}
+     * @param size     the class size, {@code 0 < size <= Integer.MAX_VALUE}
      * @param pageSize a valid page size (a power of two {@code >= 4096})
      * @throws ConfigException if {@code pageSize} is not a valid page size
      */
     public static int autoPages(int size, int pageSize) {
+        return autoPages(size, pageSize, autoBatchSize(size, pageSize));
+    }
+
+    /**
+     * Pages of a span of the class of {@code size} when the configuration does not
+     * say.
+     * <ul>
+     * <li>Up to a page: enough pages for one batch of {@code batchSize} objects,
+     * but no more than {@value #SPAN_TARGET_BYTES} bytes (or one page, if a page
+     * is larger), then more pages while the tail no object fits in is more than
+     * an eighth of the span. A span that holds a batch lets a front end's refill
+     * take its blocks from one or two spans, and a class that empties and fills
+     * again takes one span from the page heap per batch, not several (one
+     * 8 KiB page holds 8 blocks of 1 KiB, a quarter of a batch).</li>
+     * <li>Up to four pages: {@code ceil(size * 8 / pageSize)}; above,
+     * {@code ceil(size * 2 / pageSize)}.</li>
+     * </ul>
+     * A span is carved a page at a time as its blocks are handed out, so pages
+     * of a large span that are never used are never touched.
+     *
+     * @return the pages of a span of the class
+     * @param size      the class size, {@code 0 < size <= Integer.MAX_VALUE}
+     * @param pageSize  a valid page size (a power of two {@code >= 4096})
+     * @param batchSize the class's batch size, {@code > 0}
+     * @throws ConfigException if {@code pageSize} is not a valid page size
+     */
+    public static int autoPages(int size, int pageSize, int batchSize) {
         ConfigValidator.checkPageSize(pageSize);
-        long s = size;
+        long s = Math.max(1, size);
         if (s <= pageSize) {
-            return 1;
+            long want = Math.min(s * Math.max(1, batchSize), Math.max(SPAN_TARGET_BYTES, pageSize));
+            long pages = Math.max(1, (want + pageSize - 1) / pageSize);
+            // Ends by 8 pages: the tail is below size <= pageSize, an eighth of 8 pages.
+            while ((pages * pageSize) % s > (pages * pageSize) >>> 3) {
+                pages++;
+            }
+            return (int) pages;
         }
         long bytes = s <= 4L * pageSize ? s * 8 : s * 2;
         return (int) ((bytes + pageSize - 1) / pageSize);

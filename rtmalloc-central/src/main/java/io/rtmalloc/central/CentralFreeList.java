@@ -27,8 +27,11 @@ import java.util.Set;
  * refused exactly, wherever the first copy went; a write to a freed block
  * cannot reach the bitmaps.
  *
- * <p>SYNCHRONIZATION: every method holds this list's monitor; the spans it
- * owns (state SMALL, its class) are touched only under it.
+ * <p>SYNCHRONIZATION: guarded by the lock of its {@link TransferCache}, through
+ * which every operation on the class comes: every method but
+ * {@link #checkBlock} is called with that lock held, and the spans it owns
+ * (state SMALL, its class) are touched only under it. (Its own tests call it
+ * from one thread.)
  *
  * <p>INVARIANTS: a span is in {@code nonEmpty} iff it has an available block
  * (free or uncarved); for every span,
@@ -65,12 +68,12 @@ final class CentralFreeList {
     }
 
     /** One block. */
-    synchronized long removeOne() {
+    long removeOne() {
         return take();
     }
 
     /** Fills {@code dst[from .. from+count)} with blocks; on an error, takes back what it took. */
-    synchronized void removeInto(long[] dst, int from, int count) {
+    void removeInto(long[] dst, int from, int count) {
         int i = 0;
         try {
             for (; i < count; i++) {
@@ -85,7 +88,7 @@ final class CentralFreeList {
     }
 
     /** {@code count} blocks as a chain ({@link FreeList}), the last linked to 0. */
-    synchronized long removeChain(int count) {
+    long removeChain(int count) {
         long head = 0;
         int taken = 0;
         try {
@@ -112,7 +115,7 @@ final class CentralFreeList {
     }
 
     /** Takes back one block. */
-    synchronized void insertOne(long block) {
+    void insertOne(long block) {
         give(block);
     }
 
@@ -120,7 +123,7 @@ final class CentralFreeList {
      * Takes back {@code src[from .. from+count)}. A block that is not one of this
      * class's is skipped (the others are all taken) and reported afterwards.
      */
-    synchronized void insertFrom(long[] src, int from, int count) {
+    void insertFrom(long[] src, int from, int count) {
         IllegalArgumentException bad = null;
         for (int i = 0; i < count; i++) {
             try {
@@ -139,7 +142,7 @@ final class CentralFreeList {
      * {@link #insertFrom}. A link outside the heap ends the chain there (what
      * follows it is lost) and is reported.
      */
-    synchronized void insertChain(long head, int count) {
+    void insertChain(long head, int count) {
         IllegalArgumentException bad = null;
         for (int i = 0; i < count; i++) {
             if (!index.contains(head)) {
@@ -317,11 +320,11 @@ final class CentralFreeList {
         span.next = null;
     }
 
-    synchronized long spans() {
+    long spans() {
         return spans;
     }
 
-    synchronized long handedOut() {
+    long handedOut() {
         return handedOut;
     }
 
@@ -329,7 +332,7 @@ final class CentralFreeList {
      * Checks this list's invariants; adds every free block it holds to {@code seen},
      * failing on a block seen twice.
      */
-    synchronized void checkInvariants(Set<Long> seen) {
+    void checkInvariants(Set<Long> seen) {
         long available = 0;
         long listed = 0;
         for (Span s = nonEmpty; s != null; s = s.next) {

@@ -94,14 +94,12 @@ final class PerClassCentralCache implements CentralCache {
         CentralClassStats[] out = new CentralClassStats[classes.count() + 1];
         out[0] = new CentralClassStats(0, 0, 0, 0);
         for (int cl = 1; cl <= classes.count(); cl++) {
-            synchronized (transfer[cl]) {
+            synchronized (transfer[cl]) { // which guards the list too
                 CentralFreeList list = lists[cl];
-                synchronized (list) {
-                    long spans = list.spans();
-                    long out_ = list.handedOut();
-                    out[cl] = new CentralClassStats(spans, out_, transfer[cl].used(),
-                            spans * classes.objectsPerSpan(cl) - out_);
-                }
+                long spans = list.spans();
+                long out_ = list.handedOut();
+                out[cl] = new CentralClassStats(spans, out_, transfer[cl].used(),
+                        spans * classes.objectsPerSpan(cl) - out_);
             }
         }
         return out;

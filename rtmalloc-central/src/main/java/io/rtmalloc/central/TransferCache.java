@@ -17,8 +17,9 @@ import java.util.Set;
  *                  ^ start (oldest)  newest
  * </pre>
  *
- * <p>SYNCHRONIZATION: every method holds this cache's monitor, and may take the
- * central free list's lock inside it (never the other way round). Every
+ * <p>SYNCHRONIZATION: every method holds this cache's monitor, which also
+ * guards its central free list, and may take the page heap's lock inside it
+ * (never the other way round). Every
  * central operation on the class goes through this cache, so once
  * {@link #close()} has run under the monitor, no later one touches a block.
  */

@@ -5,9 +5,9 @@
  * into blocks lazily, each span going back to the page heap once all its
  * blocks are free).
  *
- * <p>SYNCHRONIZATION: each transfer cache and each central free list has its
- * own lock (its monitor); nothing is shared across size classes but the page
- * heap. Lock order: transfer cache, then central free list, then page heap;
- * no lock is taken in the other direction.
+ * <p>SYNCHRONIZATION: each size class has one lock, its transfer cache's
+ * (its monitor), which also guards its central free list;
+ * nothing is shared across size classes but the page heap. Lock order: the
+ * class's lock, then the page heap's; no lock is taken in the other direction.
  */
 package io.rtmalloc.central;

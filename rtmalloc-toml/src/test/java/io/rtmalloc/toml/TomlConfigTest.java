@@ -114,7 +114,7 @@ class TomlConfigTest {
             assertEquals(SizeClasses.autoBatchSize(c.size(), 8192), c.batchSize(), "batch of " + c.size());
         }
         assertEquals(new SizeClass(8, 1, 32), classes.get(0));
-        assertEquals(new SizeClass(1280, 1, 51), classes.get(24));
+        assertEquals(new SizeClass(1280, 8, 51), classes.get(24));
         assertEquals(new SizeClass(10240, 10, 2), classes.get(36));
         assertEquals(new SizeClass(262144, 64, 2), classes.get(44));
     }
@@ -192,7 +192,7 @@ class TomlConfigTest {
                 [config]
                 page_size = 4096
                 """, SRC);
-        assertEquals(List.of(new SizeClass(8, 1, 32), new SizeClass(1280, 1, 51), new SizeClass(5120, 10, 2),
+        assertEquals(List.of(new SizeClass(8, 1, 32), new SizeClass(1280, 16, 51), new SizeClass(5120, 10, 2),
                 new SizeClass(40960, 20, 2)), c.classes());
         assertEquals(SRC, c.source());
     }
@@ -266,27 +266,27 @@ class TomlConfigTest {
     @CsvSource({
         // size, page, pages, batch (hand-computed)
         "8,      8192, 1,  32",
-        "1024,   8192, 1,  32",
-        "1280,   8192, 1,  51",
-        "4096,   8192, 1,  16",
-        "5120,   8192, 1,   2",
-        "8192,   8192, 1,   2",
+        "1024,   8192, 4,  32",   // a batch of 32 KiB
+        "1280,   8192, 8,  51",   // 65,280 bytes of batch: 8 pages, a tail of 256
+        "4096,   8192, 8,  16",
+        "5120,   8192, 2,   2",   // 1 page would leave 3,072 of 8,192: 2 leave 1,024
+        "8192,   8192, 2,   2",
         "10240,  8192, 10,  2",
         "32768,  8192, 32,  2",
         "40960,  8192, 10,  2",
         "262144, 8192, 64,  2",
-        "1000,   4096, 1,  32",
-        "3000,   4096, 1,  21",
-        "4096,   4096, 1,  16",
+        "1000,   4096, 8,  32",
+        "3000,   4096, 16, 21",   // 63,000 bytes of batch: 16 pages, a tail of 2,536
+        "4096,   4096, 16, 16",
         "5120,   4096, 10,  2",
         "6000,   4096, 12,  2",
         "16384,  4096, 32,  2",
         "20480,  4096, 10,  2",
-        "4096,  16384, 1,  16",
+        "4096,  16384, 4,  16",
         "5120,  16384, 1,   3",
         "5456,  16384, 1,   3",
-        "6144,  16384, 1,   2",
-        "16384, 16384, 1,   2",
+        "6144,  16384, 2,   2",   // 1 page would leave 4,096 (over an eighth): 2 leave 2,048
+        "16384, 16384, 2,   2",
         "20480, 16384, 10,  2",
         "40000, 16384, 20,  2",
         "65536, 16384, 32,  2",
@@ -298,6 +298,40 @@ class TomlConfigTest {
         // and through a file, where the rules apply to classes that leave them out
         Config c = Config.parse("[config]\npage_size = " + page + "\n[[class]]\nsize = " + size + "\n");
         assertEquals(new SizeClass(size, pages, batch), c.classes().get(0));
+    }
+
+    @Test
+    void autoPages_followTheBatchSizeGiven() {
+        // 1 KiB blocks: a batch of 8 fits one page, of 32 four pages, of 1000 the 64 KiB cap
+        Config c = Config.parse("""
+                [[class]]
+                size = 1024
+                batch_size = 8
+                [[class]]
+                size = 2048
+                [[class]]
+                size = 3072
+                batch_size = 1000
+                [[class]]
+                size = 4096
+                batch_size = 64
+                pages = 1
+                """);
+        assertEquals(new SizeClass(1024, 1, 8), c.classes().get(0));
+        assertEquals(new SizeClass(2048, 8, 32), c.classes().get(1));
+        assertEquals(new SizeClass(3072, 8, 1000), c.classes().get(2), "65,536 bytes: 21 blocks, a tail of 1,024");
+        assertEquals(new SizeClass(4096, 1, 64), c.classes().get(3), "pages given are kept");
+        assertEquals(1, SizeClasses.autoPages(1024, 8192, 8));
+        assertEquals(SizeClasses.autoPages(2048, 8192), SizeClasses.autoPages(2048, 8192, 32));
+        for (int size = 8; size <= 8192; size += 8) {
+            for (int batch : new int[] {1, 2, 32, 1000}) {
+                long span = (long) SizeClasses.autoPages(size, 8192, batch) * 8192;
+                assertTrue(span % size <= span / 8, "tail of " + size + " with batch " + batch);
+                assertTrue(span <= 64 * 1024, "span of " + size + " with batch " + batch + ": " + span);
+                assertTrue(span / size >= Math.min(batch, 64 * 1024 / size),
+                        "a span of " + size + " holds a batch of " + batch + " (or what 64 KiB holds)");
+            }
+        }
     }
 
     @Test
