@@ -94,12 +94,15 @@ final class PerClassCentralCache implements CentralCache {
         CentralClassStats[] out = new CentralClassStats[classes.count() + 1];
         out[0] = new CentralClassStats(0, 0, 0, 0);
         for (int cl = 1; cl <= classes.count(); cl++) {
-            synchronized (transfer[cl]) { // which guards the list too
+            transfer[cl].lock(); // which guards the list too
+            try {
                 CentralFreeList list = lists[cl];
                 long spans = list.spans();
                 long out_ = list.handedOut();
-                out[cl] = new CentralClassStats(spans, out_, transfer[cl].used(),
+                out[cl] = new CentralClassStats(spans, out_, transfer[cl].usedLocked(),
                         spans * classes.objectsPerSpan(cl) - out_);
+            } finally {
+                transfer[cl].unlock();
             }
         }
         return out;
@@ -122,10 +125,13 @@ final class PerClassCentralCache implements CentralCache {
     @Override
     public void checkInvariants() {
         for (int cl = 1; cl <= classes.count(); cl++) {
-            synchronized (transfer[cl]) {
+            transfer[cl].lock();
+            try {
                 Set<Long> seen = new HashSet<>();
-                transfer[cl].collect(seen);
+                transfer[cl].collectLocked(seen);
                 lists[cl].checkInvariants(seen);
+            } finally {
+                transfer[cl].unlock();
             }
         }
     }

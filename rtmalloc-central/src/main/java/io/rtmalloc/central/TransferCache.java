@@ -2,6 +2,7 @@ package io.rtmalloc.central;
 
 import io.rtmalloc.spi.FreeList;
 import io.rtmalloc.spi.HeapIndex;
+import java.util.concurrent.locks.ReentrantLock;
 
 import java.util.Set;
 
@@ -28,6 +29,8 @@ final class TransferCache {
     private final int batch;
     private final long[] slots;
     private final CentralFreeList list;
+    /** Guards everything below, and the central free list behind this cache. */
+    private final ReentrantLock lock = new ReentrantLock();
     /** Index of the oldest block. */
     private int start;
     private int used;
@@ -41,16 +44,31 @@ final class TransferCache {
         this.list = list;
     }
 
-    synchronized long allocate() {
-        ensureOpen();
-        active = true;
-        if (used == 0) {
-            int n = Math.min(batch, slots.length);
-            list.removeInto(slots, 0, n);
-            start = 0;
-            used = n;
+    long allocate() {
+        lock.lock();
+        try {
+            ensureOpen();
+            active = true;
+            if (used == 0) {
+                int n = Math.min(batch, slots.length);
+                list.removeInto(slots, 0, n);
+                start = 0;
+                used = n;
+            }
+            return slots[at(--used)];
+        } finally {
+            lock.unlock();
         }
-        return slots[at(--used)];
+    }
+
+    /** Takes this cache's lock, for a caller that reads it and its list together. */
+    void lock() {
+        lock.lock();
+    }
+
+    /** Frees this cache's lock. */
+    void unlock() {
+        lock.unlock();
     }
 
     /** The array index of the {@code i}-th oldest block. */
@@ -59,90 +77,115 @@ final class TransferCache {
         return j < slots.length ? j : j - slots.length;
     }
 
-    synchronized void free(long block) {
-        ensureOpen();
-        active = true;
-        if (used > 0 && slots[at(used - 1)] == block) {
-            throw new IllegalArgumentException("double free of 0x" + Long.toHexString(block)
-                    + ": it is already the last block given back to its transfer cache");
+    void free(long block) {
+        lock.lock();
+        try {
+            ensureOpen();
+            active = true;
+            if (used > 0 && slots[at(used - 1)] == block) {
+                throw new IllegalArgumentException("double free of 0x" + Long.toHexString(block)
+                        + ": it is already the last block given back to its transfer cache");
+            }
+            if (used == slots.length) {
+                spill();
+            }
+            slots[at(used++)] = block;
+        } finally {
+            lock.unlock();
         }
-        if (used == slots.length) {
-            spill();
-        }
-        slots[at(used++)] = block;
     }
 
     /** {@code count} blocks as a chain ({@link FreeList}), the newest first, the last linked to 0. */
-    synchronized long removeRange(int count) {
-        ensureOpen();
-        active = true;
-        if (used < count) {
-            return list.removeChain(count);
+    long removeRange(int count) {
+        lock.lock();
+        try {
+            ensureOpen();
+            active = true;
+            if (used < count) {
+                return list.removeChain(count);
+            }
+            int from = used - count;
+            int at = at(from);
+            int first = Math.min(count, slots.length - at); // the ring's two runs, the newest last
+            long head = FreeList.pushAll(0, slots, at, first);
+            head = FreeList.pushAll(head, slots, 0, count - first);
+            used = from;
+            return head;
+        } finally {
+            lock.unlock();
         }
-        int from = used - count;
-        int at = at(from);
-        int first = Math.min(count, slots.length - at); // the ring's two runs, the newest last
-        long head = FreeList.pushAll(0, slots, at, first);
-        head = FreeList.pushAll(head, slots, 0, count - first);
-        used = from;
-        return head;
     }
 
     /** Takes back a chain of {@code count} blocks. */
-    synchronized void insertRange(long head, int count) {
-        ensureOpen();
-        active = true;
-        if (count == 1 && used > 0 && slots[at(used - 1)] == head) {
-            // The block on top given back again: a double free that reached this cache through a
-            // thread cache's overflow, on a later call than the bad one. Kept once, not thrown:
-            // the call that brought it here did nothing wrong.
-            return;
-        }
-        if (!makeRoom(count)) {
-            list.insertChain(head, count);
-            return;
-        }
-        // In at most two runs of the ring, each block checked before its link is read.
-        HeapIndex index = list.index();
-        int to = at(used);
-        int first = Math.min(count, slots.length - to);
-        int copied = FreeList.copy(head, first, slots, to, index);
-        if (copied == first && first < count) {
-            copied += FreeList.copy(FreeList.next(slots[to + first - 1]), count - first, slots, 0, index);
-        }
-        used += copied;
-        if (copied < count) {
-            // A link damaged after the front end walked the chain: what came before it is kept.
-            long link = copied == 0 ? head : FreeList.next(slots[at(used - 1)]);
-            throw FreeList.brokenChain(list.sizeClass(), count, copied, link);
+    void insertRange(long head, int count) {
+        lock.lock();
+        try {
+            ensureOpen();
+            active = true;
+            if (count == 1 && used > 0 && slots[at(used - 1)] == head) {
+                // The block on top given back again: a double free that reached this cache through a
+                // thread cache's overflow, on a later call than the bad one. Kept once, not thrown:
+                // the call that brought it here did nothing wrong.
+                return;
+            }
+            if (!makeRoom(count)) {
+                list.insertChain(head, count);
+                return;
+            }
+            // In at most two runs of the ring, each block checked before its link is read.
+            HeapIndex index = list.index();
+            int to = at(used);
+            int first = Math.min(count, slots.length - to);
+            int copied = FreeList.copy(head, first, slots, to, index);
+            if (copied == first && first < count) {
+                copied += FreeList.copy(FreeList.next(slots[to + first - 1]), count - first, slots, 0, index);
+            }
+            used += copied;
+            if (copied < count) {
+                // A link damaged after the front end walked the chain: what came before it is kept.
+                long link = copied == 0 ? head : FreeList.next(slots[at(used - 1)]);
+                throw FreeList.brokenChain(list.sizeClass(), count, copied, link);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
     /** The {@code count} newest blocks into {@code dst[from ..)}, without touching them. */
-    synchronized void removeBatch(long[] dst, int from, int count) {
-        ensureOpen();
-        active = true;
-        if (used < count) {
-            list.removeInto(dst, from, count);
-            return;
+    void removeBatch(long[] dst, int from, int count) {
+        lock.lock();
+        try {
+            ensureOpen();
+            active = true;
+            if (used < count) {
+                list.removeInto(dst, from, count);
+                return;
+            }
+            used -= count;
+            copyOut(used, dst, from, count);
+        } finally {
+            lock.unlock();
         }
-        used -= count;
-        copyOut(used, dst, from, count);
     }
 
     /** Takes back {@code src[from .. from+count)}, validated blocks, without touching them. */
-    synchronized void insertBatch(long[] src, int from, int count) {
-        ensureOpen();
-        active = true;
-        if (!makeRoom(count)) {
-            list.insertFrom(src, from, count);
-            return;
+    void insertBatch(long[] src, int from, int count) {
+        lock.lock();
+        try {
+            ensureOpen();
+            active = true;
+            if (!makeRoom(count)) {
+                list.insertFrom(src, from, count);
+                return;
+            }
+            int to = at(used);
+            int first = Math.min(count, slots.length - to);
+            System.arraycopy(src, from, slots, to, first);
+            System.arraycopy(src, from + first, slots, 0, count - first);
+            used += count;
+        } finally {
+            lock.unlock();
         }
-        int to = at(used);
-        int first = Math.min(count, slots.length - to);
-        System.arraycopy(src, from, slots, to, first);
-        System.arraycopy(src, from + first, slots, 0, count - first);
-        used += count;
     }
 
     /** Copies the {@code count} blocks from the {@code i}-th oldest on into {@code dst[from ..)}. */
@@ -197,9 +240,14 @@ final class TransferCache {
     }
 
     /** Gives everything back to the central free list. */
-    synchronized void drain() {
-        ensureOpen();
-        spill(used);
+    void drain() {
+        lock.lock();
+        try {
+            ensureOpen();
+            spill(used);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -211,26 +259,46 @@ final class TransferCache {
      * throughput, since its front ends then fall through to the central list
      * more often for the rest of the second. Closed: nothing.
      */
-    synchronized void scavenge(boolean all) {
-        if (closed) {
-            return;
+    void scavenge(boolean all) {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            if ((all || !active) && used > 0) {
+                spill(used);
+            }
+            active = false;
+        } finally {
+            lock.unlock();
         }
-        if ((all || !active) && used > 0) {
-            spill(used);
-        }
-        active = false;
     }
 
-    synchronized int used() {
+    int used() {
+        lock.lock();
+        try {
+            return usedLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The blocks held; the caller holds the lock ({@link #lock()}). */
+    int usedLocked() {
         ensureOpen();
         return used;
     }
 
     /** Forgets every block (without touching it); every later call throws {@link IllegalStateException}. */
-    synchronized void close() {
-        closed = true;
-        start = 0;
-        used = 0;
+    void close() {
+        lock.lock();
+        try {
+            closed = true;
+            start = 0;
+            used = 0;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void ensureOpen() {
@@ -240,7 +308,17 @@ final class TransferCache {
     }
 
     /** Adds every block held to {@code seen}, failing on a duplicate. */
-    synchronized void collect(Set<Long> seen) {
+    void collect(Set<Long> seen) {
+        lock.lock();
+        try {
+            collectLocked(seen);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** As {@link #collect}; the caller holds the lock ({@link #lock()}). */
+    void collectLocked(Set<Long> seen) {
         ensureOpen();
         for (int i = 0; i < used; i++) {
             long b = slots[at(i)];

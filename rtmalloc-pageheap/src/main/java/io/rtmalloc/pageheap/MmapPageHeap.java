@@ -9,6 +9,7 @@ import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.PageHeap;
 import io.rtmalloc.spi.PageHeapStats;
 import io.rtmalloc.spi.ReleaseListener;
+import java.util.concurrent.locks.ReentrantLock;
 import io.rtmalloc.spi.Span;
 
 import java.util.ArrayList;
@@ -90,7 +91,8 @@ import java.util.function.LongSupplier;
  * {@link OutOfMemoryError} before anything else changes.
  *
  * <h2>Synchronization</h2>
- * One lock (this object's monitor) guards the free lists, the release queues,
+ * One lock (a {@link ReentrantLock}, not this object's monitor: see
+ * {@code TransferCache} in the central tier for why) guards the free lists, the release queues,
  * the regions, the counters, every FREE span and the transitions of spans into
  * and out of the heap; a RELEASING span belongs to the thread releasing it.
  * {@link #spanOf} and the lookups of the {@link HeapIndex} take no lock. The
@@ -228,6 +230,8 @@ final class MmapPageHeap implements PageHeap {
     private long softLimit = NO_LIMIT;
     private long hardLimit = NO_LIMIT;
     private volatile ReleaseListener listener;
+    /** Guards the heap's state: spans, free lists, page map writes, counters. */
+    private final ReentrantLock lock = new ReentrantLock();
     private final long[] releasedBy = new long[ReleaseCause.values().length];
     private long releases;
     private long softLimitHits;
@@ -441,50 +445,60 @@ final class MmapPageHeap implements PageHeap {
     // ------------------------------------------------------------------ allocation
 
     @Override
-    public synchronized Span allocate(long pages, int sizeClass) {
-        ensureOpen();
-        checkPages(pages);
-        if (sizeClass < 0 || sizeClass > 127) {
-            throw new IllegalArgumentException("size class out of range: " + sizeClass);
+    public Span allocate(long pages, int sizeClass) {
+        lock.lock();
+        try {
+            ensureOpen();
+            checkPages(pages);
+            if (sizeClass < 0 || sizeClass > 127) {
+                throw new IllegalArgumentException("size class out of range: " + sizeClass);
+            }
+            Span s = take(pages);
+            carve(s, pages);
+            return use(s, sizeClass);
+        } finally {
+            lock.unlock();
         }
-        Span s = take(pages);
-        carve(s, pages);
-        return use(s, sizeClass);
     }
 
     @Override
-    public synchronized Span allocateAligned(long pages, long alignment) {
-        ensureOpen();
-        checkPages(pages);
-        if (alignment <= 0 || Long.bitCount(alignment) != 1) {
-            throw new IllegalArgumentException("alignment must be a power of two: " + alignment);
-        }
-        long alignPages = Math.max(1, alignment >>> pageShift);
-        if (alignPages - 1 > (reservedBytes >>> pageShift) - pages) {
-            throw new OutOfMemoryError("rtmalloc: cannot allocate " + pages + " pages aligned to " + alignment
-                    + " in the page heap's address space: address_space = " + reservedBytes + " bytes reserved");
-        }
-        Span s = take(pages + alignPages - 1);
-        long alignedStart = (s.start + alignment - 1) & -alignment;
-        long lead = (alignedStart - s.start) >>> pageShift;
-        if (lead > 0) {
-            // The lead is bounded by a span that is not free of its kind (s was coalesced) and by s itself.
-            Span head = new Span(s.start, lead);
-            head.state = Span.FREE;
-            head.released = s.released;
-            head.releaseAt = s.releaseAt;
-            head.releaseSoon = s.releaseSoon;
-            if (!s.released) {
-                queueOf(s).insertBefore(s, head);
+    public Span allocateAligned(long pages, long alignment) {
+        lock.lock();
+        try {
+            ensureOpen();
+            checkPages(pages);
+            if (alignment <= 0 || Long.bitCount(alignment) != 1) {
+                throw new IllegalArgumentException("alignment must be a power of two: " + alignment);
             }
-            s.start = alignedStart;
-            s.pages -= lead;
-            pageMap.setEnds(head);
-            free.insert(head);
-            liveSpans++;
+            long alignPages = Math.max(1, alignment >>> pageShift);
+            if (alignPages - 1 > (reservedBytes >>> pageShift) - pages) {
+                throw new OutOfMemoryError("rtmalloc: cannot allocate " + pages + " pages aligned to " + alignment
+                        + " in the page heap's address space: address_space = " + reservedBytes + " bytes reserved");
+            }
+            Span s = take(pages + alignPages - 1);
+            long alignedStart = (s.start + alignment - 1) & -alignment;
+            long lead = (alignedStart - s.start) >>> pageShift;
+            if (lead > 0) {
+                // The lead is bounded by a span that is not free of its kind (s was coalesced) and by s itself.
+                Span head = new Span(s.start, lead);
+                head.state = Span.FREE;
+                head.released = s.released;
+                head.releaseAt = s.releaseAt;
+                head.releaseSoon = s.releaseSoon;
+                if (!s.released) {
+                    queueOf(s).insertBefore(s, head);
+                }
+                s.start = alignedStart;
+                s.pages -= lead;
+                pageMap.setEnds(head);
+                free.insert(head);
+                liveSpans++;
+            }
+            carve(s, pages);
+            return use(s, 0);
+        } finally {
+            lock.unlock();
         }
-        carve(s, pages);
-        return use(s, 0);
     }
 
     private void checkPages(long pages) {
@@ -727,15 +741,20 @@ final class MmapPageHeap implements PageHeap {
     }
 
     @Override
-    public synchronized void setMemoryLimits(long soft, long hard) {
-        if (soft < 0 || hard < 0) {
-            throw new IllegalArgumentException("memory limits must be >= 0 (0: none): soft " + soft + ", hard " + hard);
+    public void setMemoryLimits(long soft, long hard) {
+        lock.lock();
+        try {
+            if (soft < 0 || hard < 0) {
+                throw new IllegalArgumentException("memory limits must be >= 0 (0: none): soft " + soft + ", hard " + hard);
+            }
+            if (soft > 0 && hard > 0 && hard < soft) {
+                throw new IllegalArgumentException("the hard memory limit " + hard + " is under the soft one " + soft);
+            }
+            softLimit = soft == 0 ? NO_LIMIT : soft;
+            hardLimit = hard == 0 ? NO_LIMIT : hard;
+        } finally {
+            lock.unlock();
         }
-        if (soft > 0 && hard > 0 && hard < soft) {
-            throw new IllegalArgumentException("the hard memory limit " + hard + " is under the soft one " + soft);
-        }
-        softLimit = soft == 0 ? NO_LIMIT : soft;
-        hardLimit = hard == 0 ? NO_LIMIT : hard;
     }
 
     /**
@@ -793,7 +812,8 @@ final class MmapPageHeap implements PageHeap {
 
     @Override
     public void free(Span s) {
-        synchronized (this) {
+        lock.lock();
+        try {
             ensureOpen();
             if (s == null || spanOf(s.start) != s || (s.state != Span.SMALL && s.state != Span.LARGE)) {
                 throw new IllegalArgumentException("not a span in use of this page heap: " + s);
@@ -821,6 +841,8 @@ final class MmapPageHeap implements PageHeap {
             // Released at free: outside the lock, as RELEASING, so that nobody merges or takes it meanwhile.
             s.state = Span.RELEASING;
             releasingBytes += bytes;
+        } finally {
+            lock.unlock();
         }
         releaseDetached(s, ReleaseCause.LARGE_FREE);
     }
@@ -942,70 +964,75 @@ final class MmapPageHeap implements PageHeap {
     // ------------------------------------------------------------------ resize
 
     @Override
-    public synchronized boolean resize(Span span, long pages) {
-        ensureOpen();
-        if (span == null || span.state != Span.LARGE || spanOf(span.start) != span) {
-            throw new IllegalArgumentException("not a large span in use of this page heap: " + span);
-        }
-        if (pages <= 0) {
-            throw new IllegalArgumentException("pages must be > 0: " + pages);
-        }
-        long old = span.pages;
-        if (pages == old) {
-            return true;
-        }
-        if (pages < old) {
-            // The tail goes back as a touched free span (it was in use).
-            long rest = old - pages;
-            Span tail = new Span(span.start + (pages << pageShift), rest);
-            tail.state = Span.FREE;
-            span.pages = pages;
-            pageMap.setEnds(span);
-            largeBytes -= rest << pageShift;
-            liveSpans++;
-            queue(tail, largeDelayNanos > 0 && largeThreshold > 0 && (rest << pageShift) >= largeThreshold);
-            return true;
-        }
-        long need = pages - old;
-        long untouched = untouchedAfter(span, need);
-        if (untouched < 0) {
-            return false;
-        }
-        if (untouched > 0) {
-            // Untouched pages become resident: the limits first.
-            try {
-                if (makeRoom(untouched) && untouchedAfter(span, need) < 0) {
-                    return false;
-                }
-            } catch (OutOfMemoryError limit) {
+    public boolean resize(Span span, long pages) {
+        lock.lock();
+        try {
+            ensureOpen();
+            if (span == null || span.state != Span.LARGE || spanOf(span.start) != span) {
+                throw new IllegalArgumentException("not a large span in use of this page heap: " + span);
+            }
+            if (pages <= 0) {
+                throw new IllegalArgumentException("pages must be > 0: " + pages);
+            }
+            long old = span.pages;
+            if (pages == old) {
+                return true;
+            }
+            if (pages < old) {
+                // The tail goes back as a touched free span (it was in use).
+                long rest = old - pages;
+                Span tail = new Span(span.start + (pages << pageShift), rest);
+                tail.state = Span.FREE;
+                span.pages = pages;
+                pageMap.setEnds(span);
+                largeBytes -= rest << pageShift;
+                liveSpans++;
+                queue(tail, largeDelayNanos > 0 && largeThreshold > 0 && (rest << pageShift) >= largeThreshold);
+                return true;
+            }
+            long need = pages - old;
+            long untouched = untouchedAfter(span, need);
+            if (untouched < 0) {
                 return false;
             }
-        }
-        // Take the free spans that follow, the last one's front only; it keeps its place in its queue.
-        long at = span.end(pageShift);
-        long left = need;
-        while (left > 0) {
-            Span next = pageMap.span(pageMap.index(at));
-            free.remove(next);
-            if (next.pages <= left) {
-                if (!next.released) {
-                    queueOf(next).remove(next);
+            if (untouched > 0) {
+                // Untouched pages become resident: the limits first.
+                try {
+                    if (makeRoom(untouched) && untouchedAfter(span, need) < 0) {
+                        return false;
+                    }
+                } catch (OutOfMemoryError limit) {
+                    return false;
                 }
-                left -= next.pages;
-                at = next.end(pageShift);
-                retire(next);
-            } else {
-                next.start += left << pageShift;
-                next.pages -= left;
-                pageMap.setEnds(next);
-                free.insert(next);
-                left = 0;
             }
+            // Take the free spans that follow, the last one's front only; it keeps its place in its queue.
+            long at = span.end(pageShift);
+            long left = need;
+            while (left > 0) {
+                Span next = pageMap.span(pageMap.index(at));
+                free.remove(next);
+                if (next.pages <= left) {
+                    if (!next.released) {
+                        queueOf(next).remove(next);
+                    }
+                    left -= next.pages;
+                    at = next.end(pageShift);
+                    retire(next);
+                } else {
+                    next.start += left << pageShift;
+                    next.pages -= left;
+                    pageMap.setEnds(next);
+                    free.insert(next);
+                    left = 0;
+                }
+            }
+            span.pages = pages;
+            pageMap.setEnds(span);
+            largeBytes += need << pageShift;
+            return true;
+        } finally {
+            lock.unlock();
         }
-        span.pages = pages;
-        pageMap.setEnds(span);
-        largeBytes += need << pageShift;
-        return true;
     }
 
     /**
@@ -1029,18 +1056,24 @@ final class MmapPageHeap implements PageHeap {
 
     @Override
     public long releaseFreeMemory() {
-        synchronized (this) {
+        lock.lock();
+        try {
             ensureOpen();
+        } finally {
+            lock.unlock();
         }
         return releaseQueued(Mode.ALL, Long.MAX_VALUE);
     }
 
     @Override
     public long releaseIdle(long maxBytes) {
-        synchronized (this) {
+        lock.lock();
+        try {
             if (closed) {
                 return 0;
             }
+        } finally {
+            lock.unlock();
         }
         long done = releaseQueued(Mode.DUE, maxBytes);
         return done + releaseQueued(Mode.OVER_SOFT_LIMIT, maxBytes - done);
@@ -1067,7 +1100,8 @@ final class MmapPageHeap implements PageHeap {
         while (done < maxBytes) {
             Span piece;
             ReleaseCause cause;
-            synchronized (this) {
+            lock.lock();
+            try {
                 if (closed) {
                     break;
                 }
@@ -1085,6 +1119,8 @@ final class MmapPageHeap implements PageHeap {
                     case DUE -> s.releaseSoon ? ReleaseCause.LARGE_FREE : ReleaseCause.DECAY;
                 };
                 piece = detach(s, Math.min(releaseChunkPages, Math.max(1, (maxBytes - done) >>> pageShift)));
+            } finally {
+                lock.unlock();
             }
             releaseDetached(piece, cause);
             done += piece.pages << pageShift;
@@ -1144,7 +1180,8 @@ final class MmapPageHeap implements PageHeap {
             failure = e;
         }
         long mapped;
-        synchronized (this) {
+        lock.lock();
+        try {
             if (closed) {
                 return; // everything is unmapped
             }
@@ -1159,6 +1196,8 @@ final class MmapPageHeap implements PageHeap {
                 queue(piece, piece.releaseSoon);
             }
             mapped = index.mapped();
+        } finally {
+            lock.unlock();
         }
         if (failure != null) {
             throw failure;
@@ -1203,51 +1242,56 @@ final class MmapPageHeap implements PageHeap {
     // ------------------------------------------------------------------ closing
 
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        listener = null;
-        // First: every lookup from here on answers 0 / false / null and reads no map.
-        index.setMapped(0L);
-        pageMap.clearSpans();
-        regions.clear();
-        RuntimeException failure = null;
-        // The page words stay mapped (a racing lookup may still read them) but their memory goes back.
+    public void close() {
+        lock.lock();
         try {
-            os.zeroReadOnly(classMap, classMapBytes);
-        } catch (RuntimeException e) {
-            try {
-                os.release(classMap, classMapBytes);
-            } catch (RuntimeException again) {
-                e.addSuppressed(again);
-                failure = e;
+            if (closed) {
+                return;
             }
-        }
-        // The heap's memory and its guard stay mapped too: a front end racing the close may still
-        // pop or push a block it admitted before. Their memory goes back as fresh zero pages.
-        long committed = committedEnd - base;
-        if (committed > 0) {
+            closed = true;
+            listener = null;
+            // First: every lookup from here on answers 0 / false / null and reads no map.
+            index.setMapped(0L);
+            pageMap.clearSpans();
+            regions.clear();
+            RuntimeException failure = null;
+            // The page words stay mapped (a racing lookup may still read them) but their memory goes back.
             try {
-                os.zeroReadWrite(base, committed);
+                os.zeroReadOnly(classMap, classMapBytes);
             } catch (RuntimeException e) {
                 try {
-                    os.release(base, committed);
+                    os.release(classMap, classMapBytes);
                 } catch (RuntimeException again) {
                     e.addSuppressed(again);
-                    failure = failure == null ? e : failure;
+                    failure = e;
                 }
             }
-        }
-        // The rest of the reservation stays reserved (no memory, no commit charge), so that
-        // no other mapping lands in it and a later heap can take the whole range over.
-        if (failure == null) {
-            Retired.add(new Retired(os, base, reservedBytes, guardBytes, pageSize, committedEnd, classMap,
-                    classMapBytes, System.nanoTime()));
-        }
-        if (failure != null) {
-            throw failure;
+            // The heap's memory and its guard stay mapped too: a front end racing the close may still
+            // pop or push a block it admitted before. Their memory goes back as fresh zero pages.
+            long committed = committedEnd - base;
+            if (committed > 0) {
+                try {
+                    os.zeroReadWrite(base, committed);
+                } catch (RuntimeException e) {
+                    try {
+                        os.release(base, committed);
+                    } catch (RuntimeException again) {
+                        e.addSuppressed(again);
+                        failure = failure == null ? e : failure;
+                    }
+                }
+            }
+            // The rest of the reservation stays reserved (no memory, no commit charge), so that
+            // no other mapping lands in it and a later heap can take the whole range over.
+            if (failure == null) {
+                Retired.add(new Retired(os, base, reservedBytes, guardBytes, pageSize, committedEnd, classMap,
+                        classMapBytes, System.nanoTime()));
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -1350,118 +1394,128 @@ final class MmapPageHeap implements PageHeap {
     // ------------------------------------------------------------------ stats and checks
 
     @Override
-    public synchronized PageHeapStats stats() {
-        ensureOpen();
-        long total = 0;
-        for (long b : releasedBy) {
-            total += b;
+    public PageHeapStats stats() {
+        lock.lock();
+        try {
+            ensureOpen();
+            long total = 0;
+            for (long b : releasedBy) {
+                total += b;
+            }
+            ReleaseStats release = new ReleaseStats(releasedBy[ReleaseCause.REQUEST.ordinal()],
+                    releasedBy[ReleaseCause.DECAY.ordinal()], releasedBy[ReleaseCause.LARGE_FREE.ordinal()],
+                    releasedBy[ReleaseCause.LIMIT.ordinal()], releasedBy[ReleaseCause.MERGE.ordinal()], releases,
+                    softLimit == NO_LIMIT ? 0 : softLimit, hardLimit == NO_LIMIT ? 0 : hardLimit, softLimitHits,
+                    hardLimitRefusals);
+            return new PageHeapStats(index.mapped(), free.backedBytes + releasingBytes, free.releasedBytes, largeBytes,
+                    smallBytes, free.spans, largeSpans, pageMap.metadataBytes(index.mapped() >>> pageShift) + 80L * liveSpans,
+                    spansAllocated, spansFreed, total, release);
+        } finally {
+            lock.unlock();
         }
-        ReleaseStats release = new ReleaseStats(releasedBy[ReleaseCause.REQUEST.ordinal()],
-                releasedBy[ReleaseCause.DECAY.ordinal()], releasedBy[ReleaseCause.LARGE_FREE.ordinal()],
-                releasedBy[ReleaseCause.LIMIT.ordinal()], releasedBy[ReleaseCause.MERGE.ordinal()], releases,
-                softLimit == NO_LIMIT ? 0 : softLimit, hardLimit == NO_LIMIT ? 0 : hardLimit, softLimitHits,
-                hardLimitRefusals);
-        return new PageHeapStats(index.mapped(), free.backedBytes + releasingBytes, free.releasedBytes, largeBytes,
-                smallBytes, free.spans, largeSpans, pageMap.metadataBytes(index.mapped() >>> pageShift) + 80L * liveSpans,
-                spansAllocated, spansFreed, total, release);
     }
 
     @Override
-    public synchronized void checkInvariants() {
-        free.checkBits();
-        ensureOpen();
-        long mapped = index.mapped();
-        long end = base + mapped;
-        check(base > 0 && (base & (pageSize - 1)) == 0, "reservation base 0x" + Long.toHexString(base)
-                + " not aligned to the page size");
-        check(mapped >= 0 && mapped <= reservedBytes && (mapped & (pageSize - 1)) == 0,
-                "mapped bytes " + mapped + " not whole pages within the reservation of " + reservedBytes);
-        long at = base;
-        for (long[] r : regions) {
-            check(r[0] == at && r[1] > r[0] && ((r[1] - r[0]) & (pageSize - 1)) == 0,
-                    "region [0x" + Long.toHexString(r[0]) + ", 0x" + Long.toHexString(r[1])
-                    + ") does not follow the previous one at 0x" + Long.toHexString(at));
-            at = r[1];
-        }
-        check(at == end, "the regions end at 0x" + Long.toHexString(at) + ", the mapped prefix at 0x"
-                + Long.toHexString(end));
+    public void checkInvariants() {
+        lock.lock();
+        try {
+            free.checkBits();
+            ensureOpen();
+            long mapped = index.mapped();
+            long end = base + mapped;
+            check(base > 0 && (base & (pageSize - 1)) == 0, "reservation base 0x" + Long.toHexString(base)
+                    + " not aligned to the page size");
+            check(mapped >= 0 && mapped <= reservedBytes && (mapped & (pageSize - 1)) == 0,
+                    "mapped bytes " + mapped + " not whole pages within the reservation of " + reservedBytes);
+            long at = base;
+            for (long[] r : regions) {
+                check(r[0] == at && r[1] > r[0] && ((r[1] - r[0]) & (pageSize - 1)) == 0,
+                        "region [0x" + Long.toHexString(r[0]) + ", 0x" + Long.toHexString(r[1])
+                        + ") does not follow the previous one at 0x" + Long.toHexString(at));
+                at = r[1];
+            }
+            check(at == end, "the regions end at 0x" + Long.toHexString(at) + ", the mapped prefix at 0x"
+                    + Long.toHexString(end));
 
-        long small = 0;
-        long large = 0;
-        long releasing = 0;
-        long backedFree = 0;
-        long releasedFree = 0;
-        long freeCount = 0;
-        long largeCount = 0;
-        long spanCount = 0;
-        Span previous = null;
-        for (long a = base; a < end; ) {
-            long first = pageMap.index(a);
-            Span s = pageMap.span(first);
-            check(s != null && s.start == a, "no span starts at 0x" + Long.toHexString(a) + " (found " + s + ")");
-            check(s.pages > 0 && s.end(pageShift) <= end, "span runs past the mapped prefix: " + s);
-            check(pageMap.span(first + s.pages - 1) == s, "last page of " + s + " maps elsewhere");
-            long bytes = s.pages << pageShift;
-            switch (s.state) {
-                case Span.FREE -> {
-                    check(previous == null || previous.state != Span.FREE || previous.released != s.released,
-                            "adjacent free spans of one kind " + previous + " and " + s);
-                    checkClassBytes(first, s, 0);
-                    if (s.released) {
-                        releasedFree += bytes;
-                    } else {
-                        backedFree += bytes;
+            long small = 0;
+            long large = 0;
+            long releasing = 0;
+            long backedFree = 0;
+            long releasedFree = 0;
+            long freeCount = 0;
+            long largeCount = 0;
+            long spanCount = 0;
+            Span previous = null;
+            for (long a = base; a < end; ) {
+                long first = pageMap.index(a);
+                Span s = pageMap.span(first);
+                check(s != null && s.start == a, "no span starts at 0x" + Long.toHexString(a) + " (found " + s + ")");
+                check(s.pages > 0 && s.end(pageShift) <= end, "span runs past the mapped prefix: " + s);
+                check(pageMap.span(first + s.pages - 1) == s, "last page of " + s + " maps elsewhere");
+                long bytes = s.pages << pageShift;
+                switch (s.state) {
+                    case Span.FREE -> {
+                        check(previous == null || previous.state != Span.FREE || previous.released != s.released,
+                                "adjacent free spans of one kind " + previous + " and " + s);
+                        checkClassBytes(first, s, 0);
+                        if (s.released) {
+                            releasedFree += bytes;
+                        } else {
+                            backedFree += bytes;
+                        }
+                        freeCount++;
                     }
-                    freeCount++;
-                }
-                case Span.SMALL -> {
-                    check(s.sizeClass > 0, "small span with no size class: " + s);
-                    for (long p = first; p < first + s.pages; p++) {
-                        check(pageMap.span(p) == s, "page " + p + " of " + s + " not mapped to it");
+                    case Span.SMALL -> {
+                        check(s.sizeClass > 0, "small span with no size class: " + s);
+                        for (long p = first; p < first + s.pages; p++) {
+                            check(pageMap.span(p) == s, "page " + p + " of " + s + " not mapped to it");
+                        }
+                        checkSmallWords(first, s);
+                        small += bytes;
                     }
-                    checkSmallWords(first, s);
-                    small += bytes;
+                    case Span.LARGE -> {
+                        checkClassBytes(first, s, 0);
+                        large += bytes;
+                        largeCount++;
+                    }
+                    case Span.RELEASING -> {
+                        checkClassBytes(first, s, 0);
+                        releasing += bytes;
+                    }
+                    default -> check(false, "dead span in the heap: " + s);
                 }
-                case Span.LARGE -> {
-                    checkClassBytes(first, s, 0);
-                    large += bytes;
-                    largeCount++;
-                }
-                case Span.RELEASING -> {
-                    checkClassBytes(first, s, 0);
-                    releasing += bytes;
-                }
-                default -> check(false, "dead span in the heap: " + s);
+                spanCount++;
+                previous = s;
+                a = s.end(pageShift);
             }
-            spanCount++;
-            previous = s;
-            a = s.end(pageShift);
+            long[] listed = new long[4];
+            free.forEach(s -> {
+                check(s.state == Span.FREE, "non-free span in the free lists: " + s);
+                check(spanOf(s.start) == s, "listed free span not in the page map: " + s);
+                listed[0]++;
+                listed[s.released ? 2 : 1] += s.pages << pageShift;
+                if (!s.released) {
+                    listed[3]++;
+                } else {
+                    check(s.olderDirty == null && s.newerDirty == null, "untouched span in a queue: " + s);
+                }
+            });
+            check(listed[0] == freeCount && listed[0] == free.spans, "free spans: " + freeCount + " in the heap, "
+                    + listed[0] + " listed, " + free.spans + " counted");
+            check(listed[1] == backedFree && backedFree == free.backedBytes, "backed free bytes disagree: "
+                    + backedFree + " / " + listed[1] + " / " + free.backedBytes);
+            check(listed[2] == releasedFree && releasedFree == free.releasedBytes, "released bytes disagree: "
+                    + releasedFree + " / " + listed[2] + " / " + free.releasedBytes);
+            check(small == smallBytes, "small bytes " + small + " counted " + smallBytes);
+            check(large == largeBytes && largeCount == largeSpans, "large bytes " + large + " counted " + largeBytes);
+            check(releasing == releasingBytes, "releasing bytes " + releasing + " counted " + releasingBytes);
+            check(spanCount == liveSpans, "spans " + spanCount + " counted " + liveSpans);
+            check(mapped == small + large + backedFree + releasedFree + releasing, "mapped " + mapped + " != spans' sum");
+            long queued = checkQueue(decayQueue, false) + checkQueue(soonQueue, true);
+            check(queued == listed[3], "touched free spans: " + listed[3] + " listed, " + queued + " queued");
+        } finally {
+            lock.unlock();
         }
-        long[] listed = new long[4];
-        free.forEach(s -> {
-            check(s.state == Span.FREE, "non-free span in the free lists: " + s);
-            check(spanOf(s.start) == s, "listed free span not in the page map: " + s);
-            listed[0]++;
-            listed[s.released ? 2 : 1] += s.pages << pageShift;
-            if (!s.released) {
-                listed[3]++;
-            } else {
-                check(s.olderDirty == null && s.newerDirty == null, "untouched span in a queue: " + s);
-            }
-        });
-        check(listed[0] == freeCount && listed[0] == free.spans, "free spans: " + freeCount + " in the heap, "
-                + listed[0] + " listed, " + free.spans + " counted");
-        check(listed[1] == backedFree && backedFree == free.backedBytes, "backed free bytes disagree: "
-                + backedFree + " / " + listed[1] + " / " + free.backedBytes);
-        check(listed[2] == releasedFree && releasedFree == free.releasedBytes, "released bytes disagree: "
-                + releasedFree + " / " + listed[2] + " / " + free.releasedBytes);
-        check(small == smallBytes, "small bytes " + small + " counted " + smallBytes);
-        check(large == largeBytes && largeCount == largeSpans, "large bytes " + large + " counted " + largeBytes);
-        check(releasing == releasingBytes, "releasing bytes " + releasing + " counted " + releasingBytes);
-        check(spanCount == liveSpans, "spans " + spanCount + " counted " + liveSpans);
-        check(mapped == small + large + backedFree + releasedFree + releasing, "mapped " + mapped + " != spans' sum");
-        long queued = checkQueue(decayQueue, false) + checkQueue(soonQueue, true);
-        check(queued == listed[3], "touched free spans: " + listed[3] + " listed, " + queued + " queued");
     }
 
     /** Checks that a queue is linked both ways, ordered by time, and holds FREE touched spans of its kind. */
@@ -1515,12 +1569,17 @@ final class MmapPageHeap implements PageHeap {
     }
 
     @Override
-    public synchronized String toString() {
-        if (closed) {
-            return "MmapPageHeap[page " + pageSize + ", closed]";
+    public String toString() {
+        lock.lock();
+        try {
+            if (closed) {
+                return "MmapPageHeap[page " + pageSize + ", closed]";
+            }
+            PageHeapStats s = stats();
+            return "MmapPageHeap[page " + pageSize + ", reserved " + reservedBytes + ", mapped " + s.mappedBytes()
+                    + ", free " + s.freeBytes() + ", untouched " + s.releasedBytes() + "]";
+        } finally {
+            lock.unlock();
         }
-        PageHeapStats s = stats();
-        return "MmapPageHeap[page " + pageSize + ", reserved " + reservedBytes + ", mapped " + s.mappedBytes()
-                + ", free " + s.freeBytes() + ", untouched " + s.releasedBytes() + "]";
     }
 }
