@@ -6,7 +6,7 @@
  * blocks are free).
  *
  * <p>SYNCHRONIZATION: each size class has one lock, its transfer cache's
- * (a {@link java.util.concurrent.locks.ReentrantLock}), which also guards its central free list;
+ * (a {@link io.rtmalloc.spi.TierLock}), which also guards its central free list;
  * nothing is shared across size classes but the page heap. Lock order: the
  * class's lock, then the page heap's; no lock is taken in the other direction.
  */

@@ -9,7 +9,7 @@ import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.PageHeap;
 import io.rtmalloc.spi.PageHeapStats;
 import io.rtmalloc.spi.ReleaseListener;
-import java.util.concurrent.locks.ReentrantLock;
+import io.rtmalloc.spi.TierLock;
 import io.rtmalloc.spi.Span;
 
 import java.util.ArrayList;
@@ -91,8 +91,8 @@ import java.util.function.LongSupplier;
  * {@link OutOfMemoryError} before anything else changes.
  *
  * <h2>Synchronization</h2>
- * One lock (a {@link ReentrantLock}, not this object's monitor: see
- * {@code TransferCache} in the central tier for why) guards the free lists, the release queues,
+ * One lock (a {@link TierLock}, not this object's monitor, which virtual
+ * threads would wait for at a higher cost) guards the free lists, the release queues,
  * the regions, the counters, every FREE span and the transitions of spans into
  * and out of the heap; a RELEASING span belongs to the thread releasing it.
  * {@link #spanOf} and the lookups of the {@link HeapIndex} take no lock. The
@@ -231,7 +231,7 @@ final class MmapPageHeap implements PageHeap {
     private long hardLimit = NO_LIMIT;
     private volatile ReleaseListener listener;
     /** Guards the heap's state: spans, free lists, page map writes, counters. */
-    private final ReentrantLock lock = new ReentrantLock();
+    private final TierLock lock = new TierLock();
     private final long[] releasedBy = new long[ReleaseCause.values().length];
     private long releases;
     private long softLimitHits;
