@@ -118,7 +118,7 @@ public final class SizeClasses {
      * {@link #autoPages(int, int, int)}.
      *
      * @return the pages of a span of the class
-     * @param size     the class size, {@code 0 < size <= Integer.MAX_VALUE}
+     * @param size     the class size, {@code size <= Integer.MAX_VALUE} (below 1, taken as 1)
      * @param pageSize a valid page size (a power of two {@code >= 4096})
      * @throws ConfigException if {@code pageSize} is not a valid page size
      */
@@ -144,7 +144,7 @@ public final class SizeClasses {
      * of a large span that are never used are never touched.
      *
      * @return the pages of a span of the class
-     * @param size      the class size, {@code 0 < size <= Integer.MAX_VALUE}
+     * @param size      the class size, {@code size <= Integer.MAX_VALUE} (below 1, taken as 1)
      * @param pageSize  a valid page size (a power of two {@code >= 4096})
      * @param batchSize the class's batch size, {@code > 0}
      * @throws ConfigException if {@code pageSize} is not a valid page size

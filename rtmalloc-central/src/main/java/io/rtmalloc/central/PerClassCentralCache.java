@@ -99,7 +99,7 @@ final class PerClassCentralCache implements CentralCache {
                 CentralFreeList list = lists[cl];
                 long spans = list.spans();
                 long out_ = list.handedOut();
-                out[cl] = new CentralClassStats(spans, out_, transfer[cl].usedLocked(),
+                out[cl] = new CentralClassStats(spans, out_, transfer[cl].used(),
                         spans * classes.objectsPerSpan(cl) - out_);
             } finally {
                 transfer[cl].unlock();
@@ -128,7 +128,7 @@ final class PerClassCentralCache implements CentralCache {
             transfer[cl].lock();
             try {
                 Set<Long> seen = new HashSet<>();
-                transfer[cl].collectLocked(seen);
+                transfer[cl].collect(seen);
                 lists[cl].checkInvariants(seen);
             } finally {
                 transfer[cl].unlock();

@@ -280,17 +280,8 @@ final class TransferCache {
         }
     }
 
+    /** The blocks held; the caller holds the lock ({@link #lock()}), or is the only thread. */
     int used() {
-        lock.lock();
-        try {
-            return usedLocked();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** The blocks held; the caller holds the lock ({@link #lock()}). */
-    int usedLocked() {
         ensureOpen();
         return used;
     }
@@ -313,18 +304,11 @@ final class TransferCache {
         }
     }
 
-    /** Adds every block held to {@code seen}, failing on a duplicate. */
+    /**
+     * Adds every block held to {@code seen}, failing on a duplicate; the caller
+     * holds the lock ({@link #lock()}), or is the only thread.
+     */
     void collect(Set<Long> seen) {
-        lock.lock();
-        try {
-            collectLocked(seen);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** As {@link #collect}; the caller holds the lock ({@link #lock()}). */
-    void collectLocked(Set<Long> seen) {
         ensureOpen();
         for (int i = 0; i < used; i++) {
             long b = slots[at(i)];
