@@ -20,6 +20,15 @@ import java.nio.ByteBuffer;
  */
 abstract class Blocks {
 
+    /**
+     * Empty slots before and after the used ones in every slot array (128 bytes
+     * of references or addresses): the slots are written on every call, and the
+     * arrays of two threads, which the garbage collector may copy next to each
+     * other, must not share a cache line or an adjacent-line prefetch pair, or
+     * every allocator would be measured with false sharing that varies by fork.
+     */
+    static final int PAD = 16;
+
     /** One {@code malloc} of {@code size} bytes and the {@code free} of that block. */
     abstract long pair(long size);
 
@@ -65,7 +74,7 @@ abstract class Blocks {
         final long[] blocks;
 
         Addresses(int n) {
-            blocks = new long[n];
+            blocks = new long[n + 2 * PAD];
         }
 
         abstract long malloc(long size);
@@ -95,33 +104,33 @@ abstract class Blocks {
 
         @Override
         final long alloc(int slot, long size) {
-            return blocks[slot] = malloc(size);
+            return blocks[slot + PAD] = malloc(size);
         }
 
         @Override
         final void free(int slot) {
-            free(blocks[slot]);
-            blocks[slot] = 0;
+            free(blocks[slot + PAD]);
+            blocks[slot + PAD] = 0;
         }
 
         @Override
         final long realloc(int slot, long oldSize, long newSize) {
-            return blocks[slot] = realloc(blocks[slot], newSize);
+            return blocks[slot + PAD] = realloc(blocks[slot + PAD], newSize);
         }
 
         @Override
         final boolean holds(int slot) {
-            return blocks[slot] != 0;
+            return blocks[slot + PAD] != 0;
         }
 
         @Override
         final int slots() {
-            return blocks.length;
+            return blocks.length - 2 * PAD;
         }
 
         @Override
         final long address(int slot) {
-            return blocks[slot];
+            return blocks[slot + PAD];
         }
     }
 
@@ -166,7 +175,7 @@ abstract class Blocks {
 
         Netty(ByteBufAllocator alloc, int n) {
             this.alloc = alloc;
-            this.blocks = new ByteBuf[n];
+            this.blocks = new ByteBuf[n + 2 * PAD];
         }
 
         @Override
@@ -180,19 +189,19 @@ abstract class Blocks {
         @Override
         long alloc(int slot, long size) {
             ByteBuf b = alloc.directBuffer((int) size);
-            blocks[slot] = b;
+            blocks[slot + PAD] = b;
             return b.capacity();
         }
 
         @Override
         void free(int slot) {
-            blocks[slot].release();
-            blocks[slot] = null;
+            blocks[slot + PAD].release();
+            blocks[slot + PAD] = null;
         }
 
         @Override
         long realloc(int slot, long oldSize, long newSize) {
-            ByteBuf b = blocks[slot];
+            ByteBuf b = blocks[slot + PAD];
             b.writerIndex(b.capacity());
             b.capacity((int) newSize);
             return b.capacity();
@@ -200,17 +209,17 @@ abstract class Blocks {
 
         @Override
         boolean holds(int slot) {
-            return blocks[slot] != null;
+            return blocks[slot + PAD] != null;
         }
 
         @Override
         int slots() {
-            return blocks.length;
+            return blocks.length - 2 * PAD;
         }
 
         @Override
         long address(int slot) {
-            ByteBuf b = blocks[slot];
+            ByteBuf b = blocks[slot + PAD];
             return b.hasMemoryAddress() ? b.memoryAddress()
                     : MemorySegment.ofBuffer(b.internalNioBuffer(0, 1)).address();
         }
@@ -228,8 +237,8 @@ abstract class Blocks {
 
         Arenas(boolean shared, int n) {
             this.shared = shared;
-            this.arenas = new Arena[n];
-            this.segments = new MemorySegment[n];
+            this.arenas = new Arena[n + 2 * PAD];
+            this.segments = new MemorySegment[n + 2 * PAD];
         }
 
         static Arenas confined(int n) {
@@ -254,43 +263,43 @@ abstract class Blocks {
         @Override
         long alloc(int slot, long size) {
             Arena arena = arena();
-            arenas[slot] = arena;
+            arenas[slot + PAD] = arena;
             MemorySegment s = arena.allocate(size);
-            segments[slot] = s;
+            segments[slot + PAD] = s;
             return s.address();
         }
 
         @Override
         void free(int slot) {
-            arenas[slot].close();
-            arenas[slot] = null;
-            segments[slot] = null;
+            arenas[slot + PAD].close();
+            arenas[slot + PAD] = null;
+            segments[slot + PAD] = null;
         }
 
         @Override
         long realloc(int slot, long oldSize, long newSize) {
             Arena arena = arena();
             MemorySegment s = arena.allocate(newSize);
-            MemorySegment.copy(segments[slot], 0, s, 0, Math.min(oldSize, newSize));
-            arenas[slot].close();
-            arenas[slot] = arena;
-            segments[slot] = s;
+            MemorySegment.copy(segments[slot + PAD], 0, s, 0, Math.min(oldSize, newSize));
+            arenas[slot + PAD].close();
+            arenas[slot + PAD] = arena;
+            segments[slot + PAD] = s;
             return s.address();
         }
 
         @Override
         boolean holds(int slot) {
-            return arenas[slot] != null;
+            return arenas[slot + PAD] != null;
         }
 
         @Override
         int slots() {
-            return arenas.length;
+            return arenas.length - 2 * PAD;
         }
 
         @Override
         long address(int slot) {
-            return segments[slot].address();
+            return segments[slot + PAD].address();
         }
     }
 
@@ -299,7 +308,7 @@ abstract class Blocks {
         private final ByteBuffer[] blocks;
 
         DirectByteBuffers(int n) {
-            blocks = new ByteBuffer[n];
+            blocks = new ByteBuffer[n + 2 * PAD];
         }
 
         @Override
@@ -310,36 +319,36 @@ abstract class Blocks {
         @Override
         long alloc(int slot, long size) {
             ByteBuffer b = ByteBuffer.allocateDirect((int) size);
-            blocks[slot] = b;
+            blocks[slot + PAD] = b;
             return b.capacity();
         }
 
         @Override
         void free(int slot) {
-            blocks[slot] = null;
+            blocks[slot + PAD] = null;
         }
 
         @Override
         long realloc(int slot, long oldSize, long newSize) {
             ByteBuffer b = ByteBuffer.allocateDirect((int) newSize);
-            b.put(0, blocks[slot], 0, (int) Math.min(oldSize, newSize));
-            blocks[slot] = b;
+            b.put(0, blocks[slot + PAD], 0, (int) Math.min(oldSize, newSize));
+            blocks[slot + PAD] = b;
             return b.capacity();
         }
 
         @Override
         boolean holds(int slot) {
-            return blocks[slot] != null;
+            return blocks[slot + PAD] != null;
         }
 
         @Override
         int slots() {
-            return blocks.length;
+            return blocks.length - 2 * PAD;
         }
 
         @Override
         long address(int slot) {
-            return MemorySegment.ofBuffer(blocks[slot]).address();
+            return MemorySegment.ofBuffer(blocks[slot + PAD]).address();
         }
     }
 }
