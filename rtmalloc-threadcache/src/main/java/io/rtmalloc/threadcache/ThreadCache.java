@@ -98,6 +98,8 @@ final class ThreadCache implements FrontEnd.Cache {
     private final int[] classSize;
     private final int[] overages;
     private final int[] batch;
+    /** The limit a class's first refill sets: a batch, but at most {@link #FIRST_REFILL_BYTES} of blocks (at least one). */
+    private final int[] firstLimit;
     private final int maxFreeListLength;
     private final int maxOverages;
     private final CentralCache central;
@@ -136,9 +138,11 @@ final class ThreadCache implements FrontEnd.Cache {
         this.classSize = new int[n];
         this.overages = new int[n];
         this.batch = new int[n];
+        this.firstLimit = new int[n];
         for (int cl = 1; cl < n; cl++) {
             classSize[cl] = classes.size(cl);
             batch[cl] = classes.batchSize(cl);
+            firstLimit[cl] = Math.min(batch[cl], Math.max(1, FIRST_REFILL_BYTES / classSize[cl]));
         }
         this.maxFreeListLength = config.maxFreeListLength();
         this.maxOverages = config.maxOverages();
@@ -191,10 +195,23 @@ final class ThreadCache implements FrontEnd.Cache {
     }
 
     /**
-     * The list of {@code cl} is empty: let its limit grow (slow start: by one
-     * up to a batch, then by a batch up to {@code max_free_list_length}) as
-     * far as the budget allows, fetch up to a batch (at most the limit, at
-     * least one block) and return one.
+     * Bytes of blocks a class's first refill may take, a batch at most: 4 KiB.
+     * tcmalloc's slow start (the limit grows by one block a miss up to a
+     * batch) handed a thread its first blocks of a class one, two, three at a
+     * time, in turn with every other thread warming up, so that the blocks two
+     * threads then used for good shared cache lines, and a thread made a trip
+     * to the central tier for every few blocks. A first refill of up to 4 KiB
+     * gives each thread a run of its own; above 4 KiB of blocks the slow start
+     * goes on, so that a thread that takes one large block holds no batch.
+     */
+    static final int FIRST_REFILL_BYTES = 4096;
+
+    /**
+     * The list of {@code cl} is empty: let its limit grow (to
+     * {@link #FIRST_REFILL_BYTES} of blocks at the first miss, then by one up
+     * to a batch, then by a batch up to {@code max_free_list_length}) as far
+     * as the budget allows, fetch up to a batch (at most the limit, at least
+     * one block) and return one.
      */
     private long refill(int cl) {
         if (scavengeRequest != NO_REQUEST) {
@@ -202,7 +219,8 @@ final class ThreadCache implements FrontEnd.Cache {
         }
         int b = batch[cl];
         int max = lists[(cl << 2) + MAX_LENGTH];
-        growLimit(cl, max < b ? max + 1 : Math.min(max + b, Math.max(maxFreeListLength, b)));
+        int first = firstLimit[cl];
+        growLimit(cl, max < first ? first : max < b ? max + 1 : Math.min(max + b, Math.max(maxFreeListLength, b)));
         int n = Math.max(1, Math.min(lists[(cl << 2) + MAX_LENGTH], b)); // keeps n - 1 <= the limit
         overages[cl] = 0; // a miss ends a run of overflows
         long head = central.removeRange(cl, n);

@@ -1,6 +1,7 @@
 package io.rtmalloc.threadcache;
 
 import io.rtmalloc.AllocatorStats;
+import io.rtmalloc.Config;
 import io.rtmalloc.SizeClassStats;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,9 @@ class ThreadCacheStatsTest {
 
     @Test
     void counters_countHitsMissesRefillsAndFlushes() {
-        ThreadCacheStack a = ThreadCacheTest.allocator();
+        // A list limit of 256 blocks, so that freeing the 1,000 blocks held overflows it.
+        ThreadCacheStack a = ThreadCacheTest.allocator(Config.parse("[config]\nmax_free_list_length = 256\n"
+                + ThreadCacheTest.classesOf(Config.defaults()), "<test>"));
         int cl = a.config().sizeClasses().classOf(64);
         List<Long> held = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {

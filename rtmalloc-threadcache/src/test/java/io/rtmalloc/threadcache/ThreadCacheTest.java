@@ -49,31 +49,114 @@ class ThreadCacheTest {
     }
 
     @Test
-    void maxLength_growsByOneToABatch_thenByBatches() {
+    void maxLength_jumpsTo4KiBOfBlocks_thenGrowsByOneToABatch_thenByBatches() {
         ThreadCacheStack a = allocator();
         SizeClasses classes = a.config().sizeClasses();
-        int cl = classes.classOf(64);
+        int cl = classes.classOf(1024);
+        assertEquals(1024, classes.size(cl));
         int batch = classes.batchSize(cl);
+        assertTrue(batch > 5, "the test needs a batch of 1 KiB blocks above 4 KiB: " + batch);
         ThreadCache c = a.cache();
         assertEquals(0, c.maxLength(cl), "a class never used holds no share of the budget");
         List<Long> held = new ArrayList<>();
-        // Every miss (the list empty) lets the limit grow: by one while under a batch.
-        for (int miss = 1; miss <= batch; miss++) {
+        // The first miss sets the limit to 4 KiB of blocks: 4 of 1 KiB, all fetched at once.
+        held.add(a.malloc(1024));
+        assertEquals(4, c.maxLength(cl), "after the first miss");
+        assertEquals(3, c.length(cl), "the first refill fetched 4 blocks and handed out one");
+        // Then every miss (the list empty) lets the limit grow by one while under a batch.
+        for (int limit = 5; limit <= batch; limit++) {
             while (c.length(cl) > 0) {
-                held.add(a.malloc(64));
+                held.add(a.malloc(1024));
             }
-            held.add(a.malloc(64));
-            assertEquals(miss, c.maxLength(cl), "after miss " + miss);
+            held.add(a.malloc(1024));
+            assertEquals(limit, c.maxLength(cl), "a miss at limit " + (limit - 1));
         }
         // Then by a batch at a time.
         for (int step = 1; step <= 3; step++) {
             while (c.length(cl) > 0) {
-                held.add(a.malloc(64));
+                held.add(a.malloc(1024));
             }
-            held.add(a.malloc(64));
+            held.add(a.malloc(1024));
             assertEquals(batch + step * batch, c.maxLength(cl));
         }
         held.forEach(a::free);
+        assertBalanced(a);
+    }
+
+    @Test
+    void firstMiss_ofASmallClass_fetchesAWholeBatch() {
+        ThreadCacheStack a = allocator();
+        SizeClasses classes = a.config().sizeClasses();
+        int cl = classes.classOf(64);
+        int batch = classes.batchSize(cl);
+        assertTrue(batch * 64 <= 4096, "a batch of 64-byte blocks is within 4 KiB: " + batch);
+        ThreadCache c = a.cache();
+        long first = a.malloc(64);
+        assertEquals(batch, c.maxLength(cl));
+        assertEquals(batch - 1, c.length(cl), "one trip to the central tier brought the batch");
+        // The batch is one run of the span, batch * 64 bytes from its lowest block to its end.
+        List<Long> run = new ArrayList<>(List.of(first));
+        for (int i = 1; i < batch; i++) {
+            run.add(a.malloc(64));
+        }
+        assertEquals(0, c.length(cl));
+        long lo = run.stream().mapToLong(Long::longValue).min().orElseThrow();
+        long hi = run.stream().mapToLong(Long::longValue).max().orElseThrow();
+        assertEquals((long) (batch - 1) * 64, hi - lo, "the batch's blocks are one run of the span");
+        assertEquals(batch, run.stream().distinct().count());
+        run.forEach(a::free);
+        assertBalanced(a);
+    }
+
+    @Test
+    @Timeout(30)
+    void twoThreadsWarmingUpInStep_getBlocksOnCacheLinesOfTheirOwn() throws Exception {
+        // Two threads take their first 16-byte blocks in turn, one each between barriers, as
+        // threads starting together do. Each first miss fetches a run of the span for its
+        // thread alone, so no 64-byte line holds blocks of both (handing out one block a miss,
+        // the blocks alternated between the threads, four to a line).
+        ThreadCacheStack a = allocator();
+        int n = 8;
+        long[][] blocks = new long[2][n];
+        CyclicBarrier step = new CyclicBarrier(2);
+        Thread[] threads = new Thread[2];
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        CountDownLatch taken = new CountDownLatch(2);
+        CountDownLatch checked = new CountDownLatch(1);
+        for (int t = 0; t < 2; t++) {
+            int me = t;
+            threads[t] = Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 0; i < n; i++) {
+                        step.await(10, TimeUnit.SECONDS);
+                        blocks[me][i] = a.malloc(16);
+                    }
+                    taken.countDown();
+                    checked.await();
+                    for (long b : blocks[me]) {
+                        a.free(b);
+                    }
+                    a.flushThreadCache();
+                } catch (Throwable e) {
+                    failure.set(e);
+                    taken.countDown();
+                }
+            });
+        }
+        taken.await();
+        checked.countDown();
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+        for (long x : blocks[0]) {
+            for (long y : blocks[1]) {
+                assertTrue(x >>> 6 != y >>> 6, () -> "0x" + Long.toHexString(x) + " and 0x" + Long.toHexString(y)
+                        + " of two threads share a cache line");
+            }
+        }
         assertBalanced(a);
     }
 
@@ -229,7 +312,7 @@ class ThreadCacheTest {
         assertBalanced(a);
     }
 
-    private static String classesOf(Config c) {
+    static String classesOf(Config c) {
         StringBuilder s = new StringBuilder();
         for (var cls : c.classes()) {
             s.append("[[class]]\nsize = ").append(cls.size()).append('\n');
