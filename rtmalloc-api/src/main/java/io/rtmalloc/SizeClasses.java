@@ -38,14 +38,14 @@ public final class SizeClasses {
     /** The fine table covers at least the sizes up to this. */
     private static final int MIN_FINE_LIMIT = 1024;
 
+    /** The most bytes {@link #autoPages(int, int, int)} gives a span of a class up to a page. */
+    static final int SPAN_TARGET_BYTES = 64 * 1024;
+
     /**
      * The default class sizes: 45 classes from 8 bytes to 256 KiB, spaced by 8
      * bytes up to 64, then four classes per doubling (as tcmalloc's), with a few
      * gaps among the large ones.
      */
-    /** The most bytes {@link #autoPages(int, int, int)} gives a span of a class up to a page. */
-    static final int SPAN_TARGET_BYTES = 64 * 1024;
-
     private static final int[] DEFAULT_SIZES = {
             8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128,
             160, 192, 224, 256, 320, 384, 448, 512, 640, 768, 896, 1024,

@@ -45,10 +45,12 @@ public final class TierLock extends ReentrantLock {
     }
 
     private void spinThenLock() {
-        for (int i = Thread.currentThread().isVirtual() ? SPINS : 0; i < SPINS; i++) {
-            Thread.onSpinWait();
-            if (!isLocked() && tryLock()) {
-                return;
+        if (!Thread.currentThread().isVirtual()) {
+            for (int i = 0; i < SPINS; i++) {
+                Thread.onSpinWait();
+                if (!isLocked() && tryLock()) {
+                    return;
+                }
             }
         }
         super.lock();

@@ -1254,44 +1254,49 @@ final class MmapPageHeap implements PageHeap {
             index.setMapped(0L);
             pageMap.clearSpans();
             regions.clear();
-            RuntimeException failure = null;
             // The page words stay mapped (a racing lookup may still read them) but their memory goes back.
-            try {
-                os.zeroReadOnly(classMap, classMapBytes);
-            } catch (RuntimeException e) {
-                try {
-                    os.release(classMap, classMapBytes);
-                } catch (RuntimeException again) {
-                    e.addSuppressed(again);
-                    failure = e;
-                }
-            }
+            RuntimeException failure = zeroElseRelease(classMap, classMapBytes, true);
             // The heap's memory and its guard stay mapped too: a front end racing the close may still
             // pop or push a block it admitted before. Their memory goes back as fresh zero pages.
             long committed = committedEnd - base;
             if (committed > 0) {
-                try {
-                    os.zeroReadWrite(base, committed);
-                } catch (RuntimeException e) {
-                    try {
-                        os.release(base, committed);
-                    } catch (RuntimeException again) {
-                        e.addSuppressed(again);
-                        failure = failure == null ? e : failure;
-                    }
-                }
-            }
-            // The rest of the reservation stays reserved (no memory, no commit charge), so that
-            // no other mapping lands in it and a later heap can take the whole range over.
-            if (failure == null) {
-                Retired.add(new Retired(os, base, reservedBytes, guardBytes, pageSize, committedEnd, classMap,
-                        classMapBytes, System.nanoTime()));
+                RuntimeException heapFailure = zeroElseRelease(base, committed, false);
+                failure = failure == null ? heapFailure : failure;
             }
             if (failure != null) {
                 throw failure;
             }
+            // The rest of the reservation stays reserved (no memory, no commit charge), so that
+            // no other mapping lands in it and a later heap can take the whole range over.
+            Retired.add(new Retired(os, base, reservedBytes, guardBytes, pageSize, committedEnd, classMap,
+                    classMapBytes, System.nanoTime()));
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Gives the memory of {@code [address, address + bytes)} back as fresh zero
+     * pages, read-only or read-write, or unmaps the range when that fails;
+     * answers the failure, with the unmapping's suppressed, when both failed,
+     * else null.
+     */
+    private RuntimeException zeroElseRelease(long address, long bytes, boolean readOnly) {
+        try {
+            if (readOnly) {
+                os.zeroReadOnly(address, bytes);
+            } else {
+                os.zeroReadWrite(address, bytes);
+            }
+            return null;
+        } catch (RuntimeException e) {
+            try {
+                os.release(address, bytes);
+                return null;
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
+                return e;
+            }
         }
     }
 

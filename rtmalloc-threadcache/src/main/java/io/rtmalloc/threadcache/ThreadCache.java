@@ -98,8 +98,6 @@ final class ThreadCache implements FrontEnd.Cache {
     private final int[] classSize;
     private final int[] overages;
     private final int[] batch;
-    /** The limit a class's first refill sets: a batch, but at most {@link #FIRST_REFILL_BYTES} of blocks (at least one). */
-    private final int[] firstLimit;
     private final int maxFreeListLength;
     private final int maxOverages;
     private final CentralCache central;
@@ -138,11 +136,9 @@ final class ThreadCache implements FrontEnd.Cache {
         this.classSize = new int[n];
         this.overages = new int[n];
         this.batch = new int[n];
-        this.firstLimit = new int[n];
         for (int cl = 1; cl < n; cl++) {
             classSize[cl] = classes.size(cl);
             batch[cl] = classes.batchSize(cl);
-            firstLimit[cl] = Math.min(batch[cl], Math.max(1, FIRST_REFILL_BYTES / classSize[cl]));
         }
         this.maxFreeListLength = config.maxFreeListLength();
         this.maxOverages = config.maxOverages();
@@ -219,7 +215,7 @@ final class ThreadCache implements FrontEnd.Cache {
         }
         int b = batch[cl];
         int max = lists[(cl << 2) + MAX_LENGTH];
-        int first = firstLimit[cl];
+        int first = Math.min(b, Math.max(1, FIRST_REFILL_BYTES / classSize[cl]));
         growLimit(cl, max < first ? first : max < b ? max + 1 : Math.min(max + b, Math.max(maxFreeListLength, b)));
         int n = Math.max(1, Math.min(lists[(cl << 2) + MAX_LENGTH], b)); // keeps n - 1 <= the limit
         overages[cl] = 0; // a miss ends a run of overflows
