@@ -22,8 +22,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.Control;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,13 +44,6 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Group)
 public class NettyBuffers {
 
-    static final int CAPACITY = 1024;
-    private static final int MASK = CAPACITY - 1;
-    /** Head and tail of the queue, 128 bytes apart so that the two threads do not share a cache line. */
-    private static final int HEAD = 16;
-    private static final int TAIL = 32;
-    private static final VarHandle INDEX = MethodHandles.arrayElementVarHandle(long[].class);
-
     @Param({"rtmalloc_netty", "rtmalloc_netty_percpu", "netty_pooled", "netty_pooled_cache_all", "netty_adaptive"})
     public String allocator;
 
@@ -61,8 +52,8 @@ public class NettyBuffers {
 
     private Allocator rtmalloc;
     private ByteBufAllocator alloc;
-    private final ByteBuf[] ring = new ByteBuf[CAPACITY];
-    private final long[] indices = new long[48];
+    private final ByteBuf[] ring = new ByteBuf[Handoff.CAPACITY];
+    private final Handoff queue = new Handoff();
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -82,14 +73,13 @@ public class NettyBuffers {
     /** Releases what is left in the queue (both threads have stopped). */
     @TearDown(Level.Iteration)
     public void drain() {
-        long head = (long) INDEX.getVolatile(indices, HEAD);
-        long tail = (long) INDEX.getVolatile(indices, TAIL);
-        for (long h = head; h < tail; h++) {
-            int slot = (int) (h & MASK);
+        long[] range = queue.filledRange();
+        for (long h = range[0]; h < range[1]; h++) {
+            int slot = (int) (h & Handoff.MASK);
             ring[slot].release();
             ring[slot] = null;
         }
-        INDEX.setVolatile(indices, HEAD, tail);
+        queue.drained();
     }
 
     /** Checks that rtmalloc holds no block once every buffer is released; lets Netty's pools go. */
@@ -130,15 +120,12 @@ public class NettyBuffers {
     @Group("netty_buf_cross_thread")
     @GroupThreads(1)
     public long allocate(Control control) {
-        long tail = (long) INDEX.getOpaque(indices, TAIL);
-        while (tail - (long) INDEX.getAcquire(indices, HEAD) >= CAPACITY) {
-            if (control.stopMeasurement) {
-                return 0;
-            }
-            Thread.onSpinWait();
+        long tail = queue.nextToFill(control);
+        if (tail < 0) {
+            return 0;
         }
-        ring[(int) (tail & MASK)] = written();
-        INDEX.setRelease(indices, TAIL, tail + 1);
+        ring[(int) (tail & Handoff.MASK)] = written();
+        queue.filled(tail);
         return tail;
     }
 
@@ -146,17 +133,14 @@ public class NettyBuffers {
     @Group("netty_buf_cross_thread")
     @GroupThreads(1)
     public long release(Control control) {
-        long head = (long) INDEX.getOpaque(indices, HEAD);
-        while ((long) INDEX.getAcquire(indices, TAIL) == head) {
-            if (control.stopMeasurement) {
-                return 0;
-            }
-            Thread.onSpinWait();
+        long head = queue.nextToEmpty(control);
+        if (head < 0) {
+            return 0;
         }
-        int slot = (int) (head & MASK);
+        int slot = (int) (head & Handoff.MASK);
         ring[slot].release();
         ring[slot] = null;
-        INDEX.setRelease(indices, HEAD, head + 1);
+        queue.emptied(head);
         return head;
     }
 }

@@ -14,14 +14,14 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.Control;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 
 /**
  * producer_consumer (cross-thread free): one thread allocates blocks of
  * {@code size} bytes and hands them to another thread, which frees them,
- * through a bounded single-producer single-consumer queue of 1024 blocks.
+ * through a bounded single-producer single-consumer queue of 1024 blocks
+ * ({@link Handoff}, built so that its own traffic between the cores stays
+ * small and steady).
  * Each side's operation is one block (a wait on a full or empty queue counts in
  * it), so the score is about the time per block through the pipeline. The
  * JDK's peer is {@code arena_shared}: a confined arena cannot be closed by
@@ -31,13 +31,6 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @State(Scope.Group)
 public class ProducerConsumer {
-
-    static final int CAPACITY = 1024;
-    private static final int MASK = CAPACITY - 1;
-    /** Head and tail of the queue, 128 bytes apart so that the two threads do not share a cache line. */
-    private static final int HEAD = 16;
-    private static final int TAIL = 32;
-    private static final VarHandle INDEX = MethodHandles.arrayElementVarHandle(long[].class);
 
     @Param({"rtmalloc_global", "rtmalloc_threadcache", "rtmalloc_percpu",
             "libc_ffm", "libc_ffm_critical", "tcmalloc_ffm", "jemalloc_ffm", "mimalloc_ffm",
@@ -50,23 +43,22 @@ public class ProducerConsumer {
     private Heap heap;
     /** The queue's slots: the producer allocates into slot tail, the consumer frees slot head. */
     private Blocks ring;
-    private final long[] indices = new long[48];
+    private final Handoff queue = new Handoff();
 
     @Setup(Level.Trial)
     public void setUp() {
         heap = Heap.create(allocator);
-        ring = heap.blocks(CAPACITY);
+        ring = heap.blocks(Handoff.CAPACITY);
     }
 
     /** Frees what is left in the queue (both threads have stopped). */
     @TearDown(Level.Iteration)
     public void drain() {
-        long head = (long) INDEX.getVolatile(indices, HEAD);
-        long tail = (long) INDEX.getVolatile(indices, TAIL);
-        for (long h = head; h < tail; h++) {
-            ring.free((int) (h & MASK));
+        long[] range = queue.filledRange();
+        for (long h = range[0]; h < range[1]; h++) {
+            ring.free((int) (h & Handoff.MASK));
         }
-        INDEX.setVolatile(indices, HEAD, tail);
+        queue.drained();
     }
 
     @TearDown(Level.Trial)
@@ -78,15 +70,12 @@ public class ProducerConsumer {
     @Group("producer_consumer")
     @GroupThreads(1)
     public long produce(Control control) {
-        long tail = (long) INDEX.getOpaque(indices, TAIL);
-        while (tail - (long) INDEX.getAcquire(indices, HEAD) >= CAPACITY) {
-            if (control.stopMeasurement) {
-                return 0;
-            }
-            Thread.onSpinWait();
+        long tail = queue.nextToFill(control);
+        if (tail < 0) {
+            return 0;
         }
-        long v = ring.alloc((int) (tail & MASK), size);
-        INDEX.setRelease(indices, TAIL, tail + 1);
+        long v = ring.alloc((int) (tail & Handoff.MASK), size);
+        queue.filled(tail);
         return v;
     }
 
@@ -94,15 +83,12 @@ public class ProducerConsumer {
     @Group("producer_consumer")
     @GroupThreads(1)
     public long consume(Control control) {
-        long head = (long) INDEX.getOpaque(indices, HEAD);
-        while ((long) INDEX.getAcquire(indices, TAIL) == head) {
-            if (control.stopMeasurement) {
-                return 0;
-            }
-            Thread.onSpinWait();
+        long head = queue.nextToEmpty(control);
+        if (head < 0) {
+            return 0;
         }
-        ring.free((int) (head & MASK));
-        INDEX.setRelease(indices, HEAD, head + 1);
+        ring.free((int) (head & Handoff.MASK));
+        queue.emptied(head);
         return head;
     }
 }
