@@ -180,6 +180,10 @@ final class TransferCache {
         try {
             ensureOpen();
             active = true;
+            if (count == 1 && used > 0 && slots[at(used - 1)] == src[from]) {
+                // The block on top given back again, as in insertRange: kept once, not thrown.
+                return;
+            }
             if (!makeRoom(count)) {
                 list.insertFrom(src, from, count);
                 return;

@@ -20,7 +20,23 @@ import static io.rtmalloc.spi.Switches.STATS;
  *
  * <pre>
  *   heads[cl] -> block -> block -> ... -> block -> 0      lists[(cl << 2) + LENGTH] &lt;= lists[(cl << 2) + MAX_LENGTH] blocks
+ *   stash[0 .. stashCount)                                 of class stashClass, counted in its LENGTH
  * </pre>
+ *
+ * <h2>The stash: a refill links no block</h2>
+ * A refill takes its batch from the transfer cache as an array of addresses
+ * into {@link #stash}, not as a chain, and links none of its blocks: while
+ * the list of that class is empty, its pops take the stash's blocks, on the
+ * refill's slow path (a call, an array read). The blocks a thread takes from
+ * the transfer cache were mostly freed by other threads, which wrote their
+ * first words as they pushed them on their own lists; linking them again
+ * took each block's cache line from the core that freed it, and the
+ * transfer cache's unlock then waited for all of those writes. So a thread
+ * that only allocates what another frees ({@code producer_consumer}) spent
+ * about 40% of its time at that unlock. A thread's own frees still go on its
+ * list, whose pops stay the fast path. Any other slow path first pushes the
+ * stash's blocks on their class's list ({@link #unstash}), so that only
+ * {@link #refill} and the invariant check see a stash.
  *
  * <h2>The fast path and the byte budget</h2>
  * A pop touches {@code heads[cl]} and the list's length; a push touches
@@ -61,7 +77,8 @@ import static io.rtmalloc.spi.Switches.STATS;
  * {@code Allocator.close()} requires.
  *
  * <p>INVARIANTS (while the owner is alive, between its calls):
- * {@code length(cl)} is the length of the list at {@code heads[cl]};
+ * {@code length(cl)} is the length of the list at {@code heads[cl]}, plus
+ * {@code stashCount} when {@code cl == stashClass};
  * {@code 0 <= length(cl) <= maxLength(cl) <= max(maxFreeListLength, batch[cl])};
  * {@code capacity == sum(maxLength(cl) * size[cl])}.
  */
@@ -98,6 +115,14 @@ final class ThreadCache implements FrontEnd.Cache {
     private final int[] classSize;
     private final int[] overages;
     private final int[] batch;
+    /**
+     * The blocks of the last refill not yet handed out, of class
+     * {@link #stashClass}, the next one last: see the class comment. As long
+     * as the largest batch.
+     */
+    private final long[] stash;
+    private int stashCount;
+    private int stashClass;
     private final int maxFreeListLength;
     private final int maxOverages;
     private final CentralCache central;
@@ -136,10 +161,13 @@ final class ThreadCache implements FrontEnd.Cache {
         this.classSize = new int[n];
         this.overages = new int[n];
         this.batch = new int[n];
+        int maxBatch = 1;
         for (int cl = 1; cl < n; cl++) {
             classSize[cl] = classes.size(cl);
             batch[cl] = classes.batchSize(cl);
+            maxBatch = Math.max(maxBatch, batch[cl]);
         }
+        this.stash = new long[maxBatch];
         this.maxFreeListLength = config.maxFreeListLength();
         this.maxOverages = config.maxOverages();
         this.central = central;
@@ -203,13 +231,31 @@ final class ThreadCache implements FrontEnd.Cache {
     static final int FIRST_REFILL_BYTES = 4096;
 
     /**
-     * The list of {@code cl} is empty: let its limit grow (to
-     * {@link #FIRST_REFILL_BYTES} of blocks at the first miss, then by one up
-     * to a batch, then by a batch up to {@code max_free_list_length}) as far
-     * as the budget allows, fetch up to a batch (at most the limit, at least
-     * one block) and return one.
+     * The list of {@code cl} is empty: a block from the stash when it holds
+     * that class's, else {@link #refillFromCentral}.
      */
     private long refill(int cl) {
+        int n = stashCount;
+        if (n > 0 && stashClass == cl) {
+            stashCount = --n;
+            lists[(cl << 2) + LENGTH]--;
+            if (STATS) {
+                counters.hit(cl);
+            }
+            return stash[n];
+        }
+        return refillFromCentral(cl);
+    }
+
+    /**
+     * The list and the stash hold no block of {@code cl}: let its limit grow
+     * (to {@link #FIRST_REFILL_BYTES} of blocks at the first miss, then by one
+     * up to a batch, then by a batch up to {@code max_free_list_length}) as
+     * far as the budget allows, fetch up to a batch (at most the limit, at
+     * least one block) into the stash and return one.
+     */
+    private long refillFromCentral(int cl) {
+        unstash();
         if (scavengeRequest != NO_REQUEST) {
             serveRequest(cl);
         }
@@ -219,14 +265,35 @@ final class ThreadCache implements FrontEnd.Cache {
         growLimit(cl, max < first ? first : max < b ? max + 1 : Math.min(max + b, Math.max(maxFreeListLength, b)));
         int n = Math.max(1, Math.min(lists[(cl << 2) + MAX_LENGTH], b)); // keeps n - 1 <= the limit
         overages[cl] = 0; // a miss ends a run of overflows
-        long head = central.removeRange(cl, n);
-        heads[cl] = FreeList.next(head);
+        central.removeBatch(cl, stash, 0, n); // the newest last
+        stashClass = cl;
+        stashCount = n - 1;
         lists[(cl << 2) + LENGTH] = n - 1;
         lists[(cl << 2) + MISSES]++;
         if (STATS) {
             counters.missAndRefill(cl);
         }
-        return head;
+        return stash[n - 1];
+    }
+
+    /**
+     * Puts the stash's blocks on their class's list (they are counted in its
+     * length already) and empties the stash: under the list's head, which
+     * stays on top, so that a block just freed (an overflow's) is still
+     * caught when freed again at once.
+     */
+    private void unstash() {
+        int n = stashCount;
+        if (n > 0) {
+            stashCount = 0;
+            int cl = stashClass;
+            long head = heads[cl];
+            if (index.contains(head)) {
+                FreeList.link(head, FreeList.pushAll(FreeList.next(head), stash, 0, n));
+            } else { // empty (0), or damaged: its next pop reports it
+                heads[cl] = FreeList.pushAll(head, stash, 0, n);
+            }
+        }
     }
 
     /**
@@ -236,6 +303,7 @@ final class ThreadCache implements FrontEnd.Cache {
      * in a row.
      */
     private void overflow(int cl) {
+        unstash();
         if (scavengeRequest != NO_REQUEST) {
             serveRequest(cl);
         }
@@ -251,6 +319,9 @@ final class ThreadCache implements FrontEnd.Cache {
             // takes the top block back (this one, unless another thread gave one since), so
             // that freeing it again at once is caught at the head.
             long block = heads[cl];
+            if (!index.contains(block)) { // a close racing this call emptied the list
+                throw damaged(cl, block);
+            }
             heads[cl] = 0;
             lists[(cl << 2) + LENGTH] = 0;
             if (STATS) {
@@ -333,6 +404,7 @@ final class ThreadCache implements FrontEnd.Cache {
      * a store on every pop.
      */
     void scavenge(int except) {
+        unstash();
         for (int cl = 1; cl < heads.length; cl++) {
             if (cl == except) {
                 continue;
@@ -397,52 +469,66 @@ final class ThreadCache implements FrontEnd.Cache {
      */
     private RuntimeException damaged(int cl, long head) {
         heads[cl] = 0;
-        lists[(cl << 2) + LENGTH] = 0;
+        lists[(cl << 2) + LENGTH] = cl == stashClass ? stashCount : 0; // the stash is not lost
         return FrontEnd.damagedList(heap, cl, head);
     }
 
-    /** Gives the first {@code n} blocks of list {@code cl} to the transfer cache as one chain. */
+    /**
+     * Gives the first {@code n} blocks of list {@code cl} to the transfer
+     * cache, a batch (at most the stash's length) at a time, each copied into
+     * the stash's array (empty on every slow path but a refill's) by a walk
+     * that checks every link.
+     */
     private void release(int cl, int n) {
-        if (n > 0) {
+        while (n > 0) {
+            int m = Math.min(n, stash.length);
             long first = heads[cl];
-            long last = FreeList.nth(first, n, index);
-            if (last == 0) {
-                throw damaged(cl, FreeList.firstOutside(first, n, index));
+            if (FreeList.copy(first, m, stash, 0, index) < m) {
+                throw damaged(cl, FreeList.firstOutside(first, m, index));
             }
-            heads[cl] = FreeList.next(last);
-            giveBack(cl, first, n);
+            heads[cl] = FreeList.next(stash[m - 1]);
+            giveBack(cl, m);
+            n -= m;
         }
     }
 
     /**
      * Gives the {@code n} blocks ({@code < length}) that follow the head of list
-     * {@code cl} to the transfer cache as one chain; the head stays.
+     * {@code cl} to the transfer cache, as {@link #release} does; the head stays.
      */
     private void releaseAfterHead(int cl, int n) {
-        if (n > 0) {
+        while (n > 0) {
+            int m = Math.min(n, stash.length);
             long head = heads[cl];
             if (!index.contains(head)) { // a close racing this call may have emptied the list
                 throw damaged(cl, head);
             }
-            long first = FreeList.cutAfter(head, n, index);
-            if (first == 0) {
-                throw damaged(cl, FreeList.firstOutside(FreeList.next(head), n, index));
+            long first = FreeList.next(head);
+            if (FreeList.copy(first, m, stash, 0, index) < m) {
+                throw damaged(cl, FreeList.firstOutside(first, m, index));
             }
-            giveBack(cl, first, n);
+            FreeList.link(head, FreeList.next(stash[m - 1]));
+            giveBack(cl, m);
+            n -= m;
         }
     }
 
-    /** Counts off the chain of {@code n} blocks from {@code first}, cut from list {@code cl}, and gives it back. */
-    private void giveBack(int cl, long first, int n) {
+    /**
+     * Counts off the {@code n} blocks in the stash's array, cut from list
+     * {@code cl}, and gives them back: the transfer cache's lock is held for
+     * an array copy, not for a walk of the chain.
+     */
+    private void giveBack(int cl, int n) {
         lists[(cl << 2) + LENGTH] -= n;
         if (STATS) {
             counters.flush(cl);
         }
-        central.insertRange(cl, first, n);
+        central.insertBatch(cl, stash, 0, n);
     }
 
     /** Gives every block back (the owner calls it, or the budget once the owner is dead). */
     void flushAll() {
+        unstash();
         for (int cl = 1; cl < heads.length; cl++) {
             release(cl, lists[(cl << 2) + LENGTH]);
         }
@@ -454,6 +540,7 @@ final class ThreadCache implements FrontEnd.Cache {
      * cache. Called by the budget when the allocator closes.
      */
     void forget() {
+        stashCount = 0;
         Arrays.fill(heads, 0);
         for (int cl = 1; cl < heads.length; cl++) {
             lists[(cl << 2) + LENGTH] = 0;
@@ -497,8 +584,17 @@ final class ThreadCache implements FrontEnd.Cache {
     /** Checks the invariants of the lists; the caller is the owner or the owner is dead. */
     void checkInvariants() {
         long cap = 0;
+        if (stashCount < 0 || stashCount > Math.min(stash.length, batch[stashClass])) {
+            throw new IllegalStateException("stash of class " + stashClass + " holds " + stashCount + " blocks");
+        }
+        for (int i = 0; i < stashCount; i++) {
+            if (index.blockClassOf(stash[i]) != stashClass) {
+                throw new IllegalStateException("stash holds 0x" + Long.toHexString(stash[i])
+                        + ", not a block of class " + stashClass);
+            }
+        }
         for (int cl = 1; cl < heads.length; cl++) {
-            int len = 0;
+            int len = cl == stashClass ? stashCount : 0;
             for (long b = heads[cl]; b != 0; b = FreeList.next(b)) {
                 if (!index.contains(b)) {
                     throw new IllegalStateException("list " + cl + " links to 0x" + Long.toHexString(b)

@@ -109,6 +109,82 @@ class ThreadCacheTest {
     }
 
     @Test
+    void aRefill_writesNoBlock_itsBlocksWaitInTheStash_untilTheListIsEmpty() {
+        ThreadCacheStack a = allocator();
+        SizeClasses classes = a.config().sizeClasses();
+        int cl = classes.classOf(64);
+        int batch = classes.batchSize(cl);
+        ThreadCache c = a.cache();
+        List<Long> blocks = new ArrayList<>();
+        for (int i = 0; i < 2 * batch; i++) {
+            blocks.add(a.malloc(64));
+        }
+        blocks.forEach(a::free);
+        a.flushThreadCache(); // every block in the transfer cache, which keeps addresses
+        // Marks each free block's first word (which a list through the blocks would link):
+        // a refill that linked its batch would overwrite them.
+        for (long b : blocks) {
+            NativeMemory.putLong(b, ~b);
+        }
+        long first = a.malloc(64);
+        assertEquals(batch - 1, c.length(cl), "a batch came");
+        assertEquals(0, c.heads[cl], "and waits in the stash: the list stays empty");
+        a.checkInvariants();
+        List<Long> got = new ArrayList<>(List.of(first));
+        for (int i = 1; i < batch; i++) {
+            got.add(a.malloc(64));
+        }
+        assertEquals(0, c.length(cl));
+        for (long b : got) {
+            assertTrue(blocks.contains(b), "from the transfer cache: 0x" + Long.toHexString(b));
+            assertEquals(~b, NativeMemory.getLong(b), "the refill wrote into 0x" + Long.toHexString(b));
+        }
+        // The thread's own frees go on the list, and its pops take them first.
+        long mine = got.removeLast();
+        a.free(mine);
+        assertEquals(mine, c.heads[cl]);
+        assertEquals(mine, a.malloc(64));
+        got.add(mine);
+        got.forEach(a::free);
+        assertBalanced(a);
+    }
+
+    @Test
+    void theStash_goesOnItsList_atTheNextSlowPath_ofAnotherClass_orOfAFree() {
+        ThreadCacheStack a = allocator();
+        SizeClasses classes = a.config().sizeClasses();
+        int small = classes.classOf(64);
+        int large = classes.classOf(1024);
+        int batch = classes.batchSize(small);
+        ThreadCache c = a.cache();
+        List<Long> held = new ArrayList<>();
+        held.add(a.malloc(64)); // the stash holds batch - 1 blocks of 64 bytes
+        assertEquals(0, c.heads[small]);
+        held.add(a.malloc(1024)); // another class's refill: the 64-byte blocks go on their list
+        assertEquals(batch - 1, c.length(small));
+        assertTrue(c.heads[small] != 0, "the stash's blocks are on the list");
+        a.checkInvariants(); // walks the list: batch - 1 blocks, as counted
+        List<Long> fromList = new ArrayList<>();
+        for (int i = 1; i < batch; i++) {
+            fromList.add(a.malloc(64));
+        }
+        assertEquals(0, c.length(small));
+        assertEquals(batch - 1, fromList.stream().distinct().count());
+        held.addAll(fromList);
+        // A stash of 1 KiB blocks, then frees of that class past its limit: the overflow puts the
+        // stash on the list before it gives a batch back.
+        int lim = c.maxLength(large);
+        assertTrue(c.length(large) > 0, "1 KiB blocks wait in the stash");
+        for (int i = 0; i <= lim; i++) {
+            held.add(a.malloc(1024));
+        }
+        held.forEach(a::free);
+        a.checkInvariants();
+        assertTrue(c.length(large) <= c.maxLength(large));
+        assertBalanced(a);
+    }
+
+    @Test
     @Timeout(30)
     void twoThreadsWarmingUpInStep_getBlocksOnCacheLinesOfTheirOwn() throws Exception {
         // Two threads take their first 16-byte blocks in turn, one each between barriers, as
