@@ -26,8 +26,10 @@ import static io.rtmalloc.spi.Switches.STATS;
  * <h2>The stash: a refill links no block</h2>
  * A refill takes its batch from the transfer cache as an array of addresses
  * into {@link #stash}, not as a chain, and links none of its blocks: while
- * the list of that class is empty, its pops take the stash's blocks, on the
- * refill's slow path (a call, an array read). The blocks a thread takes from
+ * the list of that class is empty, its pops take the stash's blocks
+ * ({@link #refill}: a compare and an array read, which C2 inlines with the
+ * pop; the trip to the central tier, {@link #refillFromCentral}, stays a
+ * call). The blocks a thread takes from
  * the transfer cache were mostly freed by other threads, which wrote their
  * first words as they pushed them on their own lists; linking them again
  * took each block's cache line from the core that freed it, and the
