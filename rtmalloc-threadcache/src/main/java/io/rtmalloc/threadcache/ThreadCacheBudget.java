@@ -20,6 +20,14 @@ import java.util.function.Consumer;
  * the minimum if larger: a thread's cache cannot be emptied by another thread,
  * so an idle thread keeps what it holds, and this bounds it.
  *
+ * <p>At most {@link #maxCaches} caches live at once: as many as the budget
+ * holds at the least share ({@code thread_cache_size / min(min_per_thread_cache,
+ * SHARE_FLOOR)}, 1,024 by default). {@link #register} refuses a cache beyond
+ * them, and its thread shares the per-CPU caches, as virtual threads do. An
+ * idle thread keeps what its cache held, so without this bound the caches of
+ * many idle platform threads grew with their number (the least share each,
+ * past 1,024 threads); with it they stay within what 1,024 caches hold.
+ *
  * <p>It is also the registry of live caches: it gives back the cache of a
  * thread that has died, found either by a sweep (every registration sweeps) or
  * by the {@link java.lang.ref.Cleaner} of the thread's handle, unless a new
@@ -42,6 +50,8 @@ final class ThreadCacheBudget {
     private final long steal;
     /** The largest share one cache may have: {@code max(MAX_PER_THREAD, min_per_thread_cache)}. */
     private final long maxShare;
+    /** The most caches that live at once: the budget at the least share each (at least 1). */
+    private final int maxCaches;
 
     /** The most one thread's cache may hold, unless {@code min_per_thread_cache} is more: 4 MiB. */
     static final long MAX_PER_THREAD = 4L << 20;
@@ -57,6 +67,7 @@ final class ThreadCacheBudget {
     private int nextVictim;
     private long retired;
     private long adopted;
+    private long refused;
     private boolean closed;
     /** Told of every cache retired (the front end empties its slot). */
     private final Consumer<ThreadCache> onRetire;
@@ -67,18 +78,24 @@ final class ThreadCacheBudget {
         this.min = config.minPerThreadCache();
         this.steal = config.stealAmount();
         this.maxShare = Math.max(MAX_PER_THREAD, min);
+        this.maxCaches = (int) Math.min(Integer.MAX_VALUE, Math.max(1, budget / Math.min(min, SHARE_FLOOR)));
         this.unclaimed = budget;
     }
 
     /**
      * Registers a new cache with the least share ({@link #leastShare}); first
-     * gives back the caches of dead threads.
+     * gives back the caches of dead threads. Refuses it (false) when
+     * {@link #maxCaches} caches live: its thread then uses the per-CPU caches.
      */
-    synchronized void register(ThreadCache cache) {
+    synchronized boolean register(ThreadCache cache) {
         if (closed) {
             throw new IllegalStateException("rtmalloc: this allocator is closed");
         }
         sweepDead();
+        if (caches.size() >= maxCaches) {
+            refused++;
+            return false;
+        }
         long share = leastShare(caches.size() + 1);
         cache.maxSize = share;
         unclaimed -= share;
@@ -87,6 +104,17 @@ final class ThreadCacheBudget {
             unclaimed += takeFromVictim(-unclaimed, null);
         }
         caches.add(cache);
+        return true;
+    }
+
+    /** The most caches that live at once. */
+    int maxCaches() {
+        return maxCaches;
+    }
+
+    /** Caches refused since the start, their threads sent to the per-CPU caches. */
+    synchronized long refused() {
+        return refused;
     }
 
     /**

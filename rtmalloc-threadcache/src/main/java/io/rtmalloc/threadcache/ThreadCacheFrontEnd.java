@@ -89,18 +89,30 @@ final class ThreadCacheFrontEnd implements FrontEnd {
         this.virtualCaches = new CpuCaches(config, central);
     }
 
+    /**
+     * The calling thread's handle: a dead thread's cache it adopts, or a new
+     * cache, or none (null) when the budget refuses one
+     * ({@link ThreadCacheBudget#register}): the thread then uses the per-CPU
+     * caches of virtual threads, for its life.
+     */
     private Handle newHandle() {
         Thread me = Thread.currentThread();
-        ThreadCache adopted = budget.adoptDead(me);
-        ThreadCache cache = adopted != null ? adopted : new ThreadCache(config, central, budget, me);
-        if (adopted == null) {
-            budget.register(cache);
+        ThreadCache cache = budget.adoptDead(me);
+        if (cache == null) {
+            ThreadCache fresh = new ThreadCache(config, central, budget, me);
+            if (budget.register(fresh)) {
+                cache = fresh;
+            }
         }
         Handle handle = new Handle(cache);
+        if (cache == null) {
+            return handle;
+        }
+        ThreadCache registered = cache;
         ThreadCacheBudget b = budget;
         long id = me.threadId();
         // Retires the cache once this thread has died, unless another thread has adopted it.
-        handle.cleanable = CLEANER.register(handle, () -> b.retire(cache, id));
+        handle.cleanable = CLEANER.register(handle, () -> b.retire(registered, id));
         return handle;
     }
 
@@ -146,6 +158,9 @@ final class ThreadCacheFrontEnd implements FrontEnd {
             return virtualCaches;
         }
         ThreadCache c = local.get().cache;
+        if (c == null) { // more platform threads than the budget holds caches for
+            return virtualCaches;
+        }
         int i = (int) c.ownerId & (SLOTS - 1);
         ThreadCache old = slots[i];
         if (old != c && (old == null || old.retired) && !c.retired) {
@@ -159,7 +174,7 @@ final class ThreadCacheFrontEnd implements FrontEnd {
         SLOT.compareAndSet(slots, (int) cache.ownerId & (SLOTS - 1), cache, null);
     }
 
-    /** The calling platform thread's cache (made if it has none); for tests. */
+    /** The calling platform thread's cache (made if it has none; null when the budget refused one); for tests. */
     ThreadCache platformCache() {
         return local.get().cache;
     }
@@ -190,7 +205,10 @@ final class ThreadCacheFrontEnd implements FrontEnd {
     @Override
     public void flushCurrentThread() {
         if (!Thread.currentThread().isVirtual()) {
-            local.get().cache.flushAll();
+            ThreadCache c = local.get().cache;
+            if (c != null) {
+                c.flushAll();
+            }
         }
     }
 
@@ -252,6 +270,7 @@ final class ThreadCacheFrontEnd implements FrontEnd {
         Map<String, Long> d = new LinkedHashMap<>();
         d.put("thread caches", (long) budget.liveCaches());
         d.put("thread caches retired", budget.retiredCaches());
+        d.put("thread caches refused (threads on the CPU caches)", budget.refused());
         d.put("budget of all thread caches (bytes)", budget.budget());
         d.put("budget unclaimed (bytes)", budget.unclaimed());
         virtualCaches.details("virtual threads: ", d);
@@ -263,7 +282,10 @@ final class ThreadCacheFrontEnd implements FrontEnd {
         budget.checkInvariants();
         virtualCaches.checkInvariants();
         if (!Thread.currentThread().isVirtual()) {
-            local.get().cache.checkInvariants();
+            ThreadCache c = local.get().cache;
+            if (c != null) {
+                c.checkInvariants();
+            }
         }
     }
 

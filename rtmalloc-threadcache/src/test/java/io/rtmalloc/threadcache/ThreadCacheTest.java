@@ -503,6 +503,72 @@ class ThreadCacheTest {
         assertBalanced(a);
     }
 
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void platformThreadsBeyondTheCachesTheBudgetHolds_shareTheCpuCaches() throws Exception {
+        // 256 KiB at the 32 KiB least share: 8 caches at most; 20 threads live at once.
+        Config small = Config.defaults().toBuilder().threadCacheSize(256 << 10).minPerThreadCache(32 << 10).build();
+        ThreadCacheStack a = allocator(small);
+        ThreadCacheBudget b = a.budget();
+        assertEquals(8, b.maxCaches());
+        int threads = 20;
+        CountDownLatch ran = new CountDownLatch(threads);
+        CountDownLatch finish = new CountDownLatch(1);
+        AtomicLong withoutCache = new AtomicLong();
+        AtomicLong onCpuCaches = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> live = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            live.add(Thread.ofPlatform().start(() -> {
+                try {
+                    long[] p = new long[2000];
+                    for (int round = 0; round < 3; round++) {
+                        for (int i = 0; i < p.length; i++) {
+                            p[i] = a.malloc(16 + (i * 37) % 1000);
+                            NativeMemory.putLong(p[i], p[i]);
+                        }
+                        for (long q : p) {
+                            if (NativeMemory.getLong(q) != q) {
+                                throw new AssertionError("0x" + Long.toHexString(q) + " was handed out twice");
+                            }
+                            a.free(q);
+                        }
+                    }
+                    if (a.cache() == null) {
+                        withoutCache.incrementAndGet();
+                        if (a.frontEnd.cache() instanceof CpuCaches) {
+                            onCpuCaches.incrementAndGet();
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    ran.countDown();
+                }
+                try {
+                    finish.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        }
+        ran.await();
+        assertNull(failure.get());
+        assertEquals(8, b.liveCaches(), "no more caches than the budget holds at the least share");
+        assertEquals(threads - 8, withoutCache.get());
+        assertEquals(threads - 8, onCpuCaches.get(), "the others share the per-CPU caches");
+        assertEquals(threads - 8, b.refused());
+        assertTrue(b.claimed() <= small.threadCacheSize(), "shares " + b.claimed() + " over the budget");
+        b.checkInvariants();
+        finish.countDown();
+        for (Thread t : live) {
+            t.join();
+        }
+        b.sweepDead();
+        a.releaseFreeMemory(); // drains the CPU caches
+        assertBalanced(a);
+    }
+
     /**
      * Several threads die together, then as many start one after another (a
      * server's next round of handlers): each new thread adopts one dead
