@@ -29,7 +29,7 @@ public final class FrontEndCacheBytes {
 
     public static void main(String[] args) throws Exception {
         for (String frontEnd : args.length == 0 ? new String[] {"threadcache", "percpu"} : args) {
-            for (int threads : new int[] {4, 64, 256, 1024}) {
+            for (int threads : new int[] {4, 64, 256, 1024, 4096}) {
                 try (Allocator a = RtMalloc.builder().frontEnd(frontEnd).build()) {
                     System.out.printf("%s, %d platform threads: %.1f MiB in front-end caches%n", frontEnd, threads,
                             platformThreads(a, threads) / 1048576.0);
