@@ -88,7 +88,7 @@ final class TransferCache {
         try {
             ensureOpen();
             active = true;
-            if (used > 0 && slots[at(used - 1)] == block) {
+            if (onTop(block)) {
                 throw new IllegalArgumentException("double free of 0x" + Long.toHexString(block)
                         + ": it is already the last block given back to its transfer cache");
             }
@@ -128,10 +128,7 @@ final class TransferCache {
         try {
             ensureOpen();
             active = true;
-            if (count == 1 && used > 0 && slots[at(used - 1)] == head) {
-                // The block on top given back again: a double free that reached this cache through a
-                // thread cache's overflow, on a later call than the bad one. Kept once, not thrown:
-                // the call that brought it here did nothing wrong.
+            if (count == 1 && onTop(head)) {
                 return;
             }
             if (!makeRoom(count)) {
@@ -180,8 +177,7 @@ final class TransferCache {
         try {
             ensureOpen();
             active = true;
-            if (count == 1 && used > 0 && slots[at(used - 1)] == src[from]) {
-                // The block on top given back again, as in insertRange: kept once, not thrown.
+            if (count == 1 && onTop(src[from])) {
                 return;
             }
             if (!makeRoom(count)) {
@@ -196,6 +192,17 @@ final class TransferCache {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Whether {@code block} is the newest block held. Freed singly, that is a
+     * double free and throws; given back alone in a batch, it is a double free
+     * that reached this cache through a thread cache's overflow, on a later
+     * call than the bad one, and is kept once, not thrown (the call that
+     * brought it here did nothing wrong).
+     */
+    private boolean onTop(long block) {
+        return used > 0 && slots[at(used - 1)] == block;
     }
 
     /** Copies the {@code count} blocks from the {@code i}-th oldest on into {@code dst[from ..)}. */

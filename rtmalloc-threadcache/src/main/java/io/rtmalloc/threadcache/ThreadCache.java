@@ -484,11 +484,7 @@ final class ThreadCache implements FrontEnd.Cache {
     private void release(int cl, int n) {
         while (n > 0) {
             int m = Math.min(n, stash.length);
-            long first = heads[cl];
-            if (FreeList.copy(first, m, stash, 0, index) < m) {
-                throw damaged(cl, FreeList.firstOutside(first, m, index));
-            }
-            heads[cl] = FreeList.next(stash[m - 1]);
+            heads[cl] = stashChain(cl, heads[cl], m);
             giveBack(cl, m);
             n -= m;
         }
@@ -505,14 +501,23 @@ final class ThreadCache implements FrontEnd.Cache {
             if (!index.contains(head)) { // a close racing this call may have emptied the list
                 throw damaged(cl, head);
             }
-            long first = FreeList.next(head);
-            if (FreeList.copy(first, m, stash, 0, index) < m) {
-                throw damaged(cl, FreeList.firstOutside(first, m, index));
-            }
-            FreeList.link(head, FreeList.next(stash[m - 1]));
+            FreeList.link(head, stashChain(cl, FreeList.next(head), m));
             giveBack(cl, m);
             n -= m;
         }
+    }
+
+    /**
+     * Copies the {@code m} blocks of list {@code cl} from {@code first} into
+     * the stash's array, every link checked, and answers the block after them
+     * (where the list goes on); a link outside the heap drops the list and
+     * throws, as a pop that meets it does.
+     */
+    private long stashChain(int cl, long first, int m) {
+        if (FreeList.copy(first, m, stash, 0, index) < m) {
+            throw damaged(cl, FreeList.firstOutside(first, m, index));
+        }
+        return FreeList.next(stash[m - 1]);
     }
 
     /**

@@ -41,6 +41,31 @@ class ThreadCacheTest {
         return allocator(Config.defaults());
     }
 
+    /**
+     * Starts {@code n} platform threads that each run {@code work} and then wait
+     * for {@code finish}, and answers them once every one has run it.
+     */
+    static List<Thread> startHeld(int n, CountDownLatch finish, Runnable work) throws InterruptedException {
+        CountDownLatch ran = new CountDownLatch(n);
+        List<Thread> live = new ArrayList<>();
+        for (int t = 0; t < n; t++) {
+            live.add(Thread.ofPlatform().start(() -> {
+                try {
+                    work.run();
+                } finally {
+                    ran.countDown();
+                }
+                try {
+                    finish.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        }
+        ran.await();
+        return live;
+    }
+
     static void assertBalanced(ThreadCacheStack a) {
         a.flushThreadCache();
         a.checkInvariants();
@@ -460,32 +485,18 @@ class ThreadCacheTest {
         ThreadCacheStack a = allocator(small);
         ThreadCacheBudget b = a.budget();
         int threads = 32;
-        CountDownLatch ran = new CountDownLatch(threads);
         CountDownLatch finish = new CountDownLatch(1);
-        List<Thread> live = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            live.add(Thread.ofPlatform().start(() -> {
-                try {
-                    for (int round = 0; round < 3; round++) {
-                        long[] p = new long[2000];
-                        for (int i = 0; i < p.length; i++) {
-                            p[i] = a.malloc(16 + (i * 37) % 1000);
-                        }
-                        for (long q : p) {
-                            a.free(q);
-                        }
-                    }
-                } finally {
-                    ran.countDown();
+        List<Thread> live = startHeld(threads, finish, () -> {
+            for (int round = 0; round < 3; round++) {
+                long[] p = new long[2000];
+                for (int i = 0; i < p.length; i++) {
+                    p[i] = a.malloc(16 + (i * 37) % 1000);
                 }
-                try {
-                    finish.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                for (long q : p) {
+                    a.free(q);
                 }
-            }));
-        }
-        ran.await();
+            }
+        });
         assertEquals(threads, b.liveCaches());
         assertTrue(b.claimed() <= small.threadCacheSize(), "shares " + b.claimed() + " over the budget");
         assertTrue(b.unclaimed() >= 0);
@@ -512,47 +523,35 @@ class ThreadCacheTest {
         ThreadCacheBudget b = a.budget();
         assertEquals(8, b.maxCaches());
         int threads = 20;
-        CountDownLatch ran = new CountDownLatch(threads);
         CountDownLatch finish = new CountDownLatch(1);
         AtomicLong withoutCache = new AtomicLong();
         AtomicLong onCpuCaches = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> live = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            live.add(Thread.ofPlatform().start(() -> {
-                try {
-                    long[] p = new long[2000];
-                    for (int round = 0; round < 3; round++) {
-                        for (int i = 0; i < p.length; i++) {
-                            p[i] = a.malloc(16 + (i * 37) % 1000);
-                            NativeMemory.putLong(p[i], p[i]);
-                        }
-                        for (long q : p) {
-                            if (NativeMemory.getLong(q) != q) {
-                                throw new AssertionError("0x" + Long.toHexString(q) + " was handed out twice");
-                            }
-                            a.free(q);
-                        }
+        List<Thread> live = startHeld(threads, finish, () -> {
+            try {
+                long[] p = new long[2000];
+                for (int round = 0; round < 3; round++) {
+                    for (int i = 0; i < p.length; i++) {
+                        p[i] = a.malloc(16 + (i * 37) % 1000);
+                        NativeMemory.putLong(p[i], p[i]);
                     }
-                    if (a.cache() == null) {
-                        withoutCache.incrementAndGet();
-                        if (a.frontEnd.cache() instanceof CpuCaches) {
-                            onCpuCaches.incrementAndGet();
+                    for (long q : p) {
+                        if (NativeMemory.getLong(q) != q) {
+                            throw new AssertionError("0x" + Long.toHexString(q) + " was handed out twice");
                         }
+                        a.free(q);
                     }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                } finally {
-                    ran.countDown();
                 }
-                try {
-                    finish.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                if (a.cache() == null) {
+                    withoutCache.incrementAndGet();
+                    if (a.frontEnd.cache() instanceof CpuCaches) {
+                        onCpuCaches.incrementAndGet();
+                    }
                 }
-            }));
-        }
-        ran.await();
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+            }
+        });
         assertNull(failure.get());
         assertEquals(8, b.liveCaches(), "no more caches than the budget holds at the least share");
         assertEquals(threads - 8, withoutCache.get());
