@@ -8,6 +8,7 @@ import io.rtmalloc.spi.FreeList;
 import io.rtmalloc.spi.FrontEnd;
 import io.rtmalloc.spi.HeapIndex;
 import io.rtmalloc.spi.PageHeap;
+import io.rtmalloc.spi.Span;
 
 import java.lang.ref.WeakReference;
 import java.util.Arrays;
@@ -588,6 +589,24 @@ final class ThreadCache implements FrontEnd.Cache {
         return lists[(cl << 2) + MAX_LENGTH];
     }
 
+    /**
+     * Whether {@code b} is a carved block of class {@code cl}, for the
+     * invariant check: the page map's test ({@link HeapIndex#blockClassOf}),
+     * or, where it cannot tell (blocks above {@link HeapIndex#FAST_CHECK_MAX_SIZE},
+     * whose page words hold no multiplier), the span's.
+     */
+    private boolean isBlockOf(int cl, long b) {
+        if (index.blockClassOf(b) == cl) {
+            return true;
+        }
+        Span span = heap.spanOf(b);
+        if (span == null || span.state != Span.SMALL || span.sizeClass != cl || !span.contains(b, heap.pageShift())) {
+            return false;
+        }
+        long off = b - span.start;
+        return off % classSize[cl] == 0 && off / classSize[cl] < span.carved;
+    }
+
     /** Checks the invariants of the lists; the caller is the owner or the owner is dead. */
     void checkInvariants() {
         long cap = 0;
@@ -595,7 +614,7 @@ final class ThreadCache implements FrontEnd.Cache {
             throw new IllegalStateException("stash of class " + stashClass + " holds " + stashCount + " blocks");
         }
         for (int i = 0; i < stashCount; i++) {
-            if (index.blockClassOf(stash[i]) != stashClass) {
+            if (!isBlockOf(stashClass, stash[i])) {
                 throw new IllegalStateException("stash holds 0x" + Long.toHexString(stash[i])
                         + ", not a block of class " + stashClass);
             }

@@ -210,6 +210,32 @@ class ThreadCacheTest {
     }
 
     @Test
+    void aStashOfBlocksAbove64KiB_passesTheInvariantCheck_whichAsksTheirSpan() {
+        // Above 64 KiB the page words hold no multiplier and the page map cannot tell a block's
+        // start (the free path asks the span): the check of the stash must ask the span too.
+        ThreadCacheStack a = allocator();
+        SizeClasses classes = a.config().sizeClasses();
+        int cl = classes.count();
+        while (classes.batchSize(cl) < 2) {
+            cl--;
+        }
+        int size = classes.size(cl);
+        assertTrue(size > io.rtmalloc.spi.HeapIndex.FAST_CHECK_MAX_SIZE, "class " + cl + " of " + size + " bytes");
+        ThreadCache c = a.cache();
+        List<Long> held = new ArrayList<>();
+        held.add(a.malloc(size)); // the first refill: one block (4 KiB of blocks at most)
+        held.add(a.malloc(size)); // the second: the limit grew to two, one waits in the stash
+        assertEquals(1, c.length(cl));
+        assertEquals(0, c.heads[cl], "the block waits in the stash");
+        a.checkInvariants();
+        held.add(a.malloc(size));
+        assertEquals(3, held.stream().distinct().count());
+        held.forEach(a::free);
+        a.checkInvariants();
+        assertBalanced(a);
+    }
+
+    @Test
     @Timeout(30)
     void twoThreadsWarmingUpInStep_getBlocksOnCacheLinesOfTheirOwn() throws Exception {
         // Two threads take their first 16-byte blocks in turn, one each between barriers, as
