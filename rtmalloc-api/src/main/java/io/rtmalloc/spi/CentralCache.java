@@ -32,6 +32,18 @@ public interface CentralCache {
     PageHeap pageHeap();
 
     /**
+     * Whether a platform thread that finds a lock of this tier held spins
+     * before it parks ({@link TierLock#spinWhenHeld}): true by default, for
+     * front ends that come here only on their slow paths; a front end that
+     * comes here on every call (the global one) turns it off before any
+     * allocation. Does nothing in a central cache without such locks.
+     *
+     * @param spin whether platform threads spin
+     */
+    default void spinWhenHeld(boolean spin) {
+    }
+
+    /**
      * One block of class {@code sizeClass}.
      *
      * @param sizeClass the size class

@@ -24,10 +24,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * shows the cost: the global front end, which takes a transfer cache's lock
  * on every call, was four times faster without the spin (162.95 ± 15.42
  * against 693.26 ± 212.62 ns), since a thread that parks leaves the other
- * a run of calls with the lock's line in its own cache; the spin is kept for
- * the caching front ends, which take these locks on their slow paths only
- * ({@code thread_scalability} with 8 threads: no difference beyond the
- * noise). Why virtual threads do not: their carrier, while it spins, runs none
+ * a run of calls with the lock's line in its own cache; in another run,
+ * {@code thread_scalability} with 8 threads on the global front end took
+ * 325.26 ± 7.82 ns a pair without the spin and 1263.65 ± 103.83 with it.
+ * So the global front end turns the spin off
+ * ({@link #spinWhenHeld(boolean)}, through
+ * {@link CentralCache#spinWhenHeld(boolean)}), and the caching front ends,
+ * which take these locks on their slow paths only, keep it
+ * ({@code thread_scalability} with 8 threads on the per-thread front end:
+ * 31.74 ± 0.95 with the spin, 32.95 ± 2.94 without). Why virtual threads do not: their carrier, while it spins, runs none
  * of the other virtual threads waiting for it, and parking a virtual thread
  * costs no context switch ({@code virtual_threads} took 30% longer with the
  * spin).
@@ -39,8 +44,37 @@ public final class TierLock extends ReentrantLock {
     /** A platform thread's tries before it parks, each after a spin-wait hint: some microseconds. */
     static final int SPINS = 100;
 
+    /**
+     * The tries of a platform thread before it parks: {@link #SPINS}, or 0
+     * once {@link #spinWhenHeld(boolean) spinWhenHeld(false)}. Read only after
+     * a failed {@code tryLock}; a thread that reads a stale value spins or
+     * parks, and either is correct.
+     */
+    private int spins = SPINS;
+
     /** A free, non-fair lock. */
     public TierLock() {
+    }
+
+    /**
+     * Whether a platform thread that finds the lock held spins before it
+     * parks (the default) or parks at once, as virtual threads do: see the
+     * class comment for which front end wants which. Set it before the lock
+     * is shared.
+     *
+     * @param spin whether platform threads spin
+     */
+    public void spinWhenHeld(boolean spin) {
+        spins = spin ? SPINS : 0;
+    }
+
+    /**
+     * The tries a platform thread makes before it parks.
+     *
+     * @return {@link #SPINS}, or 0 when the lock does not spin
+     */
+    public int spins() {
+        return spins;
     }
 
     /** Takes the lock: at once when free, else (a platform thread) after spinning, else by parking. */
@@ -52,8 +86,9 @@ public final class TierLock extends ReentrantLock {
     }
 
     private void spinThenLock() {
-        if (!Thread.currentThread().isVirtual()) {
-            for (int i = 0; i < SPINS; i++) {
+        int n = spins;
+        if (n > 0 && !Thread.currentThread().isVirtual()) {
+            for (int i = 0; i < n; i++) {
                 Thread.onSpinWait();
                 if (!isLocked() && tryLock()) {
                     return;

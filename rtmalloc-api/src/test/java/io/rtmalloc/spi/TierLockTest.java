@@ -16,8 +16,23 @@ class TierLockTest {
     private int counter;
 
     @Test
-    void excludesPlatformAndVirtualThreadsAlike() throws InterruptedException {
+    void excludesThreads_whenPlatformThreadsParkAtOnce() throws InterruptedException {
         TierLock lock = new TierLock();
+        assertEquals(TierLock.SPINS, lock.spins());
+        lock.spinWhenHeld(false);
+        assertEquals(0, lock.spins());
+        excludes(lock);
+        lock.spinWhenHeld(true);
+        assertEquals(TierLock.SPINS, lock.spins());
+    }
+
+    @Test
+    void excludesPlatformAndVirtualThreadsAlike() throws InterruptedException {
+        excludes(new TierLock());
+    }
+
+    private void excludes(TierLock lock) throws InterruptedException {
+        counter = 0;
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < 8; t++) {
             Runnable body = () -> {

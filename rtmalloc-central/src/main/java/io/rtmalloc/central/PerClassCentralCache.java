@@ -38,6 +38,18 @@ final class PerClassCentralCache implements CentralCache {
     }
 
     @Override
+    public void spinWhenHeld(boolean spin) {
+        for (int cl = 1; cl < transfer.length; cl++) {
+            transfer[cl].spinWhenHeld(spin);
+        }
+    }
+
+    /** The tries a platform thread makes before it parks on the lock of class {@code sizeClass}. */
+    int spins(int sizeClass) {
+        return transfer[sizeClass].spins();
+    }
+
+    @Override
     public SizeClasses sizeClasses() {
         return classes;
     }

@@ -67,6 +67,16 @@ final class TransferCache {
         }
     }
 
+    /** See {@link TierLock#spinWhenHeld}. */
+    void spinWhenHeld(boolean spin) {
+        lock.spinWhenHeld(spin);
+    }
+
+    /** See {@link TierLock#spins}. */
+    int spins() {
+        return lock.spins();
+    }
+
     /** Takes this cache's lock, for a caller that reads it and its list together. */
     void lock() {
         lock.lock();

@@ -59,6 +59,21 @@ class PerClassCentralCacheTest {
     }
 
     @Test
+    void spinWhenHeld_setsTheLockOfEveryClass() {
+        for (int cl = 1; cl <= classes.count(); cl++) {
+            assertTrue(central.spins(cl) > 0, "class " + cl + " spins by default");
+        }
+        central.spinWhenHeld(false);
+        for (int cl = 1; cl <= classes.count(); cl++) {
+            assertEquals(0, central.spins(cl), "class " + cl);
+        }
+        central.spinWhenHeld(true);
+        for (int cl = 1; cl <= classes.count(); cl++) {
+            assertTrue(central.spins(cl) > 0, "class " + cl + " spins again");
+        }
+    }
+
+    @Test
     void removeRange_givesDistinctBlocksOfTheClass_terminatedChain() {
         int cl = classes.classOf(64);
         int n = classes.batchSize(cl);

@@ -15,8 +15,13 @@ final class GlobalFrontEnd implements FrontEnd, FrontEnd.Cache {
 
     private final CentralCache central;
 
+    /**
+     * Turns off the spin of the central tier's locks, which every call of this
+     * front end takes: see {@link io.rtmalloc.spi.TierLock}.
+     */
     GlobalFrontEnd(CentralCache central) {
         this.central = central;
+        central.spinWhenHeld(false);
     }
 
     @Override
