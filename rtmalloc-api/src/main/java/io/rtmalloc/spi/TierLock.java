@@ -32,10 +32,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link CentralCache#spinWhenHeld(boolean)}), and the caching front ends,
  * which take these locks on their slow paths only, keep it
  * ({@code thread_scalability} with 8 threads on the per-thread front end:
- * 31.74 ± 0.95 with the spin, 32.95 ± 2.94 without). Why virtual threads do not: their carrier, while it spins, runs none
- * of the other virtual threads waiting for it, and parking a virtual thread
- * costs no context switch ({@code virtual_threads} took 30% longer with the
- * spin).
+ * 31.74 ± 0.95 with the spin, 32.95 ± 2.94 without).
+ *
+ * <p>Why virtual threads do not spin: their carrier, while it spins, runs
+ * none of the other virtual threads waiting for it, and parking a virtual
+ * thread costs no context switch ({@code virtual_threads} took 30% longer
+ * with the spin).
  */
 public final class TierLock extends ReentrantLock {
 

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,7 +20,7 @@ class GlobalFrontEndTest {
         List<String> calls = new ArrayList<>();
         CentralCache central = (CentralCache) Proxy.newProxyInstance(CentralCache.class.getClassLoader(),
                 new Class<?>[] {CentralCache.class}, (proxy, method, args) -> {
-                    calls.add(method.getName() + (args == null ? "()" : java.util.Arrays.toString(args)));
+                    calls.add(method.getName() + (args == null ? "()" : Arrays.toString(args)));
                     return null;
                 });
         new GlobalFrontEndProvider().create(Config.defaults(), central);

@@ -5,6 +5,7 @@ import io.rtmalloc.AllocatorStats;
 import io.rtmalloc.Config;
 import io.rtmalloc.SizeClasses;
 import io.rtmalloc.spi.CpuCaches;
+import io.rtmalloc.spi.HeapIndex;
 import io.rtmalloc.spi.NativeMemory;
 import io.rtmalloc.spi.Providers;
 import org.junit.jupiter.api.Test;
@@ -220,7 +221,7 @@ class ThreadCacheTest {
             cl--;
         }
         int size = classes.size(cl);
-        assertTrue(size > io.rtmalloc.spi.HeapIndex.FAST_CHECK_MAX_SIZE, "class " + cl + " of " + size + " bytes");
+        assertTrue(size > HeapIndex.FAST_CHECK_MAX_SIZE, "class " + cl + " of " + size + " bytes");
         ThreadCache c = a.cache();
         List<Long> held = new ArrayList<>();
         held.add(a.malloc(size)); // the first refill: one block (4 KiB of blocks at most)
